@@ -1,0 +1,145 @@
+# xenos: one `make` entry point. `make help` lists the targets. Quiet by default; V=1 shows commands.
+BUILD ?= build
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
+
+APP ?= hello
+TYPE ?= pvh
+CMDLINE ?=
+
+NEWLIB_VERSION := 3.3.0
+NEWLIB := $(BUILD)/newlib-$(NEWLIB_VERSION)
+NEWLIB_STAMP := $(NEWLIB)/.stamp
+XENINC := $(BUILD)/include-xen
+GCCINC := $(shell gcc -print-file-name=include)
+LIBGCC := $(shell gcc -print-libgcc-file-name)
+DEPS_STAMP := $(BUILD)/.deps-stamp
+
+# ---- guest (freestanding) flags -------------------------------------------------------------
+# No red zone: traps and Xen upcalls push frames on the current stack. Frame pointers and no
+# sibling calls: backtraces that show every caller.
+GUEST_WARN := -Wall -Wextra
+GUEST_COMMON := -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
+  -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -nostdinc \
+  -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP
+GUEST_INCLUDES := -Ikernel -Iarch/x86_64 -Ikernel/include -I$(XENINC) \
+  -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
+  -isystem $(NEWLIB)/include -isystem $(GCCINC)
+GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \
+  -fno-threadsafe-statics -include kernel/shim/cxx_prelude.h
+GUEST_CFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=gnu11
+GUEST_ASFLAGS := $(GUEST_COMMON) -Iarch/x86_64 -I$(XENINC)
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+  -Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments -T linker/kernel.ld
+GUEST_LIBS := -Wl,--start-group $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
+
+ARCH_SRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.cpp)
+KERNEL_SRCS := $(filter-out kernel/app_name.cpp,$(wildcard kernel/*.cpp kernel/*/*.cpp))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(ARCH_SRCS) $(KERNEL_SRCS))
+
+APPS := $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/main.c apps/*/main.cpp))))
+app_srcs = $(wildcard apps/$(1)/*.c apps/$(1)/*.cpp)
+app_objs = $(patsubst %,$(BUILD)/guest/%.o,$(call app_srcs,$(1))) $(BUILD)/apps/$(1)/app_name.o
+IMAGES := $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a).elf)
+
+# ---- host flags (unit tests, tools) --------------------------------------------------------
+HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
+  -fno-omit-frame-pointer -Ikernel -MMD -MP
+# Kernel files that are pure logic: they build on the host too and are unit-tested there.
+HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
+  kernel/memory/frame_allocator.cpp
+UNIT_SRCS := $(wildcard tests/unit/*.cpp)
+UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED))
+UNIT_BIN := $(BUILD)/host/unit_tests
+
+.PHONY: all images check smoke xen-test test run help clean distclean deps deps-xen
+all: images
+images: $(IMAGES)
+
+help:
+	@echo "make            build every app image (build/apps/<app>/<app>.elf)"
+	@echo "make run        boot APP (default hello) on Xen 4.17 in the Xen-in-QEMU harness"
+	@echo "                  APP=<name> CMDLINE='args' TYPE=pvh"
+	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
+	@echo "make test       everything this machine can run: check, smoke, xen-test"
+	@echo "make check      host unit tests (GoogleTest)"
+	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
+	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
+	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
+	@echo "make clean      remove build outputs (keeps cached newlib and dom0 initramfs)"
+	@echo "V=1             show the commands"
+
+# ---- dependencies ---------------------------------------------------------------------------
+deps $(DEPS_STAMP): tools/deps.sh
+	$(Q)tools/deps.sh
+	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+deps-xen: deps
+	$(Q)tools/deps.sh xen
+
+$(NEWLIB_STAMP): tools/build-newlib.sh | $(DEPS_STAMP)
+	$(Q)tools/build-newlib.sh $(NEWLIB)
+
+$(XENINC)/xen: | $(DEPS_STAMP)
+	$(Q)mkdir -p $(XENINC) && ln -sfn /usr/include/xen $(XENINC)/xen
+
+GUEST_PREREQS := $(NEWLIB_STAMP) $(XENINC)/xen
+
+# ---- guest objects and images ---------------------------------------------------------------
+$(BUILD)/guest/%.cpp.o: %.cpp Makefile | $(GUEST_PREREQS)
+	$(call say,CXX,$<)
+	$(Q)mkdir -p $(@D) && g++ $(GUEST_CXXFLAGS) -c $< -o $@
+$(BUILD)/guest/%.c.o: %.c Makefile | $(GUEST_PREREQS)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D) && gcc $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/guest/%.S.o: %.S Makefile | $(GUEST_PREREQS)
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(@D) && gcc $(GUEST_ASFLAGS) -c $< -o $@
+
+$(BUILD)/apps/%/app_name.o: kernel/app_name.cpp | $(GUEST_PREREQS)
+	$(Q)mkdir -p $(@D) && g++ $(GUEST_CXXFLAGS) -DXENOS_APP_NAME='"$*"' -c $< -o $@
+$(BUILD)/ksyms_empty.o: tools/ksyms.sh
+	$(Q)mkdir -p $(@D) && tools/ksyms.sh --empty | gcc -c -x assembler - -o $@
+
+# Two link passes: the first finds where every function is, the second embeds that table
+# (.ksyms, last in the image) so panics print symbolised backtraces. The check proves that
+# filling the table moved no function.
+define image_rule
+$(BUILD)/apps/$(1)/$(1).elf: $(KERNEL_OBJS) $(call app_objs,$(1)) $(BUILD)/ksyms_empty.o linker/kernel.ld tools/ksyms.sh
+	$$(call say,LD,$$@)
+	$(Q)g++ $(GUEST_LDFLAGS) -o $$@.pass1 $(KERNEL_OBJS) $(call app_objs,$(1)) $(BUILD)/ksyms_empty.o $(GUEST_LIBS)
+	$(Q)tools/ksyms.sh $$@.pass1 | gcc -c -x assembler - -o $$@.ksyms.o
+	$(Q)g++ $(GUEST_LDFLAGS) -Wl,-Map,$$@.map -o $$@ $(KERNEL_OBJS) $(call app_objs,$(1)) $$@.ksyms.o $(GUEST_LIBS)
+	$(Q)cmp -s <(nm $$@.pass1 | grep -i ' t ') <(nm $$@ | grep -i ' t ') || \
+	  { echo "ksyms: second link pass moved code in $$@" >&2; rm -f $$@; exit 1; }
+endef
+SHELL := /bin/bash
+$(foreach a,$(APPS),$(eval $(call image_rule,$(a))))
+
+# ---- host unit tests ------------------------------------------------------------------------
+$(BUILD)/host/%.cpp.o: %.cpp | $(DEPS_STAMP)
+	$(call say,HOSTCXX,$<)
+	$(Q)mkdir -p $(@D) && g++ $(HOST_CXXFLAGS) -c $< -o $@
+$(UNIT_BIN): $(UNIT_OBJS)
+	$(call say,HOSTLD,$@)
+	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+
+check: $(UNIT_BIN) $(IMAGES)
+	$(Q)XENOS_IMAGE=$(BUILD)/apps/hello/hello.elf $(UNIT_BIN) --gtest_brief=1
+
+# ---- boots ----------------------------------------------------------------------------------
+smoke: $(IMAGES)
+	$(Q)tests/smoke/run.sh $(BUILD)
+
+run-qemu: $(BUILD)/apps/$(APP)/$(APP).elf
+	$(Q)tests/smoke/boot.sh $< $(CMDLINE)
+
+test: check smoke
+	@echo "make test: all stages passed"
+
+clean:
+	rm -rf $(BUILD)/guest $(BUILD)/apps $(BUILD)/host $(BUILD)/ksyms_empty.o
+distclean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)

@@ -1,0 +1,58 @@
+// The interrupt descriptor table: 32 exception gates, each pointing at a stub in trap_entry.S.
+#include "trap.h"
+#include "boot_layout.h"
+
+extern "C" const uint64_t trap_stub_table[arch::kExceptionVectors];
+
+namespace arch {
+namespace {
+
+struct [[gnu::packed]] IdtGate {
+  uint16_t offset_low;
+  uint16_t selector;
+  uint8_t ist;
+  uint8_t type_attributes;
+  uint16_t offset_mid;
+  uint32_t offset_high;
+  uint32_t reserved;
+};
+static_assert(sizeof(IdtGate) == 16);
+
+struct [[gnu::packed]] IdtDescriptor {
+  uint16_t limit;
+  uint64_t base;
+};
+
+constexpr uint8_t kInterruptGate = 0x8e;  // present, DPL 0, 64-bit interrupt gate
+alignas(16) IdtGate idt[256];
+TrapHandler trap_handler;
+
+IdtGate gate_for(uint64_t target) {
+  return IdtGate{uint16_t(target), GDT_KERNEL_CODE, 0, kInterruptGate, uint16_t(target >> 16),
+                 uint32_t(target >> 32), 0};
+}
+
+}  // namespace
+
+void install_idt(TrapHandler handler) {
+  trap_handler = handler;
+  for (unsigned v = 0; v < kExceptionVectors; ++v) idt[v] = gate_for(trap_stub_table[v]);
+  IdtDescriptor descriptor{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)};
+  asm volatile("lidt %0" ::"m"(descriptor));
+}
+
+const char* exception_name(uint64_t vector) {
+  static const char* const names[kExceptionVectors] = {
+      "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+      "device not available", "double fault", "coprocessor overrun", "invalid TSS",
+      "segment not present", "stack fault", "general protection", "page fault", "reserved",
+      "x87 floating point", "alignment check", "machine check", "SIMD floating point",
+      "virtualization", "control protection", "reserved", "reserved", "reserved", "reserved",
+      "reserved", "reserved", "hypervisor injection", "VMM communication", "security",
+      "reserved"};
+  return vector < kExceptionVectors ? names[vector] : "interrupt";
+}
+
+}  // namespace arch
+
+extern "C" void arch_trap_dispatch(arch::TrapFrame* frame) { arch::trap_handler(*frame); }

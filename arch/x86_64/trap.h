@@ -1,0 +1,22 @@
+// The saved state of a trapped context and the IDT that routes CPU exceptions to the kernel.
+#pragma once
+#include <cstdint>
+
+namespace arch {
+
+// Layout written by trap_entry.S: the registers it pushes, then what the CPU pushed.
+struct TrapFrame {
+  uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+  uint64_t vector, error_code;
+  uint64_t rip, cs, rflags, rsp, ss;
+};
+
+constexpr unsigned kExceptionVectors = 32;
+
+// Installs the IDT with the 32 exception stubs; every trap then calls `handler`.
+using TrapHandler = void (*)(TrapFrame&);
+void install_idt(TrapHandler handler);
+
+const char* exception_name(uint64_t vector);
+
+}  // namespace arch

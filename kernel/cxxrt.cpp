@@ -1,0 +1,35 @@
+// The C++ runtime the kernel needs without libsupc++: allocation on newlib's malloc, and the
+// pure-virtual trap. Out of memory in operator new is fatal (no exceptions in the kernel).
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include "panic.h"
+
+namespace {
+void* allocate(size_t size, size_t alignment) {
+  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size ? size : 1)
+                                                   : std::aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
+  if (p == nullptr) kernel::panic("out of memory: operator new(%zu)", size);
+  return p;
+}
+}  // namespace
+
+void* operator new(size_t size) { return allocate(size, 0); }
+void* operator new[](size_t size) { return allocate(size, 0); }
+void* operator new(size_t size, std::align_val_t a) { return allocate(size, size_t(a)); }
+void* operator new[](size_t size, std::align_val_t a) { return allocate(size, size_t(a)); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept { return std::malloc(size ? size : 1); }
+void* operator new[](size_t size, const std::nothrow_t&) noexcept { return std::malloc(size ? size : 1); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+extern "C" {
+void* __dso_handle = nullptr;
+void __cxa_pure_virtual() { kernel::panic("pure virtual function called"); }
+}

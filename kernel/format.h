@@ -1,0 +1,13 @@
+// A small printf-style formatter for kernel logs: no allocation, safe in a panic.
+// Supports %s %c %d %i %u %x %X %p %% with optional '0', width, and l/ll/z length.
+#pragma once
+#include <cstdarg>
+#include <cstddef>
+
+namespace kernel {
+
+// Writes at most `capacity - 1` characters and a NUL; returns the length the full output
+// would have had (like vsnprintf), so callers can tell when it was cut.
+size_t format(char* out, size_t capacity, const char* fmt, va_list args);
+
+}  // namespace kernel

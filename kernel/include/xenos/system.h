@@ -1,0 +1,24 @@
+/* What an application may ask the kernel directly (the rest goes through libc).
+ * C and C++; this is the kernel's only public header for apps. */
+#ifndef XENOS_SYSTEM_H
+#define XENOS_SYSTEM_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xenos_memory_info {
+  uint64_t ram_bytes;   /* usable RAM the domain was given */
+  uint64_t free_bytes;  /* frames not yet handed out */
+  uint64_t heap_bytes;  /* current size of the malloc heap */
+};
+void xenos_memory_info(struct xenos_memory_info *info);
+
+/* "xen-pvh" on Xen, "pvh-no-xen" when booted directly by QEMU -kernel. */
+const char *xenos_platform(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,47 @@
+// kernel_main: the order of bring-up after memory, readable top to bottom, then the app.
+#include <cstdlib>
+#include <cstring>
+#include "boot/boot.h"
+#include "cmdline.h"
+#include "log.h"
+#include "memory/memory.h"
+#include "panic.h"
+#include "xenos/system.h"
+
+extern "C" int main(int argc, char** argv);
+extern "C" void __libc_init_array();
+extern "C" const char xenos_app_name[];  // generated per app by the Makefile
+
+namespace kernel {
+namespace {
+BootInfo boot_info;
+}
+
+void kernel_main(const BootInfo& boot) {
+  boot_info = boot;
+  __libc_init_array();  // global constructors (kernel and app)
+
+  // argv[0] is the app's name; the command line supplies the rest.
+  std::string_view line = boot.command_line;
+  SplitArguments counted = split_arguments(line, {}, {});
+  size_t argc = counted.argc + 1;
+  auto** argv = static_cast<char**>(std::malloc((argc + 1) * sizeof(char*)));
+  auto* text = static_cast<char*>(std::malloc(line.size() + 1));
+  if (argv == nullptr || text == nullptr) panic("no memory for argv");
+  argv[0] = const_cast<char*>(xenos_app_name);
+  split_arguments(line, {text, line.size() + 1}, {argv + 1, argc});
+  if (counted.unterminated_quote) log("warning: command line ends inside a quote\n");
+
+  log("xenos: starting %s\n", xenos_app_name);
+  std::exit(main(int(argc), argv));  // exit flushes stdio, runs atexit, then _exit
+}
+
+}  // namespace kernel
+
+extern "C" void xenos_memory_info(struct xenos_memory_info* info) {
+  info->ram_bytes = kernel::boot_info.ram_bytes;
+  info->free_bytes = kernel::frames().free_frames() * kernel::kPageSize;
+  info->heap_bytes = kernel::heap_bytes();
+}
+
+extern "C" const char* xenos_platform(void) { return kernel::boot_info.platform; }

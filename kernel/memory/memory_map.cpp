@@ -1,0 +1,47 @@
+// Memory map normalisation (see memory_map.h). Pure logic; unit-tested on the host.
+#include "memory_map.h"
+
+namespace kernel {
+
+MemoryMap::Error MemoryMap::build(std::span<const FirmwareMemoryEntry> entries, uint64_t limit) {
+  count_ = 0;
+  ignored_bytes_ = 0;
+  for (const FirmwareMemoryEntry& e : entries) {
+    if (e.type != kMemoryTypeRam || e.size == 0) continue;
+    uint64_t end = e.address + e.size < e.address ? UINT64_MAX : e.address + e.size;
+    uint64_t base = (e.address + kPageSize - 1) & ~(kPageSize - 1);
+    end &= ~(kPageSize - 1);
+    if (end > limit) {
+      uint64_t cut_from = base > limit ? base : limit;
+      if (end > cut_from) ignored_bytes_ += end - cut_from;
+      end = limit;
+    }
+    if (base >= end) continue;
+    if (count_ == storage_.size()) return Error::kTooManyRanges;
+    // Insertion sort: firmware tables are short and usually sorted already.
+    size_t i = count_++;
+    while (i > 0 && storage_[i - 1].base > base) {
+      storage_[i] = storage_[i - 1];
+      --i;
+    }
+    storage_[i] = {base, end};
+  }
+  size_t merged = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    if (merged > 0 && storage_[i].base <= storage_[merged - 1].end) {
+      if (storage_[i].end > storage_[merged - 1].end) storage_[merged - 1].end = storage_[i].end;
+    } else {
+      storage_[merged++] = storage_[i];
+    }
+  }
+  count_ = merged;
+  return count_ == 0 ? Error::kNoRam : Error::kNone;
+}
+
+uint64_t MemoryMap::total_bytes() const {
+  uint64_t total = 0;
+  for (const MemoryRange& r : ranges()) total += r.size();
+  return total;
+}
+
+}  // namespace kernel

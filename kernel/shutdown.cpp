@@ -1,0 +1,25 @@
+// See shutdown.h. The console line comes first so a log shows why the domain went away.
+#include "shutdown.h"
+#include "cpu.h"
+#include "log.h"
+#include "xen/hypercalls.h"
+#include "xen/hypervisor.h"
+
+namespace kernel {
+namespace {
+constexpr uint16_t kIsaDebugExitPort = 0xf4;  // QEMU -device isa-debug-exit,iobase=0xf4
+}
+
+void machine_exit(int status) {
+  bool clean = status == 0;
+  if (xen::hypervisor().present) {
+    log("shutdown: %s (exit status %d)\n", clean ? "poweroff" : "crash", status);
+    xen::shutdown(clean ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+  } else {
+    log("shutdown: exit status %d\n", status);
+    arch::outl(kIsaDebugExitPort, uint32_t(status) & 0x7f);
+  }
+  arch::halt_forever();  // no Xen and no debug-exit device: stop here
+}
+
+}  // namespace kernel

@@ -1,0 +1,37 @@
+// Xen detection by CPUID and hypercall page installation through the MSR Xen names.
+#include "hypervisor.h"
+#include <cstring>
+#include "cpu.h"
+#include "hypercall.h"
+#include "hypercalls.h"
+
+namespace xen {
+namespace {
+Hypervisor detected;
+}
+
+const Hypervisor& detect_hypervisor() {
+  // Xen may sit at a higher base when it also offers Viridian (Hyper-V) leaves at 0x40000000.
+  for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+    arch::CpuidResult r = arch::cpuid(base);
+    char signature[13];
+    std::memcpy(signature + 0, &r.ebx, 4);
+    std::memcpy(signature + 4, &r.ecx, 4);
+    std::memcpy(signature + 8, &r.edx, 4);
+    signature[12] = '\0';
+    if (std::strcmp(signature, "XenVMMXenVMM") != 0 || r.eax - base < 2) continue;
+    arch::CpuidResult pages = arch::cpuid(base + 2);  // eax: page count, ebx: MSR
+    arch::wrmsr(pages.ebx, reinterpret_cast<uint64_t>(hypercall_page));
+    detected.present = true;
+    detected.cpuid_base = base;
+    uint32_t version = arch::cpuid(base + 1).eax;
+    detected.major = uint16_t(version >> 16);
+    detected.minor = uint16_t(version);
+    break;
+  }
+  return detected;
+}
+
+const Hypervisor& hypervisor() { return detected; }
+
+}  // namespace xen

@@ -1,0 +1,20 @@
+// Xen public headers (from libxen-dev, via the build's include/xen link), wrapped for C++.
+// __XEN_INTERFACE_VERSION__ comes from the build flags (4.17's interface, 0x00040e00).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#define xen_mb() asm volatile("mfence" ::: "memory")
+#define xen_rmb() asm volatile("" ::: "memory")
+#define xen_wmb() asm volatile("" ::: "memory")
+
+extern "C" {
+#include <xen/xen.h>
+#include <xen/arch-x86/hvm/start_info.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include <xen/memory.h>
+#include <xen/sched.h>
+#include <xen/version.h>
+}
