@@ -53,14 +53,14 @@ UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED))
 UNIT_BIN := $(BUILD)/host/unit_tests
 
-.PHONY: all images check smoke xen-test test run help clean distclean deps deps-xen
+.PHONY: all images check smoke xen-test test run run-qemu help clean distclean deps deps-xen
 all: images
 images: $(IMAGES)
 
 help:
 	@echo "make            build every app image (build/apps/<app>/<app>.elf)"
 	@echo "make run        boot APP (default hello) on Xen 4.17 in the Xen-in-QEMU harness"
-	@echo "                  APP=<name> CMDLINE='args' TYPE=pvh"
+	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh"
 	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
 	@echo "make test       everything this machine can run: check, smoke, xen-test"
 	@echo "make check      host unit tests (GoogleTest)"
@@ -74,8 +74,7 @@ help:
 deps $(DEPS_STAMP): tools/deps.sh
 	$(Q)tools/deps.sh
 	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
-deps-xen: deps
-	$(Q)tools/deps.sh xen
+deps-xen: deps $(XEN_STAMP)
 
 $(NEWLIB_STAMP): tools/build-newlib.sh | $(DEPS_STAMP)
 	$(Q)tools/build-newlib.sh $(NEWLIB)
@@ -134,8 +133,20 @@ smoke: $(IMAGES)
 run-qemu: $(BUILD)/apps/$(APP)/$(APP).elf
 	$(Q)tests/smoke/boot.sh $< $(CMDLINE)
 
-test: check smoke
-	@echo "make test: all stages passed"
+XEN_STAMP := $(BUILD)/.deps-xen-stamp
+$(XEN_STAMP): tools/deps.sh
+	$(Q)tools/deps.sh xen
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+xen-test: $(IMAGES) | $(XEN_STAMP)
+	$(Q)tests/xen/xen_test.py $(BUILD)
+
+run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
+	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE)
+
+# Every stage, even after one fails; ends with the total "N passed, N failed".
+test: $(UNIT_BIN) $(IMAGES) | $(XEN_STAMP)
+	$(Q)tests/run-all.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)/guest $(BUILD)/apps $(BUILD)/host $(BUILD)/ksyms_empty.o

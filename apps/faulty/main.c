@@ -1,4 +1,5 @@
-/* Crashes on purpose, in the way argv[1] names, so tests can check what a crash looks like. */
+/* Crashes (or hangs) on purpose, in the way argv[1] names, so tests can check what a crash
+ * looks like: page-fault (default), invalid-opcode, abort, exit3, hang. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   else if (strcmp(how, "invalid-opcode") == 0) execute_invalid_opcode();
   else if (strcmp(how, "abort") == 0) abort();
   else if (strcmp(how, "exit3") == 0) return 3;
+  else if (strcmp(how, "hang") == 0) for (;;) __asm__ volatile("pause");
   printf("faulty: unknown way to crash: %s\n", how);
   return 1;
 }

@@ -16,6 +16,7 @@ namespace {
 constexpr size_t kMaxFirmwareEntries = 256;  // Xen's E820MAX is 128; QEMU gives < 10
 FirmwareMemoryEntry firmware_entries[kMaxFirmwareEntries];
 MemoryRange ram_ranges[kMaxFirmwareEntries];
+char command_line[4096];
 constinit MemoryMap memory_map{ram_ranges};  // constinit: used before constructors run
 
 // hvm_start_info v1 carries the map; older starts get Xen's E820 through XENMEM_memory_map.
@@ -59,15 +60,18 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
   if (error == MemoryMap::Error::kNoRam) panic("memory map lists no usable RAM");
   if (error == MemoryMap::Error::kTooManyRanges) panic("memory map has too many RAM ranges");
 
+  // The loader puts start_info, the memmap and the command line in RAM right after the image,
+  // where the frame bitmap and heap go. The map is already copied; copy the command line too,
+  // and from then on the boot data's pages are free RAM like any other.
   const char* cmdline = si->cmdline_paddr ? reinterpret_cast<const char*>(si->cmdline_paddr) : "";
-  ReservedRange reserved[] = {
-      {start_info_paddr, start_info_paddr + sizeof(hvm_start_info)},
-      {si->cmdline_paddr, si->cmdline_paddr + std::strlen(cmdline) + 1},
-      {si->memmap_paddr, si->memmap_paddr + si->memmap_entries * sizeof(hvm_memmap_table_entry)},
-      {si->modlist_paddr, si->modlist_paddr + si->nr_modules * sizeof(hvm_modlist_entry)},
-  };
-  memory_init(memory_map, reserved);
-  kernel_main(BootInfo{cmdline, xen.present ? "xen-pvh" : "pvh-no-xen", memory_map.total_bytes()});
+  size_t cmdline_length = strnlen(cmdline, sizeof command_line);
+  if (cmdline_length == sizeof command_line)
+    panic("command line longer than %zu bytes (Xen allows %d)", sizeof command_line - 1, MAX_GUEST_CMDLINE);
+  std::memcpy(command_line, cmdline, cmdline_length + 1);
+
+  memory_init(memory_map);
+  kernel_main(BootInfo{{command_line, cmdline_length}, xen.present ? "xen-pvh" : "pvh-no-xen",
+                       memory_map.total_bytes()});
 }
 
 }  // namespace kernel

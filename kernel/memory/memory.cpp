@@ -16,7 +16,7 @@ uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
 
 }  // namespace
 
-void memory_init(const MemoryMap& map, std::span<const ReservedRange> reserved) {
+void memory_init(const MemoryMap& map) {
   uint64_t frame_count = map.end_address() / kPageSize;
   uint64_t bitmap_bytes = FrameAllocator::words_for(frame_count) * sizeof(uint64_t);
   uint64_t bitmap_base = page_up(reinterpret_cast<uint64_t>(__image_end));
@@ -34,9 +34,6 @@ void memory_init(const MemoryMap& map, std::span<const ReservedRange> reserved) 
   frame_allocator.reserve_range(0, 0x100000 / kPageSize);
   uint64_t image_base = page_down(reinterpret_cast<uint64_t>(__image_start));
   frame_allocator.reserve_range(image_base / kPageSize, (bitmap_end - image_base) / kPageSize);
-  for (const ReservedRange& r : reserved)
-    frame_allocator.reserve_range(page_down(r.base) / kPageSize,
-                                  (page_up(r.end) - page_down(r.base)) / kPageSize);
   heap_start = heap_top = bitmap_end;
   log("memory: %lu KiB RAM, %lu KiB free, image %lu KiB", map.total_bytes() / 1024,
       frame_allocator.free_frames() * 4, (page_up(reinterpret_cast<uint64_t>(__image_end)) - image_base) / 1024);

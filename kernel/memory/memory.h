@@ -8,13 +8,9 @@
 
 namespace kernel {
 
-struct ReservedRange {
-  uint64_t base, end;  // bytes, end exclusive; rounded out to whole frames
-};
-
 // Builds the frame allocator (its bitmap goes in the first RAM after the image) and starts the
-// heap right above it. `reserved` are ranges boot data still lives in (start_info, cmdline...).
-void memory_init(const MemoryMap& map, std::span<const ReservedRange> reserved);
+// heap right above it. Boot data the loader left in RAM must have been copied out before.
+void memory_init(const MemoryMap& map);
 
 FrameAllocator& frames();
 

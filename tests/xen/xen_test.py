@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The Xen stage of `make test`: our images as PVH guests on Xen 4.17 in the harness, all in one
+Xen boot. Each check prints "ok - ..." or "not ok - ...", and the stage ends with
+"xen: N passed, N failed".
+
+    tests/xen/xen_test.py [BUILD_DIR]
+"""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xenbox  # noqa: E402
+
+build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(xenbox.ROOT, "build"))
+image = lambda app: os.path.join(build, "apps", app, app + ".elf")
+results = []
+
+
+def check(name, problems):
+    results.append(not problems)
+    print(("ok - %s" % name) if not problems else ("not ok - %s: %s" % (name, "; ".join(problems))))
+
+
+seed = tempfile.mkdtemp(prefix="xenbox-seed-")
+with open(os.path.join(seed, "from-host.txt"), "w") as f:
+    f.write("seeded by the host\n")
+os.makedirs(os.path.join(seed, "sub"))
+with open(os.path.join(seed, "sub", "deep.bin"), "wb") as f:
+    f.write(bytes(range(256)) * 64)
+
+hello = xenbox.Guest("hello", image("hello"), cmdline="one 'two words'", share=seed,
+                     must_print=["Hello from xenos on xen-pvh!", 'argv[0] = "hello"',
+                                 'argv[1] = "one"', 'argv[2] = "two words"',
+                                 "shutdown: poweroff (exit status 0)"])
+crash = xenbox.Guest("faulty-crash", image("faulty"), cmdline="page-fault", expect="crash",
+                     must_print=["*** exception 14 (page fault)", "write_to_unmapped_memory",
+                                 "backtrace:", "shutdown: crash (exit status 127)"])
+status = xenbox.Guest("faulty-exit3", image("faulty"), cmdline="exit3", expect="crash",
+                      must_print=["shutdown: crash (exit status 3)"])
+hang = xenbox.Guest("faulty-hang", image("faulty"), cmdline="hang", timeout=15)
+guests = [hello, crash, status, hang]
+
+ok, message = xenbox.run(guests, build_dir=build, quiet=True)
+check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
+check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",
+      hello.verdict())
+check("a page fault is reported (exception, backtrace) and the domain crashes", crash.verdict())
+check("a non-zero exit status shuts the domain down as crashed", status.verdict())
+
+hang_problems = hang.verdict()
+check("a hung guest is stopped at its timeout and the failure names the phase",
+      [] if any("hung" in p and "guest run" in p for p in hang_problems)
+      else ["expected a 'hung ... guest run' failure, got %s" % hang_problems])
+
+hello.expect_summary = True  # the harness's judgement of a suite that never printed its summary
+check("a guest without the 'N passed, N failed' line fails when a summary is expected",
+      [] if any("no 'N passed, N failed' line" in p for p in hello.verdict())
+      else ["verdict was %s" % hello.verdict()])
+
+copied = os.path.join(hello.share_out or "", "sub", "deep.bin")
+same = os.path.isfile(copied) and open(copied, "rb").read() == bytes(range(256)) * 64
+check("the guest's share travels host -> dom0 /srv -> host and comes back byte for byte",
+      [] if same else ["%s missing or different" % copied])
+
+passed = sum(results)
+print("xen: %d passed, %d failed" % (passed, len(results) - passed))
+sys.exit(0 if passed == len(results) else 1)

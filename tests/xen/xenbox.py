@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""xenbox: the Xen-in-QEMU harness. Boots real Xen 4.17 with a Debian Linux dom0 inside
+qemu-system-x86_64 (TCG), runs each guest with `xl create`, and reports what each guest did.
+
+    tests/xen/xenbox.py IMAGE [--cmdline ARGS] [--share DIR] [--expect crash] ...
+
+As a library (tests/xen/xen_test.py): build Guest objects and call run(guests, options).
+
+How it works: the run folder (build/xen/runs/<id>/) is exported to dom0 over virtio-9p; it
+holds guests.list, one folder per guest with its image, its xl config (written by
+tools/mkimage) and its share. dom0's /init (tests/xen/dom0-init) runs the guests one after
+another and prints "xenbox: ..." lines that this script follows through the phases below, each
+with its own timeout. Everything on the serial line is saved to serial.log; each guest's
+console, early port-0xE9 lines ("(dN) ...", printed by Xen) and PV console ring lines
+("[name] ...", streamed by dom0) alike, goes to guests/<name>/console.log.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MKIMAGE = os.path.join(ROOT, "tools", "mkimage", "mkimage")
+
+XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 "
+               "loglvl=all guest_loglvl=all noreboot")
+DOM0_CMDLINE = "console=hvc0 loglevel=4 panic=1"
+
+SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
+
+
+class Guest:
+    def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
+                 expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh"):
+        self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
+        self.type = type
+        self.expect, self.expect_summary, self.timeout = expect, expect_summary, timeout
+        self.memory, self.must_print = memory, list(must_print)
+        # Filled in by the run:
+        self.domid = None
+        self.reason = None          # poweroff, crash, ... or None when it never shut down
+        self.console = []           # the guest's console lines, prefixes removed
+        self.summary = None         # (passed, failed) from "N passed, N failed"
+        self.problem = None         # why the harness gave up on it (timeout, create failed)
+        self.share_out = None       # folder with the share as the guest left it
+        self.times = {}
+
+    def verdict(self):
+        """Returns a list of reasons this guest failed (empty when it passed)."""
+        bad = []
+        if self.problem:
+            bad.append(self.problem)
+        elif self.reason != self.expect:
+            bad.append("shut down with reason %s, expected %s" % (self.reason, self.expect))
+        text = "\n".join(self.console)
+        for needle in self.must_print:
+            if needle not in text:
+                bad.append("console lacks %r" % needle)
+        if self.expect_summary:
+            if self.summary is None:
+                bad.append("no 'N passed, N failed' line on the console")
+            elif self.summary[1] != 0:
+                bad.append("suite reports %d passed, %d failed" % self.summary)
+        triple = [l for l in self.console if "Triple fault" in l]
+        if triple and bad:
+            bad.append("Xen reported a triple fault (PVH under TCG can do this; see "
+                       "../shared/facts/xen-in-qemu.md): %s" % triple[0])
+        return bad
+
+
+class Phase:
+    """The current phase and when it must end; a hang fails naming it."""
+    def __init__(self):
+        self.name, self.started, self.deadline = None, None, None
+
+    def enter(self, name, timeout):
+        now = time.monotonic()
+        self.name, self.started, self.deadline = name, now, now + timeout
+
+
+def build_inputs(build_dir):
+    out = os.path.join(build_dir, "xen")
+    subprocess.run([os.path.join(HERE, "build-dom0.sh"), out], check=True)
+    return out
+
+
+def prepare_run(run_dir, guests):
+    if os.path.exists(run_dir):
+        shutil.rmtree(run_dir)
+    os.makedirs(os.path.join(run_dir, "guests"))
+    with open(os.path.join(run_dir, "guests.list"), "w") as listing:
+        for g in guests:
+            gdir = os.path.join(run_dir, "guests", g.name)
+            share = os.path.join(gdir, "share")
+            os.makedirs(share)
+            if g.share:
+                shutil.copytree(g.share, share, dirs_exist_ok=True)
+            cmd = [MKIMAGE, g.image, "--out", gdir, "--name", g.name, "--memory", str(g.memory),
+                   "--type", g.type,
+                   "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
+                   "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name),
+                   "--p9", "tag=share,path=/srv/%s" % g.name]
+            if g.cmdline:
+                cmd += ["--cmdline", g.cmdline]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            os.rename(os.path.join(gdir, g.name + ".cfg"), os.path.join(gdir, "guest.cfg"))
+            listing.write("%s %d\n" % (g.name, g.timeout))
+            g.share_out = os.path.join(gdir, "share-out")
+
+
+def qemu_command(xen_dir, run_dir, interactive):
+    return [
+        "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "qemu64,+npt",
+        "-smp", "2", "-m", "2048", "-nodefaults", "-display", "none", "-no-reboot",
+        "-serial", "mon:stdio" if interactive else "stdio",
+        "-kernel", os.path.join(xen_dir, "xen"), "-append", XEN_CMDLINE,
+        "-initrd", "%s %s,%s" % (os.path.join(xen_dir, "vmlinux"), DOM0_CMDLINE,
+                                 os.path.join(xen_dir, "dom0.cpio")),
+        "-virtfs", "local,path=%s,mount_tag=xenbox,security_model=none,id=xenbox" % run_dir,
+    ]
+
+
+def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, log=print):
+    """Boots Xen, runs the guests, fills in their results. Returns (ok, message)."""
+    names = [g.name for g in guests]
+    if len(set(names)) != len(names):
+        return False, "guest names must be unique: %s" % names
+    xen_dir = build_inputs(build_dir)
+    run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", "-".join(names) or "empty"))
+    prepare_run(run_dir, guests)
+    if shell:
+        open(os.path.join(run_dir, "dom0-shell"), "w").close()
+    by_name = {g.name: g for g in guests}
+    by_domid = {}
+    early_lines = {}  # domid -> "(dN)" lines that came before dom0 told us whose domain N is
+    consoles = {g.name: open(os.path.join(run_dir, "guests", g.name, "console.log"), "w")
+                for g in guests}
+    serial = open(os.path.join(run_dir, "serial.log"), "w")
+
+    started = time.monotonic()
+    stamp = lambda: "%6.1f" % (time.monotonic() - started)
+    phase = Phase()
+    phase.enter("Xen boot", 120)
+    current = None          # the guest being created or run
+    result = None
+
+    cmd = qemu_command(xen_dir, run_dir, shell)
+    log("xenbox: %s" % " ".join(cmd))
+    qemu = subprocess.Popen(cmd, stdin=None if shell else subprocess.DEVNULL,
+                            stdout=None if shell else subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    if shell:
+        qemu.wait()
+        return True, "interactive session ended"
+
+    def guest_line(g, text):
+        g.console.append(text)
+        consoles[g.name].write(text + "\n")
+        consoles[g.name].flush()
+        m = SUMMARY.search(text)
+        if m:
+            g.summary = (int(m.group(1)), int(m.group(2)))
+        log("%s [%s] %s" % (stamp(), g.name, text))
+
+    os.set_blocking(qemu.stdout.fileno(), False)
+    pending = b""
+    try:
+        while True:
+            now = time.monotonic()
+            if now > phase.deadline or now - started > total_timeout:
+                result = (False, "timeout in phase '%s' after %.0f s" % (phase.name, now - phase.started))
+                break
+            chunk = None
+            try:
+                chunk = qemu.stdout.read(65536)
+            except BlockingIOError:
+                pass
+            if chunk is None:
+                if qemu.poll() is not None:
+                    chunk = qemu.stdout.read() or b""
+                    if not chunk:
+                        break
+                else:
+                    time.sleep(0.05)
+                    continue
+            if chunk == b"" and qemu.poll() is not None:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                serial.write(line + "\n")
+                m = re.match(r"^\(d(\d+)\) ?(.*)$", line)
+                if m and int(m.group(1)) != 0:
+                    domid = int(m.group(1))
+                    if domid in by_domid:
+                        guest_line(by_domid[domid], m.group(2))
+                    else:  # a fast guest can finish before xl has printed its domid
+                        early_lines.setdefault(domid, []).append(m.group(2))
+                    continue
+                m = re.match(r"^\[([\w.-]+)\] (.*)$", line)
+                if m and m.group(1) in by_name:
+                    guest_line(by_name[m.group(1)], m.group(2))
+                    continue
+                if line.startswith("(XEN)") and "Triple fault" in line and current:
+                    current.console.append(line)
+                if not quiet or line.startswith("xenbox:") or "error" in line.lower():
+                    log("%s %s" % (stamp(), line))
+                if "*** Serial input to DOM0" in line and phase.name == "Xen boot":
+                    phase.enter("dom0 boot", 180)
+                m = re.match(r"^xenbox: (.*)$", line)
+                if not m:
+                    continue
+                event = m.group(1)
+                if event == "dom0 up":
+                    phase.enter("dom0 services", 60)
+                elif event.startswith("dom0 error"):
+                    result = (False, event)
+                m = re.match(r"guest (\S+) (create|domid|end|timeout|failed|copied)\b ?(.*)$", event)
+                if m and m.group(1) in by_name:
+                    g, what, rest = by_name[m.group(1)], m.group(2), m.group(3)
+                    g.times[what] = time.monotonic() - started
+                    if what == "create":
+                        current = g
+                        phase.enter("xl create %s" % g.name, 120)
+                    elif what == "domid":
+                        g.domid = int(rest)
+                        by_domid[g.domid] = g
+                        for text in early_lines.pop(g.domid, []):
+                            guest_line(g, text)
+                        phase.enter("guest run %s" % g.name, g.timeout + 30)
+                    elif what == "end":
+                        g.reason = re.search(r"reason=(\w+)", rest).group(1)
+                        phase.enter("copy share %s" % g.name, 60)
+                    elif what == "timeout":
+                        g.problem = "hung: no shutdown within %d s (phase 'guest run')" % g.timeout
+                    elif what == "failed":
+                        g.problem = "xl create failed: " + rest
+                    elif what == "copied":
+                        phase.enter("next guest", 60)
+                if event == "all guests done":
+                    phase.enter("dom0 poweroff", 90)
+        if result is None and qemu.poll() is None:
+            result = (False, "QEMU did not exit (phase '%s')" % phase.name)
+    finally:
+        if qemu.poll() is None:
+            os.killpg(qemu.pid, signal.SIGKILL)
+        qemu.wait()
+        serial.close()
+        for f in consoles.values():
+            f.close()
+
+    if result is None:
+        if phase.name != "dom0 poweroff":
+            result = (False, "QEMU exited (status %d) during phase '%s'" % (qemu.returncode, phase.name))
+        else:
+            result = (True, "QEMU exited after %.1f s" % (time.monotonic() - started))
+    log("xenbox: serial log %s" % os.path.join(run_dir, "serial.log"))
+    return result
+
+
+def main():
+    p = argparse.ArgumentParser(description="Run one image as a guest on Xen 4.17 in QEMU.")
+    p.add_argument("image")
+    p.add_argument("--name")
+    p.add_argument("--cmdline", default="")
+    p.add_argument("--share", help="folder to seed the guest's 9p share (tag 'share') with")
+    p.add_argument("--memory", type=int, default=64)
+    p.add_argument("--type", default="pvh", choices=["pvh"], help="guest type (pv comes later)")
+    p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
+    p.add_argument("--expect-summary", action="store_true",
+                   help="fail unless the guest prints 'N passed, 0 failed'")
+    p.add_argument("--timeout", type=int, default=120, help="seconds the guest may run")
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--quiet", action="store_true", help="show only guest and harness lines")
+    p.add_argument("--shell", action="store_true",
+                   help="interactive: after the guests, a shell in dom0 (Ctrl-a x quits QEMU)")
+    a = p.parse_args()
+    name = a.name or os.path.basename(a.image).split(".")[0]
+    g = Guest(name, a.image, cmdline=a.cmdline, share=a.share, expect=a.expect,
+              expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type)
+    ok, message = run([g], build_dir=a.build, quiet=a.quiet, shell=a.shell)
+    if a.shell:
+        return 0
+    problems = ([] if ok else [message]) + g.verdict()
+    print("xenbox: guest %s: domid %s, shutdown %s; share copied back to %s"
+          % (g.name, g.domid, g.reason, g.share_out))
+    if problems:
+        print("xenbox: FAIL: " + "; ".join(problems))
+        return 1
+    print("xenbox: PASS (%s)" % message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
