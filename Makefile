@@ -19,11 +19,14 @@ DEPS_STAMP := $(BUILD)/.deps-stamp
 # ---- guest (freestanding) flags -------------------------------------------------------------
 # No red zone: traps and Xen upcalls push frames on the current stack. Frame pointers and no
 # sibling calls: backtraces that show every caller.
+# newlib hides CLOCK_MONOTONIC unless the platform says it has one; ours does (kernel/posix).
+GUEST_POSIX := -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
 GUEST_WARN := -Wall -Wextra
 GUEST_COMMON := -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
   -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -nostdinc \
-  -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP
-GUEST_INCLUDES := -Ikernel -Iarch/x86_64 -Ikernel/include -I$(XENINC) \
+  -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP $(GUEST_POSIX)
+# Xen public headers first: <xen/grant_table.h> must not find kernel/xen/grant_table.h.
+GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include \
   -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
   -isystem $(NEWLIB)/include -isystem $(GCCINC)
 GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \

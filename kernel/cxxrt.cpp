@@ -33,3 +33,15 @@ extern "C" {
 void* __dso_handle = nullptr;
 void __cxa_pure_virtual() { kernel::panic("pure virtual function called"); }
 }
+
+// libstdc++'s containers call these on impossible requests; without exceptions they are
+// fatal. Weak, so an app that links the real libstdc++ (with exceptions) gets its versions.
+namespace std {
+[[gnu::weak, noreturn]] void __throw_bad_alloc() { kernel::panic("std::bad_alloc"); }
+[[gnu::weak, noreturn]] void __throw_bad_array_new_length() { kernel::panic("std::bad_array_new_length"); }
+[[gnu::weak, noreturn]] void __throw_length_error(const char* what) { kernel::panic("std::length_error: %s", what); }
+[[gnu::weak, noreturn]] void __throw_logic_error(const char* what) { kernel::panic("std::logic_error: %s", what); }
+[[gnu::weak, noreturn]] void __throw_out_of_range(const char* what) { kernel::panic("std::out_of_range: %s", what); }
+[[gnu::weak, noreturn]] void __throw_out_of_range_fmt(const char* what, ...) { kernel::panic("std::out_of_range: %s", what); }
+[[gnu::weak, noreturn]] void __throw_invalid_argument(const char* what) { kernel::panic("std::invalid_argument: %s", what); }
+}  // namespace std

@@ -6,6 +6,15 @@
 #include "log.h"
 #include "memory/memory.h"
 #include "panic.h"
+#include "sched/scheduler.h"
+#include "shutdown.h"
+#include "xen/console_ring.h"
+#include "xen/events.h"
+#include "xen/grant_table.h"
+#include "xen/hypervisor.h"
+#include "xen/shared_info.h"
+#include "xen/time.h"
+#include "xen/xenstore.h"
 #include "xenos/system.h"
 
 extern "C" int main(int argc, char** argv);
@@ -17,9 +26,29 @@ namespace {
 BootInfo boot_info;
 }
 
+namespace {
+void must(const xenos::Result<void>& r, const char* what) {
+  if (!r) panic("%s: %s (errno %d)", what, r.error().message, r.error().code);
+}
+
+// The Xen services, in dependency order: events need shared_info; time, xenstore and the
+// console ring need events; the console switches over last so a failure above still prints.
+void xen_services_init() {
+  must(xen::shared_info_init(), "shared_info");
+  must(xen::events_init(), "event channels");
+  must(xen::time_init(), "time");
+  must(xen::grant_table_init(), "grant table");
+  must(xen::xenstore_init(), "xenstore");
+  auto console = xen::console_ring_init();
+  if (!console) log("console: no PV console ring (%s); staying on the debug port\n", console.error().message);
+}
+}  // namespace
+
 void kernel_main(const BootInfo& boot) {
   boot_info = boot;
   __libc_init_array();  // global constructors (kernel and app)
+  xenos::Scheduler::init();
+  if (xen::hypervisor().present) xen_services_init();
 
   // argv[0] is the app's name; the command line supplies the rest.
   std::string_view line = boot.command_line;
@@ -45,3 +74,5 @@ extern "C" void xenos_memory_info(struct xenos_memory_info* info) {
 }
 
 extern "C" const char* xenos_platform(void) { return kernel::boot_info.platform; }
+
+extern "C" void xenos_reboot(void) { kernel::machine_reboot(); }

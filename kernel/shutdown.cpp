@@ -2,6 +2,7 @@
 #include "shutdown.h"
 #include "cpu.h"
 #include "log.h"
+#include "xen/console_ring.h"
 #include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
 
@@ -14,12 +15,22 @@ void machine_exit(int status) {
   bool clean = status == 0;
   if (xen::hypervisor().present) {
     log("shutdown: %s (exit status %d)\n", clean ? "poweroff" : "crash", status);
+    xen::console_ring_flush();
     xen::shutdown(clean ? SHUTDOWN_poweroff : SHUTDOWN_crash);
   } else {
     log("shutdown: exit status %d\n", status);
     arch::outl(kIsaDebugExitPort, uint32_t(status) & 0x7f);
   }
   arch::halt_forever();  // no Xen and no debug-exit device: stop here
+}
+
+void machine_reboot() {
+  if (xen::hypervisor().present) {
+    log("shutdown: reboot\n");
+    xen::console_ring_flush();
+    xen::shutdown(SHUTDOWN_reboot);
+  }
+  machine_exit(0);
 }
 
 }  // namespace kernel

@@ -7,5 +7,6 @@ namespace kernel {
 constexpr int kPanicExitStatus = 127;
 
 [[noreturn]] void machine_exit(int status);
+[[noreturn]] void machine_reboot();
 
 }  // namespace kernel

@@ -3,6 +3,9 @@
 #include "boot_layout.h"
 
 extern "C" const uint64_t trap_stub_table[arch::kExceptionVectors];
+extern "C" void arch_upcall_entry();
+extern "C" arch::InterruptHandler arch_upcall_handler;
+arch::InterruptHandler arch_upcall_handler;
 
 namespace arch {
 namespace {
@@ -39,6 +42,11 @@ void install_idt(TrapHandler handler) {
   for (unsigned v = 0; v < kExceptionVectors; ++v) idt[v] = gate_for(trap_stub_table[v]);
   IdtDescriptor descriptor{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)};
   asm volatile("lidt %0" ::"m"(descriptor));
+}
+
+void install_upcall_vector(uint8_t vector, InterruptHandler handler) {
+  arch_upcall_handler = handler;
+  idt[vector] = gate_for(reinterpret_cast<uint64_t>(arch_upcall_entry));
 }
 
 const char* exception_name(uint64_t vector) {

@@ -19,4 +19,8 @@ void install_idt(TrapHandler handler);
 
 const char* exception_name(uint64_t vector);
 
+// Routes interrupt `vector` to `handler` (interrupt_entry.S saves all state around it).
+using InterruptHandler = void (*)();
+void install_upcall_vector(uint8_t vector, InterruptHandler handler);
+
 }  // namespace arch

@@ -8,10 +8,14 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
+#include <csignal>
+#include <ctime>
 #include "console.h"
 #include "log.h"
 #include "memory/memory.h"
 #include "shutdown.h"
+#include "xen/console_ring.h"
+#include "xenos/time.h"
 
 #undef errno
 extern "C" int errno;
@@ -32,9 +36,10 @@ int write(int fd, const void* buffer, size_t count) {
   return int(count);
 }
 
-int read(int fd, void*, size_t) {
-  if (fd == 0) return 0;  // console input arrives with the console ring; until then EOF
-  return fail(EBADF);
+int read(int fd, void* buffer, size_t count) {
+  if (fd != 0) return fail(EBADF);
+  if (!xen::console_ring_up()) return 0;  // no console input without the ring: end of file
+  return int(xen::console_ring_read({static_cast<char*>(buffer), count}));
 }
 
 int open(const char*, int, ...) { return fail(ENOSYS); }
@@ -57,10 +62,51 @@ int fcntl(int, int, ...) { return fail(ENOSYS); }
 int execve(const char*, char* const*, char* const*) { return fail(ENOSYS); }
 int fork() { return fail(ENOSYS); }
 int wait(int*) { return fail(ECHILD); }
-int gettimeofday(struct timeval*, void*) { return fail(ENOSYS); }
-clock_t times(struct tms*) { return clock_t(fail(ENOSYS)); }
+int gettimeofday(struct timeval* tv, void*) {
+  uint64_t ns = xenos::wall_clock_ns();
+  if (ns == 0) return fail(ENOSYS);  // no Xen, no clock
+  tv->tv_sec = time_t(ns / 1000000000);
+  tv->tv_usec = suseconds_t(ns % 1000000000 / 1000);
+  return 0;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+  uint64_t ns;
+  if (clock == CLOCK_MONOTONIC || clock == CLOCK_MONOTONIC_RAW) ns = xenos::monotonic_ns();
+  else if (clock == CLOCK_REALTIME) ns = xenos::wall_clock_ns();
+  else return fail(EINVAL);
+  if (ns == 0) return fail(ENOSYS);
+  ts->tv_sec = time_t(ns / 1000000000);
+  ts->tv_nsec = long(ns % 1000000000);
+  return 0;
+}
+
+// times(): the one process's CPU time is the time since boot (one vCPU, nothing else runs).
+clock_t times(struct tms* t) {
+  clock_t ticks = clock_t(xenos::monotonic_ns() / (1000000000 / CLOCKS_PER_SEC));
+  if (t) *t = {ticks, 0, 0, 0};
+  return ticks;
+}
+
+int nanosleep(const struct timespec* request, struct timespec* remaining) {
+  if (request->tv_sec < 0 || request->tv_nsec < 0 || request->tv_nsec >= 1000000000) return fail(EINVAL);
+  if (xenos::monotonic_ns() == 0) return fail(ENOSYS);
+  xenos::sleep_ns(uint64_t(request->tv_sec) * 1000000000 + uint64_t(request->tv_nsec));
+  if (remaining) *remaining = {0, 0};
+  return 0;
+}
+
+int usleep(useconds_t us) {
+  struct timespec ts{time_t(us / 1000000), long(us % 1000000) * 1000};
+  return nanosleep(&ts, nullptr);
+}
+
+unsigned sleep(unsigned seconds) {
+  struct timespec ts{time_t(seconds), 0};
+  return nanosleep(&ts, nullptr) == 0 ? 0 : seconds;
+}
 int getentropy(void*, size_t) { return fail(ENOSYS); }
-int sigprocmask(int, const void*, void*) { return 0; }  // one process, no signal delivery
+int sigprocmask(int, const sigset_t*, sigset_t*) { return 0; }  // one process, no signal delivery
 
 int getpid() { return 1; }
 

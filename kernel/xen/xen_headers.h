@@ -11,6 +11,11 @@
 
 extern "C" {
 #include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/vcpu.h>
+#include <xen/io/xs_wire.h>
+#include <xen/io/console.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>

@@ -18,6 +18,10 @@ void xenos_memory_info(struct xenos_memory_info *info);
 /* "xen-pvh" on Xen, "pvh-no-xen" when booted directly by QEMU -kernel. */
 const char *xenos_platform(void);
 
+/* Asks Xen to reboot the domain (xl's on_reboot decides what happens); does not return.
+ * Without Xen it exits with status 0. */
+void xenos_reboot(void) __attribute__((noreturn));
+
 #ifdef __cplusplus
 }
 #endif

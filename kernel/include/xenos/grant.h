@@ -1,0 +1,41 @@
+// Grant tables (v1): let another domain map or copy one of our frames. A Grant owns its
+// reference: access ends when it goes out of scope. Ending fails with EBUSY while the peer
+// still has the page mapped; a Grant destroyed in that state keeps the reference (and the
+// caller must keep the frame) rather than let the peer write into reused memory.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include "xenos/event_channel.h"
+#include "xenos/result.h"
+
+namespace xenos {
+
+enum class GrantAccess { kReadOnly, kReadWrite };
+
+class Grant {
+ public:
+  static Result<Grant> share(DomainId peer, uint64_t frame, GrantAccess access);
+
+  Grant() = default;
+  Grant(Grant&& other) : ref_(std::exchange(other.ref_, kNoRef)) {}
+  Grant& operator=(Grant&& other);
+  Grant(const Grant&) = delete;
+  Grant& operator=(const Grant&) = delete;
+  ~Grant();
+
+  uint32_t ref() const { return ref_; }
+  bool valid() const { return ref_ != kNoRef; }
+  Result<void> end();  // EBUSY while mapped by the peer; then the grant stays valid
+
+ private:
+  static constexpr uint32_t kNoRef = ~0u;
+  explicit Grant(uint32_t ref) : ref_(ref) {}
+  uint32_t ref_ = kNoRef;
+};
+
+struct GrantTableInfo {
+  uint32_t frames, max_frames, refs_in_use, refs_free;
+};
+GrantTableInfo grant_table_info();
+
+}  // namespace xenos

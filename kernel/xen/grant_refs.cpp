@@ -1,0 +1,32 @@
+// Grant reference bookkeeping (see grant_refs.h).
+#include "grant_refs.h"
+#include "contract.h"
+
+namespace xen {
+
+void GrantRefs::add_frame() {
+  uint32_t first = frames_ * kEntriesPerFrame;
+  ++frames_;
+  in_use_.resize(frames_ * kEntriesPerFrame, false);
+  // Pushed high to low so refs are handed out in increasing order.
+  for (uint32_t ref = frames_ * kEntriesPerFrame; ref-- > first;)
+    if (ref >= kReserved) free_.push_back(ref);
+}
+
+std::optional<uint32_t> GrantRefs::take() {
+  if (free_.empty()) return std::nullopt;
+  uint32_t ref = free_.back();
+  free_.pop_back();
+  in_use_[ref] = true;
+  ++in_use_count_;
+  return ref;
+}
+
+void GrantRefs::give_back(uint32_t ref) {
+  Expects(ref < in_use_.size() && in_use_[ref]);
+  in_use_[ref] = false;
+  --in_use_count_;
+  free_.push_back(ref);
+}
+
+}  // namespace xen

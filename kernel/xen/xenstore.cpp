@@ -1,0 +1,383 @@
+// XenStore over the store ring (xen/io/xs_wire.h). Requests carry ids so several threads can be
+// in flight; whoever waits drains the response ring and hands each message to its owner (a
+// request by req_id, a watch by token). Everything read from the ring is validated
+// (xs_wire.cpp); a malformed reply breaks the connection with EIO, never memory.
+#include "xenstore.h"
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include "context.h"
+#include "hypercalls.h"
+#include "log.h"
+#include "xenos/event_channel.h"
+#include "xenos/xenstore.h"
+#include "xs_wire.h"
+
+namespace xenos::xenstore {
+
+struct Watch::State {
+  std::string path, token;
+  std::vector<std::string> events;
+  WaitQueue waiters;
+  State* next = nullptr;
+};
+
+}  // namespace xenos::xenstore
+
+namespace xen {
+namespace {
+
+using xenos::Error;
+using xenos::Result;
+namespace xs = xen::xs;
+
+struct Pending {
+  uint32_t req_id = 0;
+  bool done = false;
+  bool failed = false;  // the connection broke before the reply came
+  xs::Header header{};
+  std::string payload;
+  Pending* next = nullptr;
+};
+
+struct Connection {
+  xenstore_domain_interface* ring = nullptr;
+  xenos::EventChannel channel;
+  xenos::WaitQueue ring_waiters;   // woken by the event channel
+  xenos::Mutex send_lock;          // one message at a time into the request ring
+  Pending* pending = nullptr;
+  xenos::xenstore::Watch::State* watches = nullptr;
+  uint32_t next_req_id = 1;
+  uint32_t next_watch = 1;
+  const char* broken = nullptr;    // why the connection is unusable, once it is
+};
+Connection* conn;
+
+void on_event(uint32_t, void*) { conn->ring_waiters.wake_all(); }
+
+void fail_connection(const char* why) {
+  if (conn->broken) return;
+  conn->broken = why;
+  kernel::log("xenstore: connection broken: %s\n", why);
+  for (Pending* p = conn->pending; p; p = p->next) {
+    if (!p->done) p->failed = true;
+    p->done = true;
+  }
+  for (auto* w = conn->watches; w; w = w->next) w->waiters.wake_all();
+}
+
+void deliver(const xs::Header& h, std::string payload) {
+  if (h.type == xs::kWatchEvent) {
+    std::string path, token;
+    int index = 0;
+    xs::for_each_string(payload, [&](std::string_view s) {
+      if (index == 0) path = s;
+      else if (index == 1) token = s;
+      ++index;
+    });
+    for (auto* w = conn->watches; w; w = w->next) {
+      if (w->token == token) {
+        w->events.push_back(std::move(path));
+        w->waiters.wake_all();
+        return;
+      }
+    }
+    return;  // a late event for a watch we already removed
+  }
+  for (Pending* p = conn->pending; p; p = p->next) {
+    if (p->req_id == h.req_id && !p->done) {
+      p->header = h;
+      p->payload = std::move(payload);
+      p->done = true;
+      return;
+    }
+  }
+  kernel::log("xenstore: dropped a reply (type %u) to no request in flight (id %u)\n", h.type, h.req_id);
+}
+
+// Takes every complete message off the response ring. Interrupts off.
+void drain() {
+  xenstore_domain_interface* r = conn->ring;
+  while (!conn->broken) {
+    uint32_t cons = r->rsp_cons, prod = r->rsp_prod;
+    asm volatile("" ::: "memory");  // read the indexes before the data (x86: loads ordered)
+    Result<uint32_t> used = xs::ring_used(cons, prod);
+    if (!used) return fail_connection(used.error().message);
+    if (*used < xs::kHeaderSize) return;
+    char raw[xs::kHeaderSize];
+    xs::ring_read(r->rsp, cons, raw);
+    Result<xs::Header> h = xs::decode_header(raw);
+    if (!h) return fail_connection(h.error().message);
+    if (*used < xs::kHeaderSize + h->len) {
+      if (xs::kHeaderSize + h->len > xs::kRingSize) {
+        // Bigger than the ring: the peer streams it while we consume. Take the header now.
+      } else {
+        return;  // the rest is still coming
+      }
+    }
+    std::string payload(h->len, '\0');
+    // A message longer than the ring arrives in pieces: consume as it comes.
+    uint32_t at = cons + xs::kHeaderSize;
+    size_t got = 0;
+    r->rsp_cons = at;
+    while (got < h->len) {
+      uint32_t now_prod = r->rsp_prod;
+      asm volatile("" ::: "memory");
+      Result<uint32_t> avail = xs::ring_used(at, now_prod);
+      if (!avail) return fail_connection(avail.error().message);
+      size_t take = std::min<size_t>(*avail, h->len - got);
+      if (take == 0) {
+        conn->channel.notify();
+        arch::wait_for_interrupt();
+        continue;
+      }
+      xs::ring_read(r->rsp, at, {payload.data() + got, take});
+      got += take;
+      at += uint32_t(take);
+      asm volatile("" ::: "memory");
+      r->rsp_cons = at;
+    }
+    conn->channel.notify();
+    deliver(*h, std::move(payload));
+  }
+}
+
+Result<void> send(const xs::Header& h, std::string_view payload) {
+  xenos::LockGuard lock(conn->send_lock);
+  char header[xs::kHeaderSize];
+  xs::encode_header(h, header);
+  std::string message(header, sizeof header);
+  message.append(payload);
+  xenstore_domain_interface* r = conn->ring;
+  size_t sent = 0;
+  arch::InterruptGuard guard;
+  while (sent < message.size()) {
+    if (conn->broken) return Error{EIO, conn->broken};
+    uint32_t cons = r->req_cons, prod = r->req_prod;
+    asm volatile("" ::: "memory");
+    Result<uint32_t> used = xs::ring_used(cons, prod);
+    if (!used) {
+      fail_connection(used.error().message);
+      continue;
+    }
+    size_t room = xs::kRingSize - *used;
+    if (room == 0) {
+      conn->ring_waiters.wait();
+      continue;
+    }
+    size_t chunk = std::min(room, message.size() - sent);
+    xs::ring_write(r->req, prod, {message.data() + sent, chunk});
+    asm volatile("" ::: "memory");  // data before the index (x86: stores ordered)
+    r->req_prod = prod + uint32_t(chunk);
+    sent += chunk;
+    conn->channel.notify();
+  }
+  return {};
+}
+
+Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, std::string_view payload) {
+  if (!conn) return Error{ENODEV, "xenstore: not connected"};
+  if (conn->broken) return Error{EIO, conn->broken};
+  if (payload.size() > xs::kPayloadMax) return Error{E2BIG, "xenstore: request larger than XENSTORE_PAYLOAD_MAX"};
+  Pending me;
+  me.req_id = conn->next_req_id++;
+  {
+    arch::InterruptGuard guard;
+    me.next = conn->pending;
+    conn->pending = &me;
+  }
+  auto unlink = [&] {
+    arch::InterruptGuard guard;
+    for (Pending** p = &conn->pending; *p; p = &(*p)->next)
+      if (*p == &me) { *p = me.next; break; }
+  };
+  Result<void> sent = send({type, me.req_id, tx, uint32_t(payload.size())}, payload);
+  if (!sent) {
+    unlink();
+    return sent.error();
+  }
+  {
+    arch::InterruptGuard guard;
+    for (;;) {
+      drain();
+      if (me.done) break;
+      conn->ring_waiters.wait();
+    }
+  }
+  unlink();
+  if (me.failed) return Error{EIO, conn->broken};
+  if (me.header.type == xs::kError) {
+    std::string_view name(me.payload.c_str());
+    int code = xs::errno_from_name(name);
+    return Error{code, code == ENOENT ? "xenstore: no such path" : code == EACCES ? "xenstore: permission denied"
+                     : code == EAGAIN ? "xenstore: transaction conflict" : "xenstore: request refused"};
+  }
+  if (me.header.type != type) return Error{EIO, "xenstore: reply of another type than the request"};
+  return std::move(me.payload);
+}
+
+std::string with_nul(std::string_view path) {
+  std::string s(path);
+  s.push_back('\0');
+  return s;
+}
+
+}  // namespace
+
+Result<void> xenstore_init() {
+  uint64_t pfn = 0, port = 0;
+  if (get_hvm_param(HVM_PARAM_STORE_PFN, &pfn) != 0 || pfn == 0)
+    return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_PFN"};
+  if (get_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) != 0)
+    return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_EVTCHN"};
+  conn = new Connection;
+  conn->ring = reinterpret_cast<xenstore_domain_interface*>(pfn * 4096);
+  auto channel = xenos::EventChannel::adopt(uint32_t(port), on_event, nullptr);
+  if (!channel) return channel.error();
+  conn->channel = std::move(*channel);
+  return {};
+}
+
+}  // namespace xen
+
+namespace xenos::xenstore {
+
+using xen::request;
+using xen::with_nul;
+namespace xs = xen::xs;
+
+Result<std::string> read(std::string_view path, TransactionId tx) {
+  return request(xs::kRead, tx, with_nul(path));
+}
+
+Result<void> write(std::string_view path, std::string_view value, TransactionId tx) {
+  std::string payload = with_nul(path);
+  payload.append(value);
+  TRY(request(xs::kWrite, tx, payload));
+  return {};
+}
+
+Result<void> mkdir(std::string_view path, TransactionId tx) {
+  TRY(request(xs::kMkdir, tx, with_nul(path)));
+  return {};
+}
+
+Result<void> remove(std::string_view path, TransactionId tx) {
+  TRY(request(xs::kRm, tx, with_nul(path)));
+  return {};
+}
+
+static std::vector<std::string> split(std::string_view payload) {
+  std::vector<std::string> out;
+  xs::for_each_string(payload, [&](std::string_view s) { out.emplace_back(s); });
+  return out;
+}
+
+Result<std::vector<std::string>> directory(std::string_view path, TransactionId tx) {
+  std::string payload = TRY(request(xs::kDirectory, tx, with_nul(path)));
+  return split(payload);
+}
+
+Result<std::vector<std::string>> get_perms(std::string_view path, TransactionId tx) {
+  std::string payload = TRY(request(xs::kGetPerms, tx, with_nul(path)));
+  return split(payload);
+}
+
+Result<void> set_perms(std::string_view path, const std::vector<std::string>& perms, TransactionId tx) {
+  std::string payload = with_nul(path);
+  for (const std::string& p : perms) payload.append(with_nul(p));
+  TRY(request(xs::kSetPerms, tx, payload));
+  return {};
+}
+
+Result<TransactionId> transaction_start() {
+  std::string id = TRY(request(xs::kTransactionStart, 0, std::string_view("\0", 1)));
+  TransactionId tx = 0;
+  for (char c : id) {
+    if (c == '\0') break;
+    if (c < '0' || c > '9') return Error{EIO, "xenstore: transaction id is not a number"};
+    tx = tx * 10 + TransactionId(c - '0');
+  }
+  return tx;
+}
+
+Result<void> transaction_end(TransactionId tx, bool commit) {
+  TRY(request(xs::kTransactionEnd, tx, std::string_view(commit ? "T\0" : "F\0", 2)));
+  return {};
+}
+
+Result<Watch> watch(std::string_view path) {
+  auto* state = new Watch::State;
+  state->path = path;
+  char token[32];
+  snprintf(token, sizeof token, "xenos-%u", xen::conn ? xen::conn->next_watch++ : 0);
+  state->token = token;
+  {
+    arch::InterruptGuard guard;
+    if (xen::conn) {
+      state->next = xen::conn->watches;
+      xen::conn->watches = state;
+    }
+  }
+  Watch w;
+  w.state_ = state;  // from here on the destructor unregisters
+  TRY(request(xs::kWatch, 0, with_nul(path) + with_nul(state->token)));
+  return w;
+}
+
+Watch::Watch(Watch&& other) : state_(std::exchange(other.state_, nullptr)) {}
+
+Watch& Watch::operator=(Watch&& other) {
+  if (this != &other) {
+    this->~Watch();
+    state_ = std::exchange(other.state_, nullptr);
+  }
+  return *this;
+}
+
+Watch::~Watch() {
+  if (!state_) return;
+  (void)request(xs::kUnwatch, 0, with_nul(state_->path) + with_nul(state_->token));
+  {
+    arch::InterruptGuard guard;
+    for (State** p = &xen::conn->watches; *p; p = &(*p)->next)
+      if (*p == state_) { *p = state_->next; break; }
+  }
+  delete state_;
+  state_ = nullptr;
+}
+
+Result<std::string> Watch::next(uint64_t deadline_ns) {
+  if (!state_) return Error{EINVAL, "xenstore: no watch"};
+  arch::InterruptGuard guard;
+  for (;;) {
+    xen::drain();
+    if (!state_->events.empty()) {
+      std::string path = std::move(state_->events.front());
+      state_->events.erase(state_->events.begin());
+      return path;
+    }
+    if (xen::conn->broken) return Error{EIO, xen::conn->broken};
+    // Wait for ring traffic, which is what brings a watch event.
+    if (deadline_ns == 0) xen::conn->ring_waiters.wait();
+    else if (!xen::conn->ring_waiters.wait_until(deadline_ns))
+      return Error{ETIMEDOUT, "xenstore: no watch event before the deadline"};
+  }
+}
+
+Result<uint16_t> own_domid() {
+  static int cached = -1;
+  if (cached < 0) {
+    std::string s = TRY(read("domid"));
+    int v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return Error{EIO, "xenstore: domid is not a number"};
+      v = v * 10 + (c - '0');
+      if (v > 0x7fef) return Error{EIO, "xenstore: domid out of range"};
+    }
+    cached = v;
+  }
+  return uint16_t(cached);
+}
+
+}  // namespace xenos::xenstore
