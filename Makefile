@@ -48,10 +48,10 @@ IMAGES := $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a).elf)
 
 # ---- host flags (unit tests, tools) --------------------------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
-  -fno-omit-frame-pointer -Ikernel -MMD -MP
+  -fno-omit-frame-pointer -Ikernel -Ikernel/include -MMD -MP
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
-  kernel/memory/frame_allocator.cpp
+  kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp
 UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED))
 UNIT_BIN := $(BUILD)/host/unit_tests

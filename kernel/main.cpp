@@ -11,6 +11,7 @@
 #include "xen/console_ring.h"
 #include "xen/events.h"
 #include "xen/grant_table.h"
+#include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
 #include "xen/shared_info.h"
 #include "xen/time.h"
@@ -76,3 +77,8 @@ extern "C" void xenos_memory_info(struct xenos_memory_info* info) {
 extern "C" const char* xenos_platform(void) { return kernel::boot_info.platform; }
 
 extern "C" void xenos_reboot(void) { kernel::machine_reboot(); }
+
+extern "C" uint32_t xenos_xen_version(void) {
+  if (!xen::hypervisor().present) return 0;
+  return uint32_t(arch::hypercall(__HYPERVISOR_xen_version, XENVER_version, 0));
+}

@@ -1,8 +1,9 @@
 /* Crashes (or hangs) on purpose, in the way argv[1] names, so tests can check what a crash
- * looks like: page-fault (default), invalid-opcode, abort, exit3, hang. */
+ * looks like: page-fault (default), invalid-opcode, abort, exit3, hang, reboot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xenos/system.h>
 
 /* noinline so the report names this function. (Its caller may be missing from the backtrace:
  * GCC can schedule the frame setup after the faulting store; see kernel/symbols.cpp.) */
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   else if (strcmp(how, "abort") == 0) abort();
   else if (strcmp(how, "exit3") == 0) return 3;
   else if (strcmp(how, "hang") == 0) for (;;) __asm__ volatile("pause");
+  else if (strcmp(how, "reboot") == 0) xenos_reboot();
   printf("faulty: unknown way to crash: %s\n", how);
   return 1;
 }

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <vector>
 #include "context.h"
+#include "grant_end.h"
 #include "grant_refs.h"
 #include "hypercalls.h"
 #include "log.h"
@@ -80,12 +81,8 @@ Result<Grant> Grant::share(DomainId peer, uint64_t frame, GrantAccess access) {
 
 Result<void> Grant::end() {
   if (ref_ == kNoRef) return {};
-  grant_entry_v1_t& e = xen::entry(ref_);
-  uint16_t flags = e.flags;
-  do {  // grant_table.h: clear the flags only if the peer is not reading or writing
-    if (flags & (GTF_reading | GTF_writing)) return Error{EBUSY, "grant: the peer still maps the page"};
-  } while (!__atomic_compare_exchange_n(&e.flags, &flags, uint16_t(0), false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_SEQ_CST));
+  if (!xen::try_end_access(&xen::entry(ref_).flags))
+    return Error{EBUSY, "grant: the peer still maps the page"};
   arch::InterruptGuard guard;
   xen::table->refs.give_back(ref_);
   ref_ = kNoRef;
@@ -104,6 +101,28 @@ Grant::~Grant() {
   if (ref_ == kNoRef) return;
   if (Result<void> r = end(); !r)
     kernel::log("grant: ref %u still mapped by the peer at release; kept, not reused\n", ref_);
+}
+
+Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out,
+                             uint16_t length) {
+  uint64_t address = reinterpret_cast<uint64_t>(out);
+  if (offset + length > kernel::kPageSize || (address % kernel::kPageSize) + length > kernel::kPageSize)
+    return Error{EINVAL, "grant copy: range crosses a page"};
+  gnttab_copy_t op{};
+  op.source.u.ref = ref;
+  op.source.domid = granter;
+  op.source.offset = offset;
+  op.dest.u.gmfn = address / kernel::kPageSize;  // PVH: our guest frame
+  op.dest.domid = DOMID_SELF;
+  op.dest.offset = uint16_t(address % kernel::kPageSize);
+  op.len = length;
+  op.flags = GNTCOPY_source_gref;
+  long rc = xen::grant_table_op(GNTTABOP_copy, &op, 1);
+  if (rc != 0) return Error{EIO, "grant copy: GNTTABOP_copy failed"};
+  if (op.status == GNTST_permission_denied || op.status == GNTST_bad_gntref)
+    return Error{EPERM, "grant copy: the grant does not allow it"};
+  if (op.status != GNTST_okay) return Error{EIO, "grant copy: refused"};
+  return {};
 }
 
 GrantTableInfo grant_table_info() {

@@ -39,7 +39,10 @@ crash = xenbox.Guest("faulty-crash", image("faulty"), cmdline="page-fault", expe
 status = xenbox.Guest("faulty-exit3", image("faulty"), cmdline="exit3", expect="crash",
                       must_print=["shutdown: crash (exit status 3)"])
 hang = xenbox.Guest("faulty-hang", image("faulty"), cmdline="hang", timeout=15)
-guests = [hello, crash, status, hang]
+reboot = xenbox.Guest("faulty-reboot", image("faulty"), cmdline="reboot", expect="reboot",
+                      must_print=["shutdown: reboot"])
+selftest = xenbox.Guest("selftest", image("selftest"), expect_summary=True, timeout=90)
+guests = [selftest, hello, crash, status, reboot, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
@@ -47,6 +50,15 @@ check("hello runs as a PVH guest, prints its greeting and argv through Xen, powe
       hello.verdict())
 check("a page fault is reported (exception, backtrace) and the domain crashes", crash.verdict())
 check("a non-zero exit status shuts the domain down as crashed", status.verdict())
+check("xenos_reboot() shuts the domain down with reason reboot", reboot.verdict())
+check("selftest (Xen core services, in the guest) passes: %s" % (
+      "%d passed, %d failed" % selftest.summary if selftest.summary else "no summary"),
+      selftest.verdict())
+ring_log = os.path.join(os.path.dirname(selftest.share_out or ""), "console-ring.log")
+ring_text = open(ring_log, errors="replace").read() if os.path.isfile(ring_log) else ""
+check("the PV console ring carries the app's output (xenconsoled's log of selftest)",
+      [] if "passed, 0 failed" in ring_text and "ok 1 - " in ring_text
+      else ["%s lacks the suite's lines" % ring_log])
 
 hang_problems = hang.verdict()
 check("a hung guest is stopped at its timeout and the failure names the phase",

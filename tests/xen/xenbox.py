@@ -103,6 +103,7 @@ def prepare_run(run_dir, guests):
             cmd = [MKIMAGE, g.image, "--out", gdir, "--name", g.name, "--memory", str(g.memory),
                    "--type", g.type,
                    "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
+                   "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
                    "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name),
                    "--p9", "tag=share,path=/srv/%s" % g.name]
             if g.cmdline:

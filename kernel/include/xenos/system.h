@@ -18,6 +18,9 @@ void xenos_memory_info(struct xenos_memory_info *info);
 /* "xen-pvh" on Xen, "pvh-no-xen" when booted directly by QEMU -kernel. */
 const char *xenos_platform(void);
 
+/* Xen's version as (major << 16) | minor, from the XENVER_version hypercall; 0 without Xen. */
+uint32_t xenos_xen_version(void);
+
 /* Asks Xen to reboot the domain (xl's on_reboot decides what happens); does not return.
  * Without Xen it exits with status 0. */
 void xenos_reboot(void) __attribute__((noreturn));

@@ -1,0 +1,158 @@
+// Host tests of the Xen services' pure logic: the 2-level pending scan, pvclock arithmetic,
+// grant bookkeeping and ending, the xenstore wire format and its malformed cases.
+#include <gtest/gtest.h>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "xen/grant_end.h"
+#include "xen/grant_refs.h"
+#include "xen/pending_scan.h"
+#include "xen/pvclock.h"
+#include "xen/xs_wire.h"
+
+namespace xs = xen::xs;
+
+TEST(PendingScan, DeliversPendingUnmaskedPortsInOrderAndClearsThem) {
+  uint64_t pending[4] = {0b1010, 0, uint64_t(1) << 63, 0};
+  uint64_t mask[4] = {0b1000, 0, 0, 0};
+  std::vector<unsigned> ports;
+  unsigned n = xen::scan_pending(0b101, pending, mask, 4, [&](unsigned p) { ports.push_back(p); });
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(ports, (std::vector<unsigned>{1, 2 * 64 + 63}));
+  EXPECT_EQ(pending[0], 0b1000u);  // the masked port stays pending for its unmask
+  EXPECT_EQ(pending[2], 0u);
+}
+
+TEST(PendingScan, IgnoresSelectorBitsBeyondTheBitmap) {
+  uint64_t pending[1] = {1};
+  uint64_t mask[1] = {0};
+  unsigned n = xen::scan_pending(~uint64_t(0), pending, mask, 1, [](unsigned) {});
+  EXPECT_EQ(n, 1u);
+}
+
+TEST(PendingScan, KeepsAnEventRaisedDuringDelivery) {
+  uint64_t pending[1] = {0b1};
+  uint64_t mask[1] = {0};
+  std::vector<unsigned> ports;
+  xen::scan_pending(1, pending, mask, 1, [&](unsigned p) {
+    ports.push_back(p);
+    if (ports.size() == 1) pending[0] |= 0b100;  // another port fires while we handle port 0
+  });
+  EXPECT_EQ(ports, (std::vector<unsigned>{0, 2}));
+}
+
+TEST(Pvclock, ScalesWithShiftAndMultiplier) {
+  // 2 GHz TSC: mul_frac = 2^32 / 2 with shift 0 gives 0.5 ns per tick.
+  EXPECT_EQ(xen::pvclock_scale(2000, 0x80000000u, 0), 1000u);
+  EXPECT_EQ(xen::pvclock_scale(2000, 0x80000000u, 1), 2000u);
+  EXPECT_EQ(xen::pvclock_scale(2000, 0x80000000u, -1), 500u);
+  // Large deltas do not overflow the 64-bit product (128-bit intermediate).
+  EXPECT_EQ(xen::pvclock_scale(uint64_t(1) << 62, 0xffffffffu, 0), ((uint64_t(1) << 62) / 4294967296.0) * 0xffffffffu);
+}
+
+TEST(Pvclock, AddsSystemTimeAndNeverGoesBackForAnEarlyTsc) {
+  EXPECT_EQ(xen::pvclock_ns(1500, 1000, 7000, 0x80000000u, 0), 7250u);
+  EXPECT_EQ(xen::pvclock_ns(900, 1000, 7000, 0x80000000u, 0), 7000u);
+}
+
+TEST(GrantRefs, SkipsReservedRefsAndGrowsByFrames) {
+  xen::GrantRefs refs;
+  EXPECT_FALSE(refs.take());
+  refs.add_frame();
+  EXPECT_EQ(refs.free_count(), 512u - 8u);
+  EXPECT_EQ(refs.take(), 8u);
+  EXPECT_EQ(refs.take(), 9u);
+  for (uint32_t i = 0; i < 502; ++i) ASSERT_TRUE(refs.take());
+  EXPECT_FALSE(refs.take());
+  refs.add_frame();
+  EXPECT_EQ(refs.take(), 512u);
+  EXPECT_EQ(refs.in_use(), 505u);
+}
+
+TEST(GrantRefs, RefusesToTakeBackARefNotInUse) {
+  xen::GrantRefs refs;
+  refs.add_frame();
+  auto r = refs.take();
+  refs.give_back(*r);
+  EXPECT_THROW(refs.give_back(*r), std::logic_error);
+  EXPECT_THROW(refs.give_back(3), std::logic_error);
+  EXPECT_THROW(refs.give_back(100000), std::logic_error);
+}
+
+TEST(GrantEnd, RefusesWhileThePeerReadsOrWrites) {
+  volatile uint16_t flags = 1 /* permit_access */ | xen::kGtfReading;
+  EXPECT_FALSE(xen::try_end_access(&flags));
+  EXPECT_EQ(flags, 1 | xen::kGtfReading);
+  flags = 1 | xen::kGtfWriting;
+  EXPECT_FALSE(xen::try_end_access(&flags));
+  flags = 1 | 4 /* readonly */;
+  EXPECT_TRUE(xen::try_end_access(&flags));
+  EXPECT_EQ(flags, 0);
+}
+
+namespace {
+std::vector<char> header_bytes(uint32_t type, uint32_t id, uint32_t tx, uint32_t len) {
+  std::vector<char> b(16);
+  uint32_t v[4] = {type, id, tx, len};
+  std::memcpy(b.data(), v, 16);
+  return b;
+}
+}  // namespace
+
+TEST(XenStoreWire, HeaderRoundTrip) {
+  char raw[16];
+  xs::encode_header({xs::kWrite, 7, 3, 12}, raw);
+  auto h = xs::decode_header(raw);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->type, xs::kWrite);
+  EXPECT_EQ(h->req_id, 7u);
+  EXPECT_EQ(h->tx_id, 3u);
+  EXPECT_EQ(h->len, 12u);
+}
+
+TEST(XenStoreWire, RejectsReplyLongerThanPayloadMax) {
+  auto b = header_bytes(xs::kRead, 1, 0, 4097);
+  auto h = xs::decode_header(std::span<const char, 16>(b.data(), 16));
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, EIO);
+}
+
+TEST(XenStoreWire, RejectsUnknownType) {
+  for (uint32_t type : {20u, 23u, 999u, 0xffffffffu}) {
+    auto b = header_bytes(type, 1, 0, 0);
+    EXPECT_FALSE(xs::decode_header(std::span<const char, 16>(b.data(), 16))) << type;
+  }
+}
+
+TEST(XenStoreWire, RingIndexesClaimingMoreThanTheRingAreHostile) {
+  EXPECT_EQ(*xs::ring_used(10, 10), 0u);
+  EXPECT_EQ(*xs::ring_used(0xfffffff0u, 0x10u), 0x20u);  // free-running wrap-around
+  EXPECT_EQ(*xs::ring_used(0, 1024), 1024u);
+  EXPECT_FALSE(xs::ring_used(0, 1025));
+  EXPECT_FALSE(xs::ring_used(5, 4));  // prod behind cons
+}
+
+TEST(XenStoreWire, RingReadAndWriteWrapAround) {
+  std::vector<char> ring(xs::kRingSize, 0);
+  std::string msg = "wrapping message";
+  xs::ring_write(ring.data(), 1020 + 1024 * 5, {msg.data(), msg.size()});
+  EXPECT_EQ(std::string(ring.data() + 1020, 4), "wrap");
+  std::string back(msg.size(), '\0');
+  xs::ring_read(ring.data(), 1020 + 1024 * 5, {back.data(), back.size()});
+  EXPECT_EQ(back, msg);
+}
+
+TEST(XenStoreWire, ErrorNamesMapToErrno) {
+  EXPECT_EQ(xs::errno_from_name("ENOENT"), ENOENT);
+  EXPECT_EQ(xs::errno_from_name("EAGAIN"), EAGAIN);
+  EXPECT_EQ(xs::errno_from_name("EACCES"), EACCES);
+  EXPECT_EQ(xs::errno_from_name("ENOTANERROR"), EIO);
+  EXPECT_EQ(xs::errno_from_name(""), EIO);
+}
+
+TEST(XenStoreWire, SplitsNulSeparatedPayloadsIncludingAnUnterminatedTail) {
+  std::vector<std::string> parts;
+  xs::for_each_string(std::string_view("a\0bc\0\0d", 7), [&](std::string_view s) { parts.emplace_back(s); });
+  EXPECT_EQ(parts, (std::vector<std::string>{"a", "bc", "", "d"}));
+}
