@@ -3,7 +3,9 @@
 # Output: $1 (e.g. build/newlib-3.3.0) with include/ and lib/. Done once; the stamp keeps it.
 set -euo pipefail
 out=$(realpath -m "$1")
-[[ -f "$out/.stamp" ]] && exit 0
+# The stamp holds this script's hash: changing the flags below rebuilds, nothing else does.
+key=$(sha256sum "$0" | cut -c1-16)
+[[ -f "$out/.stamp" && $(cat "$out/.stamp") == "$key" ]] && exit 0
 tarball=/usr/src/newlib/newlib-3.3.0.tar.xz
 [[ -f $tarball ]] || { echo "newlib: $tarball missing; run tools/deps.sh" >&2; exit 1; }
 
@@ -29,6 +31,6 @@ make -j"$(nproc)" all-target-newlib >>"$work/build.log" 2>&1 || { tail -30 "$wor
 make install-target-newlib >>"$work/build.log" 2>&1
 mkdir -p "$out"
 cp -a "$work/prefix/x86_64-elf/include" "$work/prefix/x86_64-elf/lib" "$out/"
-touch "$out/.stamp"
+echo "$key" > "$out/.stamp"
 rm -rf "$work"
 echo "newlib: done -> $out"

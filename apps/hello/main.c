@@ -3,8 +3,12 @@
 #include <stdlib.h>
 #include <xenos/system.h>
 
+static const char *constructed = "no";
+__attribute__((constructor)) static void run_before_main(void) { constructed = "yes"; }
+
 int main(int argc, char **argv) {
   printf("Hello from xenos on %s!\n", xenos_platform());
+  printf("global constructors ran: %s\n", constructed);
   for (int i = 0; i < argc; ++i) printf("argv[%d] = \"%s\"\n", i, argv[i]);
   struct xenos_memory_info mem;
   xenos_memory_info(&mem);

@@ -32,7 +32,7 @@ check() {
 hello=$build/apps/hello/hello.elf
 faulty=$build/apps/faulty/faulty.elf
 check "hello greets, gets its argv and memory, exits 0" 0 "$hello" one "two words" -- \
-  "Hello from xenos on pvh-no-xen!" 'argv[0] = "hello"' 'argv[1] = "one"' 'argv[2] = "two words"' \
+  "Hello from xenos on pvh-no-xen!" "global constructors ran: yes" 'argv[0] = "hello"' 'argv[1] = "one"' 'argv[2] = "two words"' \
   "memory: " "shutdown: exit status 0"
 check "page fault is reported with cr2, registers, symbolised backtrace; status 127" 127 \
   "$faulty" page-fault -- "*** exception 14 (page fault)" "cr2) 0x1000000000: page not present, write" \
