@@ -26,7 +26,7 @@ GUEST_COMMON := -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack
   -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -nostdinc \
   -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP $(GUEST_POSIX)
 # Xen public headers first: <xen/grant_table.h> must not find kernel/xen/grant_table.h.
-GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include \
+GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include \
   -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
   -isystem $(NEWLIB)/include -isystem $(GCCINC)
 GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \
@@ -48,16 +48,26 @@ IMAGES := $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a).elf)
 
 # ---- host flags (unit tests, tools) --------------------------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
-  -fno-omit-frame-pointer -Ikernel -Ikernel/include -MMD -MP
+  -fno-omit-frame-pointer -Ikernel -Ikernel/include -Ilib9p/include -Ilib9p/host -MMD -MP
+# Release host builds (the 9p tool, benchmarks): optimised, no sanitizers.
+HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -MMD -MP
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp
+LIB9P_SRCS := $(wildcard lib9p/*.cpp)
+LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
+LIB9P_HOST := $(BUILD)/host/lib9p.a
+LIB9P_RELEASE := $(BUILD)/host-release/lib9p.a
+LIB9P_GUEST := $(BUILD)/guest/lib9p.a
 UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED))
+INTEROP_SRCS := $(wildcard tests/interop/*.cpp)
+INTEROP_BIN := $(BUILD)/host/interop_tests
+TOOL_9P := $(BUILD)/host-release/9p
 UNIT_BIN := $(BUILD)/host/unit_tests
 
-.PHONY: all images check smoke xen-test test run run-qemu help clean distclean deps deps-xen
-all: images
+.PHONY: all images check interop tools smoke xen-test test run run-qemu help clean distclean deps deps-xen
+all: images $(LIB9P_GUEST) $(TOOL_9P)
 images: $(IMAGES)
 
 help:
@@ -67,6 +77,8 @@ help:
 	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
 	@echo "make test       everything this machine can run: check, smoke, xen-test"
 	@echo "make check      host unit tests (GoogleTest)"
+	@echo "make interop    lib9p against diod (9P2000.L) on loopback"
+	@echo "make tools      build/host-release/9p, the command-line 9P client"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
@@ -122,12 +134,34 @@ $(foreach a,$(APPS),$(eval $(call image_rule,$(a))))
 $(BUILD)/host/%.cpp.o: %.cpp | $(DEPS_STAMP)
 	$(call say,HOSTCXX,$<)
 	$(Q)mkdir -p $(@D) && g++ $(HOST_CXXFLAGS) -c $< -o $@
-$(UNIT_BIN): $(UNIT_OBJS)
+$(BUILD)/host-release/%.cpp.o: %.cpp | $(DEPS_STAMP)
+	$(call say,HOSTCXX,$<)
+	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -c $< -o $@
+$(LIB9P_HOST): $(patsubst %,$(BUILD)/host/%.o,$(LIB9P_SRCS) $(LIB9P_HOST_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LIB9P_RELEASE): $(patsubst %,$(BUILD)/host-release/%.o,$(LIB9P_SRCS) $(LIB9P_HOST_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+# lib9p in the guest: the same sources, freestanding (proves the layering holds).
+$(LIB9P_GUEST): $(patsubst %,$(BUILD)/guest/%.o,$(LIB9P_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+$(INTEROP_BIN): $(patsubst %,$(BUILD)/host/%.o,$(INTEROP_SRCS)) $(LIB9P_HOST)
+	$(call say,HOSTLD,$@)
+	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+$(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)
+	$(call say,HOSTLD,$@)
+	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
 
 check: $(UNIT_BIN) $(IMAGES)
 	$(Q)XENOS_IMAGE=$(BUILD)/apps/hello/hello.elf $(UNIT_BIN) --gtest_brief=1
+
+interop: $(INTEROP_BIN)
+	$(Q)tests/interop/run.sh $(BUILD)
+
+tools: $(TOOL_9P)
 
 # ---- boots ----------------------------------------------------------------------------------
 smoke: $(IMAGES)
@@ -148,7 +182,7 @@ run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
 	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE)
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
-test: $(UNIT_BIN) $(IMAGES) | $(XEN_STAMP)
+test: $(UNIT_BIN) $(INTEROP_BIN) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/run-all.sh $(BUILD)
 
 clean:

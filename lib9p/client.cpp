@@ -1,0 +1,385 @@
+// The 9P client session: version and attach, tags and fids, the request/reply machinery
+// (see client.h for the threading model), errors, and walks.
+#include "p9/client.h"
+#include <cerrno>
+
+namespace p9 {
+
+namespace {
+
+// RAII for the Sync monitor.
+class Locked {
+ public:
+  explicit Locked(Sync& s) : s_(s) { s_.lock(); }
+  ~Locked() { s_.unlock(); }
+  Locked(const Locked&) = delete;
+  Locked& operator=(const Locked&) = delete;
+
+ private:
+  Sync& s_;
+};
+
+}  // namespace
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> names;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view part = path.substr(i, j - i);
+    if (!part.empty() && part != ".") names.emplace_back(part);
+    i = j + 1;
+  }
+  return names;
+}
+
+namespace {
+
+Dialect dialect_from_version(std::string_view v, bool* known) {
+  *known = true;
+  if (v == "9P2000.L") return Dialect::k9P2000L;
+  if (v == "9P2000.u") return Dialect::k9P2000u;
+  if (v == "9P2000") return Dialect::k9P2000;
+  *known = false;
+  return Dialect::k9P2000;
+}
+
+// Best-effort errno for a 9P2000 error string (Plan 9 servers send only the text).
+int errno_from_text(std::string_view e) {
+  struct { const char* text; int code; } table[] = {
+      {"does not exist", ENOENT}, {"not found", ENOENT}, {"no such file", ENOENT},
+      {"permission denied", EACCES}, {"exists", EEXIST}, {"not a directory", ENOTDIR},
+      {"is a directory", EISDIR}, {"not empty", ENOTEMPTY}, {"read-only", EROFS},
+      {"unknown fid", EBADF}, {"in use", EBUSY},
+  };
+  for (auto& t : table)
+    if (e.find(t.text) != std::string_view::npos) return t.code;
+  return EIO;
+}
+
+}  // namespace
+
+// ---- errno translation --------------------------------------------------------------------
+
+int errno_from_linux(uint32_t linux_errno) {
+  // The wire carries Linux numbers; this platform's may differ (newlib's ENOTEMPTY is 90, Linux's
+  // 39), so translate by name.
+  static const struct { uint32_t linux_value; int local; } table[] = {
+      {1, EPERM}, {2, ENOENT}, {4, EINTR}, {5, EIO}, {6, ENXIO}, {7, E2BIG}, {9, EBADF},
+      {11, EAGAIN}, {12, ENOMEM}, {13, EACCES}, {14, EFAULT}, {16, EBUSY}, {17, EEXIST},
+      {18, EXDEV}, {19, ENODEV}, {20, ENOTDIR}, {21, EISDIR}, {22, EINVAL}, {23, ENFILE},
+      {24, EMFILE}, {25, ENOTTY}, {26, ETXTBSY}, {27, EFBIG}, {28, ENOSPC}, {29, ESPIPE},
+      {30, EROFS}, {31, EMLINK}, {32, EPIPE}, {34, ERANGE}, {36, ENAMETOOLONG}, {38, ENOSYS},
+      {39, ENOTEMPTY}, {40, ELOOP}, {61, ENODATA}, {74, EBADMSG}, {75, EOVERFLOW},
+      {95, EOPNOTSUPP}, {110, ETIMEDOUT}, {122, EDQUOT},
+  };
+  for (auto& e : table)
+    if (e.linux_value == linux_errno) return e.local;
+  return EIO;
+}
+
+const char* errno_text(int e) {
+  switch (e) {
+    case EPERM: return "operation not permitted";
+    case ENOENT: return "no such file or directory";
+    case EIO: return "input/output error";
+    case EBADF: return "bad file descriptor";
+    case EAGAIN: return "try again";
+    case ENOMEM: return "out of memory";
+    case EACCES: return "permission denied";
+    case EBUSY: return "busy";
+    case EEXIST: return "file exists";
+    case EXDEV: return "cross-device link";
+    case ENOTDIR: return "not a directory";
+    case EISDIR: return "is a directory";
+    case EINVAL: return "invalid argument";
+    case EFBIG: return "file too large";
+    case ENOSPC: return "no space left";
+    case EROFS: return "read-only file system";
+    case ENAMETOOLONG: return "name too long";
+    case ENOSYS: return "not implemented";
+    case ENOTEMPTY: return "directory not empty";
+    case ELOOP: return "too many symbolic links";
+    case EBADMSG: return "bad message";
+    case EOPNOTSUPP: return "not supported";
+    case ETIMEDOUT: return "timed out";
+    default: return "error";
+  }
+}
+
+Error Client::reply_error(std::span<const std::byte> reply, std::string_view what) {
+  std::string prefix = std::string(what) + ": ";
+  auto header = decode_header(reply, msize_);
+  if (!header) return {header.error().code, prefix + header.error().message};
+  if (header->type == Type::Rlerror) {
+    auto e = decode<Rlerror>(reply, dialect_, msize_);
+    if (!e) return {EBADMSG, prefix + e.error().message};
+    int code = errno_from_linux(e->ecode);
+    return {code, prefix + errno_text(code)};
+  }
+  if (header->type == Type::Rerror) {
+    auto e = decode<Rerror>(reply, dialect_, msize_);
+    if (!e) return {EBADMSG, prefix + e.error().message};
+    int code = dialect_ == Dialect::k9P2000u && e->errnum != 0 ? errno_from_linux(e->errnum)
+                                                               : errno_from_text(e->ename);
+    return {code, prefix + e->ename};
+  }
+  return {EBADMSG, prefix + "unexpected reply type " + std::to_string(int(header->type))};
+}
+
+// ---- requests -----------------------------------------------------------------------------
+
+Result<void> Client::begin(Call& call, const std::vector<std::byte>& encoded) {
+  std::vector<std::byte> message = encoded;
+  {
+    Locked lock(sync_);
+    if (broken_) return broken_error_;
+    if (!free_tags_.empty()) {
+      call.tag = free_tags_.back();
+      free_tags_.pop_back();
+    } else if (next_tag_ < NOTAG) {
+      call.tag = next_tag_++;
+    } else {
+      return Error{EAGAIN, "9P: all 65535 tags in flight"};
+    }
+    if (calls_.size() <= call.tag) calls_.resize(call.tag + 1, nullptr);
+    calls_[call.tag] = &call;
+    ++requests_sent_;
+  }
+  message[5] = std::byte(call.tag);
+  message[6] = std::byte(call.tag >> 8);
+  Result<void> sent = transport_.send(message);
+  if (!sent) {
+    Locked lock(sync_);
+    calls_[call.tag] = nullptr;
+    free_tags_.push_back(call.tag);
+    return Error{sent.error().code, "9P send: " + sent.error().message};
+  }
+  return {};
+}
+
+void Client::dispatch(std::vector<std::byte> message) {
+  auto header = decode_header(message, msize_);
+  if (!header) {
+    broken_ = true;
+    broken_error_ = {EIO, "9P: bad reply from the server: " + header.error().message};
+    return;
+  }
+  uint16_t tag = header->tag;
+  Call* call = tag < calls_.size() ? calls_[tag] : nullptr;
+  if (call == nullptr || call->done) {
+    broken_ = true;  // a reply to nothing we asked: the stream cannot be trusted any more
+    broken_error_ = {EIO, "9P: reply with tag " + std::to_string(tag) + " that is not in flight"};
+    return;
+  }
+  if (header->type == Type::Rflush) {
+    // Replies to our Tflush carry the Tflush's own tag; nothing special here.
+  }
+  call->reply = std::move(message);
+  call->done = true;
+}
+
+Result<std::vector<std::byte>> Client::finish(Call& call) {
+  uint64_t deadline = options_.timeout_ns ? sync_.now_ns() + options_.timeout_ns : 0;
+  bool timed_out = false;
+  {
+    Locked lock(sync_);
+    while (!call.done && !broken_) {
+      if (!receiving_) {
+        receiving_ = true;
+        sync_.unlock();
+        auto message = transport_.receive();
+        sync_.lock();
+        receiving_ = false;
+        if (!message) {
+          broken_ = true;
+          broken_error_ = {message.error().code, "9P receive: " + message.error().message};
+        } else {
+          dispatch(std::move(*message));
+        }
+        sync_.wake_all();
+      } else if (deadline == 0) {
+        sync_.wait();
+      } else if (!sync_.wait_until(deadline)) {
+        timed_out = !call.done;
+        if (timed_out) break;
+      }
+    }
+    if (!timed_out) {
+      calls_[call.tag] = nullptr;
+      if (!call.done) {
+        // The session broke; this tag can never be answered now, so it is not recycled.
+        return broken_error_;
+      }
+      free_tags_.push_back(call.tag);
+    }
+  }
+  if (timed_out) {
+    // version(5)/flush(5): Tflush(oldtag); once Rflush is back the tag may be reused, and any
+    // reply to the old request that came first is discarded.
+    Result<void> flushed = flush(call.tag);
+    Locked lock(sync_);
+    calls_[call.tag] = nullptr;
+    if (flushed) free_tags_.push_back(call.tag);
+    return Error{ETIMEDOUT, "9P: no reply within the timeout (request flushed)"};
+  }
+  return std::move(call.reply);
+}
+
+Result<void> Client::flush(uint16_t tag) {
+  Call flush_call;
+  TRY_VOID(begin(flush_call, encode(Tflush{tag}, 0, dialect_)));
+  // Wait without a deadline: the server must answer a flush.
+  uint64_t saved = options_.timeout_ns;
+  options_.timeout_ns = 0;
+  auto reply = finish(flush_call);
+  options_.timeout_ns = saved;
+  if (!reply) return reply.error();
+  return {};
+}
+
+Result<std::vector<std::byte>> Client::round_trip(std::vector<std::byte> encoded) {
+  Call call;
+  TRY_VOID(begin(call, encoded));
+  return finish(call);
+}
+
+// ---- session --------------------------------------------------------------------------------
+
+Result<void> Client::mount(const MountOptions& options) {
+  if (root_.valid()) return Error{EBUSY, "9P: this client is already mounted"};
+  options_ = options;
+  return handshake();
+}
+
+Result<void> Client::handshake() {
+  size_t proposed = std::min(options_.msize, transport_.max_message_size());
+  if (proposed < kMinMsize) return Error{EINVAL, "9P: msize " + std::to_string(proposed) + " is too small"};
+  msize_ = proposed;  // until the server answers, replies are bounded by what we proposed
+  dialect_ = options_.dialect;
+  // version(5): the first message, tag NOTAG.
+  std::vector<std::byte> request = encode(Tversion{uint32_t(proposed), dialect_name(options_.dialect)}, NOTAG, dialect_);
+  TRY_VOID(transport_.send(request));
+  std::vector<std::byte> reply = TRY(transport_.receive());
+  Header h = TRY(decode_header(reply, msize_));
+  if (h.type != Type::Rversion) {
+    Error e = reply_error(reply, std::string("Tversion ") + dialect_name(options_.dialect));
+    return Error{e.code ? e.code : EPROTO, e.message + " (the server refused the dialect)"};
+  }
+  Rversion rv = TRY(decode<Rversion>(reply, dialect_, msize_));
+  if (h.tag != NOTAG) return Error{EPROTO, "9P: Rversion with a tag other than NOTAG"};
+  bool known = false;
+  Dialect answered = dialect_from_version(rv.version, &known);
+  if (!known)
+    return Error{EPROTONOSUPPORT, "9P: the server does not speak " + std::string(dialect_name(options_.dialect)) +
+                                      " (it answered \"" + rv.version + "\")"};
+  if (int(answered) > int(options_.dialect))
+    return Error{EPROTO, "9P: the server answered " + rv.version + ", more than was proposed"};
+  if (rv.msize > proposed) return Error{EPROTO, "9P: the server raised msize to " + std::to_string(rv.msize)};
+  if (rv.msize < kMinMsize) return Error{EPROTO, "9P: the server's msize " + std::to_string(rv.msize) + " is too small"};
+  dialect_ = answered;
+  msize_ = rv.msize;
+  version_ = rv.version;
+
+  uint32_t fid = allocate_fid();
+  Rattach ra = TRY(call<Rattach>(Tattach{fid, NOFID, options_.uname, options_.aname, options_.n_uname}));
+  root_ = Fid(this, fid, ra.qid);
+  return {};
+}
+
+Client::~Client() { root_.clunk(); }
+
+uint32_t Client::allocate_fid() {
+  Locked lock(sync_);
+  if (!free_fids_.empty()) {
+    uint32_t f = free_fids_.back();
+    free_fids_.pop_back();
+    return f;
+  }
+  return next_fid_++;
+}
+
+void Client::release_fid(uint32_t fid) {
+  Locked lock(sync_);
+  free_fids_.push_back(fid);
+}
+
+void Client::clunk(uint32_t fid) {
+  // clunk(5): the fid is gone whatever the reply says, so it is free for reuse either way.
+  (void)call<Rclunk>(Tclunk{fid});
+  release_fid(fid);
+}
+
+Fid& Fid::operator=(Fid&& other) noexcept {
+  if (this != &other) {
+    clunk();
+    client_ = std::exchange(other.client_, nullptr);
+    number_ = other.number_;
+    qid_ = other.qid_;
+  }
+  return *this;
+}
+
+void Fid::clunk() {
+  if (client_ == nullptr) return;
+  Client* c = std::exchange(client_, nullptr);
+  c->clunk(number_);
+}
+
+void Fid::forget() {
+  if (client_ == nullptr) return;
+  Client* c = std::exchange(client_, nullptr);
+  c->release_fid(number_);
+}
+
+// ---- walks ----------------------------------------------------------------------------------
+
+Result<Fid> Client::walk(std::string_view path) { return walk(root_, split_path(path)); }
+
+Result<Fid> Client::walk(const Fid& from, const std::vector<std::string>& names) {
+  uint32_t newfid = allocate_fid();
+  // walk(5): at most MAXWELEM names per Twalk; longer paths continue from newfid in place.
+  size_t done = 0;
+  Qid qid = from.qid();
+  bool created = false;
+  do {
+    size_t n = std::min(MAXWELEM, names.size() - done);
+    Twalk t{created ? newfid : from.number(), newfid,
+            std::vector<std::string>(names.begin() + long(done), names.begin() + long(done + n))};
+    auto r = call<Rwalk>(t);
+    if (!r || r->wqids.size() != n) {
+      // walk(5) says a partial walk leaves newfid unaffected, but some servers (diod) keep it
+      // at the last element reached. Clunking it either way is safe: the number is still ours.
+      if (created || (r && !r->wqids.empty())) clunk(newfid);
+      else release_fid(newfid);
+      if (!r) {
+        // Only the first element can fail with an error; say which name it was.
+        Error e = r.error();
+        if (n > 0) e.message += " (walking to \"" + names[done] + "\")";
+        return e;
+      }
+      if (r->wqids.size() > n) return Error{EPROTO, "9P: Rwalk returned more qids than names"};
+      size_t reached = done + r->wqids.size();
+      const std::string& missing = names[reached];
+      if (!r->wqids.empty() && !(r->wqids.back().type & QTDIR))
+        return Error{ENOTDIR, "walk: not a directory: \"" + names[reached - 1] + "\""};
+      return Error{ENOENT, "walk: no such file: \"" + missing + "\" (after " +
+                               std::to_string(reached) + " of " + std::to_string(names.size()) + " names)"};
+    }
+    created = true;
+    if (n > 0) qid = r->wqids.back();
+    done += n;
+  } while (done < names.size());
+  return Fid(this, newfid, qid);
+}
+
+Result<Fid> Client::walk_parent(std::string_view path, std::string* leaf) {
+  std::vector<std::string> names = split_path(path);
+  if (names.empty()) return Error{EINVAL, "9P: the path names no file: \"" + std::string(path) + "\""};
+  *leaf = names.back();
+  names.pop_back();
+  return walk(root_, names);
+}
+
+}  // namespace p9

@@ -1,0 +1,395 @@
+// The dialect-neutral file API on top of the session: each call picks the messages of the
+// negotiated dialect (Topen/Tcreate/Tstat/Twstat/Tread-of-stats for 9P2000 and .u,
+// Tlopen/Tlcreate/Tgetattr/Tsetattr/Treaddir for .L). Big reads and writes are pipelined.
+#include <cerrno>
+#include "p9/client.h"
+
+namespace p9 {
+namespace {
+
+constexpr uint32_t S_IFMT_ = 0170000, S_IFDIR_ = 0040000, S_IFREG_ = 0100000, S_IFLNK_ = 0120000;
+
+uint32_t linux_open_flags(uint32_t flags) {
+  using namespace linux_flags;
+  uint32_t f = (flags & kReadWrite) == kReadWrite ? O_RDWR : (flags & kWrite) ? O_WRONLY : O_RDONLY;
+  if (flags & kTruncate) f |= O_TRUNC;
+  if (flags & kAppend) f |= O_APPEND;
+  if (flags & kDirectory) f |= O_DIRECTORY;
+  return f;
+}
+
+uint8_t plan9_open_mode(uint32_t flags) {
+  uint8_t m = (flags & kReadWrite) == kReadWrite ? ORDWR : (flags & kWrite) ? OWRITE : OREAD;
+  if (flags & kTruncate) m |= OTRUNC;
+  return m;
+}
+
+FileInfo info_from_stat(const Stat& s) {
+  FileInfo i;
+  i.name = s.name;
+  i.qid = s.qid;
+  uint32_t type = (s.mode & DMDIR) ? S_IFDIR_ : (s.mode & DMSYMLINK) ? S_IFLNK_ : S_IFREG_;
+  i.mode = type | (s.mode & 0777);
+  i.size = s.length;
+  i.uid = s.n_uid == NONUNAME ? 0 : s.n_uid;
+  i.gid = s.n_gid == NONUNAME ? 0 : s.n_gid;
+  i.atime_sec = s.atime;
+  i.mtime_sec = s.mtime;
+  i.ctime_sec = s.mtime;
+  return i;
+}
+
+FileInfo info_from_attr(const Attr& a) {
+  FileInfo i;
+  i.qid = a.qid;
+  i.mode = a.mode;
+  i.size = a.size;
+  i.uid = a.uid;
+  i.gid = a.gid;
+  i.nlink = a.nlink;
+  i.atime_sec = a.atime_sec;
+  i.mtime_sec = a.mtime_sec;
+  i.ctime_sec = a.ctime_sec;
+  return i;
+}
+
+// stat(5): a Twstat field of all ones (or an empty string) means "leave it as it is".
+Stat dont_touch() {
+  Stat s;
+  s.type = 0xffff;
+  s.dev = 0xffffffff;
+  s.qid = {0xff, 0xffffffff, ~uint64_t(0)};
+  s.mode = 0xffffffff;
+  s.atime = s.mtime = 0xffffffff;
+  s.length = ~uint64_t(0);
+  s.n_uid = s.n_gid = s.n_muid = NONUNAME;
+  return s;
+}
+
+}  // namespace
+
+size_t Client::chunk_size(uint32_t iounit) const {
+  size_t limit = msize_ - IOHDRSZ;
+  return iounit != 0 && iounit < limit ? iounit : limit;
+}
+
+Result<File> Client::open_fid(Fid fid, uint32_t flags) {
+  uint32_t iounit;
+  if (dialect_ == Dialect::k9P2000L) {
+    Rlopen r = TRY(call<Rlopen>(Tlopen{fid.number(), linux_open_flags(flags)}));
+    iounit = r.iounit;
+  } else {
+    if ((flags & kDirectory) && !(fid.qid().type & QTDIR)) return Error{ENOTDIR, "open: not a directory"};
+    Ropen r = TRY(call<Ropen>(Topen{fid.number(), plan9_open_mode(flags)}));
+    iounit = r.iounit;
+  }
+  return File(this, std::move(fid), iounit, flags);
+}
+
+Result<File> Client::open(std::string_view path, uint32_t flags, uint32_t mode) {
+  auto existing = walk(path);
+  if (existing) {
+    if ((flags & kCreate) && (flags & kExclusive))
+      return Error{EEXIST, "open: \"" + std::string(path) + "\" exists"};
+    return open_fid(std::move(*existing), flags);
+  }
+  if (!(flags & kCreate) || existing.error().code != ENOENT) return existing.error();
+  std::string name;
+  Fid dir = TRY(walk_parent(path, &name));
+  uint32_t iounit;
+  Qid qid;
+  if (dialect_ == Dialect::k9P2000L) {
+    uint32_t f = linux_open_flags(flags & ~kTruncate) | linux_flags::O_CREAT;
+    if (flags & kExclusive) f |= linux_flags::O_EXCL;
+    Rlcreate r = TRY(call<Rlcreate>(Tlcreate{dir.number(), name, f, mode & 07777, 0}));
+    iounit = r.iounit;
+    qid = r.qid;
+  } else {
+    Rcreate r = TRY(call<Rcreate>(Tcreate{dir.number(), name, mode & 0777, plan9_open_mode(flags & ~kTruncate), ""}));
+    iounit = r.iounit;
+    qid = r.qid;
+  }
+  // create(5)/Tlcreate: the directory's fid now stands for the new, open file.
+  Fid file = std::move(dir);
+  file.qid_ = qid;
+  return File(this, std::move(file), iounit, flags);
+}
+
+Result<FileInfo> Client::stat(const Fid& fid) {
+  if (dialect_ == Dialect::k9P2000L) {
+    Rgetattr r = TRY(call<Rgetattr>(Tgetattr{fid.number(), P9_GETATTR_BASIC}));
+    return info_from_attr(r.attr);
+  }
+  Rstat r = TRY(call<Rstat>(Tstat{fid.number()}));
+  return info_from_stat(r.stat.stat);
+}
+
+Result<FileInfo> Client::stat(std::string_view path) {
+  Fid fid = TRY(walk(path));
+  FileInfo info = TRY(stat(fid));
+  if (info.name.empty()) {
+    auto names = split_path(path);
+    info.name = names.empty() ? "/" : names.back();
+  }
+  return info;
+}
+
+Result<std::vector<DirItem>> Client::readdir(std::string_view path) {
+  Fid fid = TRY(walk(path));
+  if (!(fid.qid().type & QTDIR)) return Error{ENOTDIR, "readdir: \"" + std::string(path) + "\" is not a directory"};
+  File dir = TRY(open_fid(std::move(fid), kRead | kDirectory));
+  std::vector<DirItem> items;
+  uint32_t count = uint32_t(chunk_size(dir.iounit()));
+  auto keep = [&](std::string name, Qid qid) {
+    if (name != "." && name != "..") items.push_back({std::move(name), qid});
+  };
+  if (dialect_ == Dialect::k9P2000L) {
+    uint64_t offset = 0;
+    for (;;) {
+      auto reply = TRY(round_trip(encode(Treaddir{dir.fid().number(), offset, count}, 0, dialect_)));
+      Header h = TRY(decode_header(reply, msize_));
+      if (h.type != Type::Rreaddir) return reply_error(reply, "readdir");
+      Rreaddir r = TRY(decode<Rreaddir>(reply, dialect_, msize_));
+      if (r.data.bytes.empty()) break;
+      std::vector<DirEntry> entries = TRY(decode_dir_entries(r.data.bytes));
+      for (DirEntry& e : entries) keep(std::move(e.name), e.qid);
+      uint64_t next = entries.back().offset;
+      if (next == offset) return Error{EPROTO, "readdir: the server's offset does not advance"};
+      offset = next;
+    }
+  } else {
+    // read(5) on a directory: whole stat records; the offset is the byte count read so far.
+    uint64_t offset = 0;
+    for (;;) {
+      auto reply = TRY(round_trip(encode(Tread{dir.fid().number(), offset, count}, 0, dialect_)));
+      Header h = TRY(decode_header(reply, msize_));
+      if (h.type != Type::Rread) return reply_error(reply, "readdir");
+      Rread r = TRY(decode<Rread>(reply, dialect_, msize_));
+      if (r.data.bytes.empty()) break;
+      std::vector<Stat> stats = TRY(decode_stats(r.data.bytes, dialect_));
+      for (Stat& s : stats) keep(std::move(s.name), s.qid);
+      offset += r.data.bytes.size();
+    }
+  }
+  return items;
+}
+
+Result<void> Client::mkdir(std::string_view path, uint32_t mode) {
+  std::string name;
+  Fid dir = TRY(walk_parent(path, &name));
+  if (dialect_ == Dialect::k9P2000L) {
+    TRY(call<Rmkdir>(Tmkdir{dir.number(), name, mode & 07777, 0}));
+    return {};
+  }
+  TRY(call<Rcreate>(Tcreate{dir.number(), name, DMDIR | (mode & 0777), OREAD, ""}));
+  return {};  // `dir` now stands for the new directory and is clunked here
+}
+
+Result<void> Client::remove(std::string_view path) {
+  Fid fid = TRY(walk(path));
+  auto r = call<Rremove>(Tremove{fid.number()});
+  fid.forget();  // remove(5): the server clunks the fid whatever the outcome
+  if (!r) return r.error();
+  return {};
+}
+
+Result<void> Client::rename(std::string_view from, std::string_view to) {
+  std::string from_name, to_name;
+  if (dialect_ == Dialect::k9P2000L) {
+    Fid from_dir = TRY(walk_parent(from, &from_name));
+    Fid to_dir = TRY(walk_parent(to, &to_name));
+    auto r = call<Rrenameat>(Trenameat{from_dir.number(), from_name, to_dir.number(), to_name});
+    if (r || (r.error().code != EOPNOTSUPP && r.error().code != ENOSYS)) {
+      if (!r) return r.error();
+      return {};
+    }
+    // Servers without Trenameat (diod) have the older Trename(fid, dfid, name).
+    Fid fid = TRY(walk(from_dir, {from_name}));
+    TRY(call<Rrename>(Trename{fid.number(), to_dir.number(), to_name}));
+    return {};
+  }
+  // 9P2000(.u) renames by Twstat of the name, within the same directory only.
+  std::vector<std::string> a = split_path(from), b = split_path(to);
+  if (a.empty() || b.empty() || a.size() != b.size() || !std::equal(a.begin(), a.end() - 1, b.begin()))
+    return Error{EXDEV, "rename: 9P2000 renames only within one directory"};
+  Fid fid = TRY(walk(from));
+  WireStat ws{dont_touch()};
+  ws.stat.name = b.back();
+  TRY(call<Rwstat>(Twstat{fid.number(), ws}));
+  return {};
+}
+
+Result<void> Client::truncate(std::string_view path, uint64_t size) {
+  Fid fid = TRY(walk(path));
+  if (dialect_ == Dialect::k9P2000L) {
+    SetAttr a;
+    a.valid = P9_SETATTR_SIZE;
+    a.size = size;
+    TRY(call<Rsetattr>(Tsetattr{fid.number(), a}));
+    return {};
+  }
+  WireStat ws{dont_touch()};
+  ws.stat.length = size;
+  TRY(call<Rwstat>(Twstat{fid.number(), ws}));
+  return {};
+}
+
+// ---- reads and writes -------------------------------------------------------------------------
+
+Result<size_t> Client::read_chunks(uint32_t fid, std::span<std::byte> out, uint64_t offset, uint32_t iounit) {
+  size_t chunk = chunk_size(iounit);
+  size_t chunks = (out.size() + chunk - 1) / chunk;
+  size_t depth = std::max<size_t>(1, std::min(options_.pipeline_depth, chunks));
+  std::vector<Call> calls(depth);
+  size_t issued = 0, completed = 0, total = 0;
+  bool short_read = false;
+  Error failure;
+  bool failed = false;
+  auto issue = [&](size_t i) -> Result<void> {
+    size_t at = i * chunk;
+    uint32_t count = uint32_t(std::min(chunk, out.size() - at));
+    calls[i % depth] = Call{};
+    return begin(calls[i % depth], encode(Tread{fid, offset + at, count}, 0, dialect_));
+  };
+  while (issued < chunks && issued < depth) {
+    if (auto r = issue(issued); !r) return r.error();
+    ++issued;
+  }
+  while (completed < issued) {
+    size_t i = completed;
+    auto reply = finish(calls[i % depth]);
+    ++completed;
+    if (!failed && !short_read) {
+      if (!reply) {
+        failed = true;
+        failure = reply.error();
+      } else if (auto r = decode<Rread>(*reply, dialect_, msize_); !r) {
+        failed = true;
+        failure = reply_error(*reply, "read");
+      } else {
+        size_t at = i * chunk;
+        size_t want = std::min(chunk, out.size() - at);
+        if (r->data.bytes.size() > want) {
+          failed = true;
+          failure = {EPROTO, "read: the server returned more than was asked"};
+        } else {
+          std::copy(r->data.bytes.begin(), r->data.bytes.end(), out.begin() + long(at));
+          total = at + r->data.bytes.size();
+          if (r->data.bytes.size() < want) short_read = true;  // end of file
+        }
+      }
+    }
+    if (!failed && !short_read && issued < chunks) {
+      if (auto r = issue(issued); !r) {
+        failed = true;
+        failure = r.error();
+      } else {
+        ++issued;
+      }
+    }
+  }
+  if (failed && total == 0) return failure;
+  return total;
+}
+
+Result<size_t> Client::write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset, uint32_t iounit) {
+  size_t chunk = chunk_size(iounit);
+  size_t chunks = std::max<size_t>(1, (in.size() + chunk - 1) / chunk);
+  size_t depth = std::max<size_t>(1, std::min(options_.pipeline_depth, chunks));
+  std::vector<Call> calls(depth);
+  size_t issued = 0, completed = 0, total = 0;
+  bool stopped = false;
+  Error failure;
+  bool failed = false;
+  auto issue = [&](size_t i) -> Result<void> {
+    size_t at = i * chunk;
+    size_t n = std::min(chunk, in.size() - at);
+    calls[i % depth] = Call{};
+    return begin(calls[i % depth], encode(Twrite{fid, offset + at, Data{in.subspan(at, n)}}, 0, dialect_));
+  };
+  while (issued < chunks && issued < depth) {
+    if (auto r = issue(issued); !r) return r.error();
+    ++issued;
+  }
+  while (completed < issued) {
+    size_t i = completed;
+    auto reply = finish(calls[i % depth]);
+    ++completed;
+    if (!failed && !stopped) {
+      size_t want = std::min(chunk, in.size() - i * chunk);
+      if (!reply) {
+        failed = true;
+        failure = reply.error();
+      } else if (auto r = decode<Rwrite>(*reply, dialect_, msize_); !r) {
+        failed = true;
+        failure = reply_error(*reply, "write");
+      } else if (r->count > want) {
+        failed = true;
+        failure = {EPROTO, "write: the server claims more than was sent"};
+      } else {
+        total = i * chunk + r->count;
+        if (r->count < want) stopped = true;  // a short write: report how far it got
+      }
+    }
+    if (!failed && !stopped && issued < chunks) {
+      if (auto r = issue(issued); !r) {
+        failed = true;
+        failure = r.error();
+      } else {
+        ++issued;
+      }
+    }
+  }
+  if (failed && total == 0) return failure;
+  return total;
+}
+
+Result<size_t> File::pread(std::span<std::byte> out, uint64_t offset) {
+  if (!fid_.valid()) return Error{EBADF, "read: the file is closed"};
+  if (out.empty()) return size_t(0);
+  return client_->read_chunks(fid_.number(), out, offset, iounit_);
+}
+
+Result<size_t> File::pwrite(std::span<const std::byte> in, uint64_t offset) {
+  if (!fid_.valid()) return Error{EBADF, "write: the file is closed"};
+  if (in.empty()) return size_t(0);
+  if ((flags_ & kAppend) && client_->dialect() != Dialect::k9P2000L) {
+    // 9P2000 has no per-open append: write at the current end.
+    FileInfo info = TRY(stat());
+    offset = info.size;
+  }
+  return client_->write_chunks(fid_.number(), in, offset, iounit_);
+}
+
+Result<FileInfo> File::stat() {
+  if (!fid_.valid()) return Error{EBADF, "stat: the file is closed"};
+  return client_->stat(fid_);
+}
+
+Result<void> File::truncate(uint64_t size) {
+  if (!fid_.valid()) return Error{EBADF, "truncate: the file is closed"};
+  if (client_->dialect() == Dialect::k9P2000L) {
+    SetAttr a;
+    a.valid = P9_SETATTR_SIZE;
+    a.size = size;
+    TRY(client_->call<Rsetattr>(Tsetattr{fid_.number(), a}));
+    return {};
+  }
+  WireStat ws{dont_touch()};
+  ws.stat.length = size;
+  TRY(client_->call<Rwstat>(Twstat{fid_.number(), ws}));
+  return {};
+}
+
+Result<void> File::fsync() {
+  if (!fid_.valid()) return Error{EBADF, "fsync: the file is closed"};
+  if (client_->dialect() == Dialect::k9P2000L) {
+    TRY(client_->call<Rfsync>(Tfsync{fid_.number(), 0}));
+    return {};
+  }
+  // stat(5): a Twstat that changes nothing asks the server to commit the file to storage.
+  TRY(client_->call<Rwstat>(Twstat{fid_.number(), WireStat{dont_touch()}}));
+  return {};
+}
+
+}  // namespace p9

@@ -1,0 +1,218 @@
+// The 9P client: one session over a Transport. Many threads may use it at once: each request
+// gets its own tag, replies may come back in any order, and whoever waits reads the next
+// message for everyone (so no thread of its own is needed). Fids are RAII objects: a Fid
+// clunks when it goes out of scope.
+//
+//   p9::Client client(transport, sync);
+//   TRY(client.mount({.aname = "/srv"}));
+//   p9::File f = TRY(client.open("etc/motd", p9::kRead));
+//   size_t n = TRY(f.pread(buffer, 0));
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+#include "p9/codec.h"
+#include "p9/error.h"
+#include "p9/protocol.h"
+#include "p9/transport.h"
+
+namespace p9 {
+
+class Client;
+
+// Open flags, the same on every platform and dialect (mapped to Topen modes or Tlopen flags).
+enum OpenFlags : uint32_t {
+  kRead = 1, kWrite = 2, kReadWrite = 3, kCreate = 4, kExclusive = 8, kTruncate = 16,
+  kAppend = 32, kDirectory = 64,
+};
+
+// What stat says about a file, in POSIX terms whatever the dialect.
+struct FileInfo {
+  std::string name;
+  Qid qid;
+  uint32_t mode = 0;  // POSIX st_mode: S_IFDIR/S_IFREG/S_IFLNK | permission bits
+  uint64_t size = 0;
+  uint32_t uid = 0, gid = 0;
+  uint64_t nlink = 1;
+  uint64_t atime_sec = 0, mtime_sec = 0, ctime_sec = 0;
+  bool is_dir() const { return (mode & 0170000) == 0040000; }
+};
+
+struct DirItem {
+  std::string name;
+  Qid qid;
+  bool is_dir() const { return qid.type & QTDIR; }
+};
+
+// A fid on the server, clunked when destroyed. Move-only.
+class Fid {
+ public:
+  Fid() = default;
+  Fid(Fid&& other) noexcept
+      : client_(std::exchange(other.client_, nullptr)), number_(other.number_), qid_(other.qid_) {}
+  Fid& operator=(Fid&& other) noexcept;
+  Fid(const Fid&) = delete;
+  Fid& operator=(const Fid&) = delete;
+  ~Fid() { clunk(); }
+
+  uint32_t number() const { return number_; }
+  const Qid& qid() const { return qid_; }
+  bool valid() const { return client_ != nullptr; }
+  void clunk();
+  // The server dropped the fid itself (Tremove does): forget it without a Tclunk.
+  void forget();
+
+ private:
+  friend class Client;
+  Fid(Client* c, uint32_t n, Qid q) : client_(c), number_(n), qid_(q) {}
+  Client* client_ = nullptr;
+  uint32_t number_ = NOFID;
+  Qid qid_;
+};
+
+// An open file. Reads and writes larger than one message are split and pipelined.
+class File {
+ public:
+  File() = default;
+  File(File&&) = default;
+  File& operator=(File&&) = default;
+
+  Result<size_t> pread(std::span<std::byte> out, uint64_t offset);
+  Result<size_t> pwrite(std::span<const std::byte> in, uint64_t offset);
+  Result<FileInfo> stat();
+  Result<void> truncate(uint64_t size);
+  Result<void> fsync();
+  void close() { fid_.clunk(); }
+  uint32_t iounit() const { return iounit_; }
+  const Fid& fid() const { return fid_; }
+
+ private:
+  friend class Client;
+  File(Client* c, Fid fid, uint32_t iounit, uint32_t flags)
+      : client_(c), fid_(std::move(fid)), iounit_(iounit), flags_(flags) {}
+  Client* client_ = nullptr;
+  Fid fid_;
+  uint32_t iounit_ = 0;
+  uint32_t flags_ = 0;
+};
+
+struct MountOptions {
+  size_t msize = 512 * 1024;          // proposed; the server and the transport may lower it
+  Dialect dialect = Dialect::k9P2000L;  // proposed; the server may downgrade
+  std::string uname = "root";
+  uint32_t n_uname = 0;                // .u/.L numeric uid (NONUNAME for none)
+  std::string aname;
+  uint64_t timeout_ns = 0;             // per request; 0: wait forever. A timeout sends Tflush.
+  size_t pipeline_depth = 16;          // messages in flight per pread/pwrite
+};
+
+class Client {
+ public:
+  // `transport` and `sync` must outlive the client. It stays where it is built (fids point
+  // at it), so it is neither copied nor moved.
+  Client(Transport& transport, Sync& sync) : transport_(transport), sync_(sync) {}
+  ~Client();
+  // Tversion + Tattach. Once per client.
+  Result<void> mount(const MountOptions& options);
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Dialect dialect() const { return dialect_; }
+  size_t msize() const { return msize_; }
+  const std::string& version() const { return version_; }
+  const Fid& root() const { return root_; }
+
+  // Paths are relative to the attach root; "a/b//c", "./a" are fine; ".." goes to the server.
+  Result<Fid> walk(std::string_view path);
+  Result<Fid> walk(const Fid& from, const std::vector<std::string>& names);
+  Result<File> open(std::string_view path, uint32_t flags, uint32_t mode = 0644);
+  Result<FileInfo> stat(std::string_view path);
+  Result<FileInfo> stat(const Fid& fid);
+  Result<std::vector<DirItem>> readdir(std::string_view path);  // without "." and ".."
+  Result<void> mkdir(std::string_view path, uint32_t mode = 0755);
+  Result<void> remove(std::string_view path);
+  Result<void> rename(std::string_view from, std::string_view to);
+  Result<void> truncate(std::string_view path, uint64_t size);
+
+  // One request, one reply: the reply's type is checked against R; Rerror/Rlerror become
+  // Errors. Safe from many threads at once.
+  template <typename R, typename T>
+  Result<R> call(const T& request);
+
+  // Statistics, for benchmarks and tests.
+  uint64_t requests_sent() const { return requests_sent_; }
+
+ private:
+  friend class Fid;
+  friend class File;
+  struct Call {
+    uint16_t tag = NOTAG;
+    bool done = false;
+    std::vector<std::byte> reply;
+  };
+
+  Result<void> handshake();
+  uint32_t allocate_fid();
+  void release_fid(uint32_t fid);
+  void clunk(uint32_t fid);
+
+  // The request machinery: begin() tags and sends, finish() waits for the reply.
+  Result<void> begin(Call& call, const std::vector<std::byte>& encoded_without_tag);
+  Result<std::vector<std::byte>> finish(Call& call);
+  Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded);
+  void dispatch(std::vector<std::byte> message);  // lock held
+  Error reply_error(std::span<const std::byte> reply, std::string_view what);
+  Result<void> flush(uint16_t tag);
+
+  Result<Fid> walk_parent(std::string_view path, std::string* leaf);
+  Result<File> open_fid(Fid fid, uint32_t flags);
+  Result<size_t> read_chunks(uint32_t fid, std::span<std::byte> out, uint64_t offset, uint32_t iounit);
+  Result<size_t> write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset, uint32_t iounit);
+  size_t chunk_size(uint32_t iounit) const;
+
+  Transport& transport_;
+  Sync& sync_;
+  MountOptions options_;
+  Dialect dialect_ = Dialect::k9P2000L;
+  size_t msize_ = 0;
+  std::string version_;
+  Fid root_;
+
+  // Guarded by sync_:
+  std::vector<Call*> calls_;        // by tag
+  std::vector<uint16_t> free_tags_;
+  uint16_t next_tag_ = 0;
+  std::vector<uint32_t> free_fids_;
+  uint32_t next_fid_ = 0;
+  bool receiving_ = false;          // a thread is inside transport_.receive()
+  bool broken_ = false;
+  Error broken_error_;
+  uint64_t requests_sent_ = 0;
+};
+
+// ---- call<R>(T) ----------------------------------------------------------------------------
+
+template <typename R, typename T>
+Result<R> Client::call(const T& request) {
+  std::vector<std::byte> reply = TRY(round_trip(encode(request, 0, dialect_)));
+  Header h = TRY(decode_header(reply, msize_));
+  if (h.type != R::kType) return reply_error(reply, T::kName);
+  R r = TRY(decode<R>(reply, dialect_, msize_));
+  if constexpr (requires { r.data; }) {
+    // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.
+    static_assert(sizeof(R) == 0, "use round_trip for replies that carry data");
+  }
+  return r;
+}
+
+// "a//b/./c" -> {"a", "b", "c"}; ".." is kept (the server resolves it).
+std::vector<std::string> split_path(std::string_view path);
+
+// errno for a Linux errno number (9P2000.L Rlerror, 9P2000.u Rerror), in this platform's terms.
+int errno_from_linux(uint32_t linux_errno);
+const char* errno_text(int local_errno);
+
+}  // namespace p9

@@ -1,0 +1,37 @@
+// What lib9p needs from the world: a way to move whole 9P messages (Transport) and a way for
+// threads to wait for each other (Sync). The host gives sockets and std::mutex; the guest gives
+// Xen rings and wait queues. Nothing here knows which.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+#include "p9/error.h"
+
+namespace p9 {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // The largest message the medium carries; the client's msize never exceeds it.
+  virtual size_t max_message_size() const = 0;
+  // Sends one whole message (framed by its size[4]). Safe to call from several threads.
+  virtual Result<void> send(std::span<const std::byte> message) = 0;
+  // Blocks until the next whole message arrives. The client calls it from one thread at a
+  // time; replies may come in any order.
+  virtual Result<std::vector<std::byte>> receive() = 0;
+};
+
+// A monitor: lock, wait (releasing the lock while asleep), wake everyone waiting.
+class Sync {
+ public:
+  virtual ~Sync() = default;
+  virtual void lock() = 0;
+  virtual void unlock() = 0;
+  virtual void wait() = 0;                              // called with the lock held
+  virtual bool wait_until(uint64_t deadline_ns) = 0;   // false on timeout; lock held
+  virtual void wake_all() = 0;
+  virtual uint64_t now_ns() = 0;                        // monotonic
+};
+
+}  // namespace p9
