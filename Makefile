@@ -66,6 +66,22 @@ INTEROP_BIN := $(BUILD)/host/interop_tests
 TOOL_9P := $(BUILD)/host-release/9p
 UNIT_BIN := $(BUILD)/host/unit_tests
 
+.PHONY: fuzz fuzz-run
+FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib9p/include -Ikernel \
+  -Ikernel/include
+FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz
+FUZZ_SECONDS ?= 15
+$(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib9p/include/p9/*.h) | $(DEPS_STAMP)
+	$(call say,FUZZ,$@)
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS)
+$(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h | $(DEPS_STAMP)
+	$(call say,FUZZ,$@)
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp
+fuzz: $(FUZZ_TARGETS)
+# Each target for FUZZ_SECONDS (make test: a short bounded run; longer by hand).
+fuzz-run: $(FUZZ_TARGETS)
+	$(Q)tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
 .PHONY: all images check interop tools smoke xen-test test run run-qemu help clean distclean deps deps-xen
 all: images $(LIB9P_GUEST) $(TOOL_9P)
 images: $(IMAGES)
@@ -79,6 +95,7 @@ help:
 	@echo "make check      host unit tests (GoogleTest)"
 	@echo "make interop    lib9p against diod (9P2000.L) on loopback"
 	@echo "make tools      build/host-release/9p, the command-line 9P client"
+	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
@@ -182,7 +199,7 @@ run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
 	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE)
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
-test: $(UNIT_BIN) $(INTEROP_BIN) $(IMAGES) | $(XEN_STAMP)
+test: $(UNIT_BIN) $(INTEROP_BIN) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/run-all.sh $(BUILD)
 
 clean:

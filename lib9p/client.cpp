@@ -189,9 +189,15 @@ Result<std::vector<std::byte>> Client::finish(Call& call) {
       if (!receiving_) {
         receiving_ = true;
         sync_.unlock();
-        auto message = transport_.receive();
+        auto message = transport_.receive(deadline);
         sync_.lock();
         receiving_ = false;
+        if (!message && message.error().code == ETIMEDOUT) {
+          sync_.wake_all();  // let a follower take over receiving
+          timed_out = !call.done;
+          if (timed_out) break;
+          continue;
+        }
         if (!message) {
           broken_ = true;
           broken_error_ = {message.error().code, "9P receive: " + message.error().message};
@@ -261,7 +267,7 @@ Result<void> Client::handshake() {
   // version(5): the first message, tag NOTAG.
   std::vector<std::byte> request = encode(Tversion{uint32_t(proposed), dialect_name(options_.dialect)}, NOTAG, dialect_);
   TRY_VOID(transport_.send(request));
-  std::vector<std::byte> reply = TRY(transport_.receive());
+  std::vector<std::byte> reply = TRY(transport_.receive(0));
   Header h = TRY(decode_header(reply, msize_));
   if (h.type != Type::Rversion) {
     Error e = reply_error(reply, std::string("Tversion ") + dialect_name(options_.dialect));

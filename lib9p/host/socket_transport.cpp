@@ -6,6 +6,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <chrono>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -91,7 +93,18 @@ Result<void> SocketTransport::send(std::span<const std::byte> message) {
   return {};
 }
 
-Result<std::vector<std::byte>> SocketTransport::receive() {
+Result<std::vector<std::byte>> SocketTransport::receive(uint64_t deadline_ns) {
+  if (deadline_ns != 0) {  // wait for the first byte only: a message once begun is read whole
+    for (;;) {
+      uint64_t now = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch()).count());
+      if (now >= deadline_ns) return Error{ETIMEDOUT, "receive: nothing before the deadline"};
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, int((deadline_ns - now + 999999) / 1000000));
+      if (rc > 0) break;
+      if (rc < 0 && errno != EINTR) return sys_error("poll");
+    }
+  }
   auto read_exactly = [&](std::byte* p, size_t n) -> Result<void> {
     size_t done = 0;
     while (done < n) {

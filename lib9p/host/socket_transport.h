@@ -15,7 +15,7 @@ class SocketTransport final : public Transport {
 
   size_t max_message_size() const override { return 16u << 20; }
   Result<void> send(std::span<const std::byte> message) override;
-  Result<std::vector<std::byte>> receive() override;
+  Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
  private:
   explicit SocketTransport(int fd) : fd_(fd) {}

@@ -17,9 +17,10 @@ class Transport {
   virtual size_t max_message_size() const = 0;
   // Sends one whole message (framed by its size[4]). Safe to call from several threads.
   virtual Result<void> send(std::span<const std::byte> message) = 0;
-  // Blocks until the next whole message arrives. The client calls it from one thread at a
-  // time; replies may come in any order.
-  virtual Result<std::vector<std::byte>> receive() = 0;
+  // Blocks until the next whole message arrives, or until `deadline_ns` (Sync::now_ns()
+  // time; 0: none) passes with no message begun: then ETIMEDOUT, and the stream is intact.
+  // The client calls it from one thread at a time; replies may come in any order.
+  virtual Result<std::vector<std::byte>> receive(uint64_t deadline_ns) = 0;
 };
 
 // A monitor: lock, wait (releasing the lock while asleep), wake everyone waiting.
