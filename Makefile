@@ -35,7 +35,7 @@ GUEST_CFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=gnu11
 GUEST_ASFLAGS := $(GUEST_COMMON) -Iarch/x86_64 -I$(XENINC)
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
   -Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments -T linker/kernel.ld
-GUEST_LIBS := -Wl,--start-group $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
+GUEST_LIBS := -Wl,--start-group $(BUILD)/guest/lib9p.a $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
 
 ARCH_SRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.cpp)
 KERNEL_SRCS := $(filter-out kernel/app_name.cpp,$(wildcard kernel/*.cpp kernel/*/*.cpp))
@@ -53,7 +53,8 @@ HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
 HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -MMD -MP
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
-  kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp
+  kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
+  kernel/xen/flex_ring.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a
@@ -98,6 +99,7 @@ help:
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
+	@echo "make bench      benchmarks, JSON in build/bench/ (lib9p vs diodcat, image sizes)"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
 	@echo "make clean      remove build outputs (keeps cached newlib and dom0 initramfs)"
 	@echo "V=1             show the commands"
@@ -136,7 +138,7 @@ $(BUILD)/ksyms_empty.o: tools/ksyms.sh
 # (.ksyms, last in the image) so panics print symbolised backtraces. The check proves that
 # filling the table moved no function.
 define image_rule
-$(BUILD)/apps/$(1)/$(1).elf: $(KERNEL_OBJS) $(call app_objs,$(1)) $(BUILD)/ksyms_empty.o linker/kernel.ld tools/ksyms.sh
+$(BUILD)/apps/$(1)/$(1).elf: $(KERNEL_OBJS) $(call app_objs,$(1)) $(BUILD)/ksyms_empty.o linker/kernel.ld tools/ksyms.sh $(LIB9P_GUEST)
 	$$(call say,LD,$$@)
 	$(Q)g++ $(GUEST_LDFLAGS) -o $$@.pass1 $(KERNEL_OBJS) $(call app_objs,$(1)) $(BUILD)/ksyms_empty.o $(GUEST_LIBS)
 	$(Q)tools/ksyms.sh $$@.pass1 | gcc -c -x assembler - -o $$@.ksyms.o
@@ -179,6 +181,14 @@ interop: $(INTEROP_BIN)
 	$(Q)tests/interop/run.sh $(BUILD)
 
 tools: $(TOOL_9P)
+
+BENCH_9P := $(BUILD)/host-release/lib9p_bench
+$(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE)
+	$(call say,HOSTLD,$@)
+	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
+.PHONY: bench
+bench: $(BENCH_9P) $(IMAGES)
+	$(Q)tests/bench/run.sh $(BUILD)
 
 # ---- boots ----------------------------------------------------------------------------------
 smoke: $(IMAGES)

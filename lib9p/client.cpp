@@ -130,8 +130,7 @@ Error Client::reply_error(std::span<const std::byte> reply, std::string_view wha
 
 // ---- requests -----------------------------------------------------------------------------
 
-Result<void> Client::begin(Call& call, const std::vector<std::byte>& encoded) {
-  std::vector<std::byte> message = encoded;
+Result<void> Client::begin(Call& call, std::vector<std::byte> message) {
   {
     Locked lock(sync_);
     if (broken_) return broken_error_;
@@ -247,7 +246,7 @@ Result<void> Client::flush(uint16_t tag) {
 
 Result<std::vector<std::byte>> Client::round_trip(std::vector<std::byte> encoded) {
   Call call;
-  TRY_VOID(begin(call, encoded));
+  TRY_VOID(begin(call, std::move(encoded)));
   return finish(call);
 }
 

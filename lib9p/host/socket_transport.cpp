@@ -121,8 +121,11 @@ Result<std::vector<std::byte>> SocketTransport::receive(uint64_t deadline_ns) {
   uint32_t size = read_le32(size_field);
   if (size < kHeaderSize || size > max_message_size())
     return Error{EBADMSG, "receive: message size " + std::to_string(size) + " is impossible"};
-  std::vector<std::byte> message(size);
-  std::memcpy(message.data(), size_field, 4);
+  std::vector<std::byte> message;
+  message.reserve(size);
+  message.insert(message.end(), size_field, size_field + 4);
+  // Grow without zero-filling what recv() overwrites anyway.
+  message.resize(size, std::byte{});
   TRY_VOID(read_exactly(message.data() + 4, size - 4));
   return message;
 }

@@ -156,3 +156,29 @@ TEST(XenStoreWire, SplitsNulSeparatedPayloadsIncludingAnUnterminatedTail) {
   xs::for_each_string(std::string_view("a\0bc\0\0d", 7), [&](std::string_view s) { parts.emplace_back(s); });
   EXPECT_EQ(parts, (std::vector<std::string>{"a", "bc", "", "d"}));
 }
+
+#include "xen/flex_ring.h"
+
+TEST(FlexRing, QueuedBytesAcrossWrapAroundAndHostileIndexes) {
+  EXPECT_EQ(*xen::flex_queued(10, 10, 4096), 0u);                 // empty
+  EXPECT_EQ(*xen::flex_queued(4096, 0, 4096), 4096u);              // full
+  EXPECT_EQ(*xen::flex_queued(0x10u, 0xfffffff0u, 4096), 0x20u);   // indexes wrapped past 2^32
+  EXPECT_FALSE(xen::flex_queued(4097, 0, 4096));                   // claims more than the ring
+  EXPECT_FALSE(xen::flex_queued(0, 1, 4096));                      // prod behind cons
+}
+
+TEST(FlexRing, CopiesWrapAtTheRingSize) {
+  std::vector<std::byte> ring(16, std::byte{0});
+  std::string in = "0123456789";
+  auto bytes = std::span(reinterpret_cast<const std::byte*>(in.data()), in.size());
+  xen::flex_write(ring.data(), 16, 16 * 1000 + 12, bytes);  // starts 4 before the end
+  EXPECT_EQ(char(ring[12]), '0');
+  EXPECT_EQ(char(ring[15]), '3');
+  EXPECT_EQ(char(ring[0]), '4');
+  std::vector<std::byte> out(10);
+  xen::flex_read(ring.data(), 16, 12, out);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out.data()), 10), in);
+  std::vector<std::byte> whole(16);
+  xen::flex_write(ring.data(), 16, 3, std::span(whole));  // a full-ring copy from an odd start
+  xen::flex_read(ring.data(), 16, 3, whole);
+}

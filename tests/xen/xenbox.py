@@ -36,9 +36,11 @@ SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
-                 expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh"):
+                 expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
+                 extra_tags=()):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
         self.type = type
+        self.extra_tags = list(extra_tags)  # more 9pfs devices on the same share folder
         self.expect, self.expect_summary, self.timeout = expect, expect_summary, timeout
         self.memory, self.must_print = memory, list(must_print)
         # Filled in by the run:
@@ -106,6 +108,8 @@ def prepare_run(run_dir, guests):
                    "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
                    "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name),
                    "--p9", "tag=share,path=/srv/%s" % g.name]
+            for tag in g.extra_tags:
+                cmd += ["--p9", "tag=%s,path=/srv/%s" % (tag, g.name)]
             if g.cmdline:
                 cmd += ["--cmdline", g.cmdline]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -271,6 +275,8 @@ def main():
     p.add_argument("--name")
     p.add_argument("--cmdline", default="")
     p.add_argument("--share", help="folder to seed the guest's 9p share (tag 'share') with")
+    p.add_argument("--tag", action="append", default=[],
+                   help="another 9pfs device (this tag) on the same share folder")
     p.add_argument("--memory", type=int, default=64)
     p.add_argument("--type", default="pvh", choices=["pvh"], help="guest type (pv comes later)")
     p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
@@ -284,7 +290,8 @@ def main():
     a = p.parse_args()
     name = a.name or os.path.basename(a.image).split(".")[0]
     g = Guest(name, a.image, cmdline=a.cmdline, share=a.share, expect=a.expect,
-              expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type)
+              expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type,
+              extra_tags=a.tag)
     ok, message = run([g], build_dir=a.build, quiet=a.quiet, shell=a.shell)
     if a.shell:
         return 0

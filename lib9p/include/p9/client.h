@@ -160,7 +160,7 @@ class Client {
   void clunk(uint32_t fid);
 
   // The request machinery: begin() tags and sends, finish() waits for the reply.
-  Result<void> begin(Call& call, const std::vector<std::byte>& encoded_without_tag);
+  Result<void> begin(Call& call, std::vector<std::byte> encoded_without_tag);
   Result<std::vector<std::byte>> finish(Call& call);
   Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded);
   void dispatch(std::vector<std::byte> message);  // lock held

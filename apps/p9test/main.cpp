@@ -1,0 +1,292 @@
+// The in-guest 9P suite: lib9p over the Xen 9pfs rings to QEMU's xen-9pfs backend in dom0.
+// The harness seeds the share (tag "share") with from-host.txt and checks afterwards, on the
+// host, what this suite leaves behind (from-guest.txt, big-from-guest.bin). Ends with
+// "N passed, N failed"; "# bench {...}" lines carry the throughput numbers.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+#include <xenos/ninep.h>
+#include <xenos/thread.h>
+#include <xenos/time.h>
+
+using namespace xenos;
+
+namespace {
+
+int passed = 0, failed = 0;
+std::string failure;
+Owned<ninep::Share> share;
+
+#define CHECK(cond)                                                                  \
+  do {                                                                               \
+    if (!(cond)) {                                                                   \
+      failure = std::string(#cond) + " (line " + std::to_string(__LINE__) + ")";     \
+      return;                                                                        \
+    }                                                                                \
+  } while (0)
+#define CHECK_OK(result)                                                             \
+  do {                                                                               \
+    auto&& _r = (result);                                                            \
+    if (!_r) {                                                                       \
+      failure = std::string(#result) + ": " + _r.error().message + " (errno " +      \
+                std::to_string(_r.error().code) + ", line " + std::to_string(__LINE__) + ")"; \
+      return;                                                                        \
+    }                                                                                \
+  } while (0)
+
+void run(const char* name, void (*test)()) {
+  failure.clear();
+  uint64_t start = monotonic_ns();
+  test();
+  uint64_t ms = (monotonic_ns() - start) / 1000000;
+  if (failure.empty()) {
+    ++passed;
+    printf("ok %d - %s (%llu ms)\n", passed + failed, name, (unsigned long long)ms);
+  } else {
+    ++failed;
+    printf("not ok %d - %s: %s\n", passed + failed, name, failure.c_str());
+  }
+}
+
+std::span<const std::byte> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+uint8_t pattern(size_t i) { return uint8_t((i * 131 + (i >> 12)) & 0xff); }
+
+p9::Client& c() { return share->client(); }
+
+// ---- the tests --------------------------------------------------------------------------------
+
+void discovers_the_share_and_its_backend() {
+  auto devices = ninep::devices();
+  CHECK_OK(devices);
+  CHECK(devices->size() == 2);  // the harness gives "share" and "share-u", one folder
+  for (const auto& d : *devices) {
+    CHECK(d.tag == "share" || d.tag == "share-u");
+    CHECK(d.backend.find("/backend/9pfs/") != std::string::npos);
+  }
+}
+
+void refuses_a_tag_that_is_not_there() {
+  auto none = ninep::Share::open("no-such-share");
+  CHECK(!none);
+  CHECK(none.error().code == ENOENT);
+  CHECK(none.error().message.find("share") != std::string::npos);  // names what there is
+}
+
+void connects_with_dot_L_and_the_largest_msize() {
+  auto opened = ninep::Share::open("share");
+  CHECK_OK(opened);
+  share = std::move(*opened);
+  ninep::Stats st = share->stats();
+  printf("# rings %u, order %u, %zu KiB per direction, msize %zu, %s\n", st.rings, st.order,
+         st.ring_bytes / 1024, c().msize(), c().version().c_str());
+  CHECK(c().dialect() == p9::Dialect::k9P2000L);
+  CHECK(st.rings >= 2);
+  CHECK(c().msize() == st.ring_bytes / 2);
+}
+
+void reads_a_file_dom0_put_there() {
+  auto f = c().open("from-host.txt", p9::kRead);
+  CHECK_OK(f);
+  std::vector<std::byte> buf(256);
+  auto n = f->pread(buf, 0);
+  CHECK_OK(n);
+  CHECK(std::string(reinterpret_cast<char*>(buf.data()), *n) == "seeded by the host\n");
+}
+
+void creates_writes_reads_back_stats_and_removes() {
+  std::string text = "written by the guest, read back by the guest\n";
+  {
+    auto f = c().open("scratch.txt", p9::kReadWrite | p9::kCreate | p9::kExclusive, 0600);
+    CHECK_OK(f);
+    auto w = f->pwrite(bytes_of(text), 0);
+    CHECK_OK(w);
+    CHECK(*w == text.size());
+    std::vector<std::byte> back(text.size() + 10);
+    auto r = f->pread(back, 0);
+    CHECK_OK(r);
+    CHECK(*r == text.size() && std::memcmp(back.data(), text.data(), text.size()) == 0);
+    auto st = f->stat();
+    CHECK_OK(st);
+    CHECK(st->size == text.size() && (st->mode & 0777) == 0600);
+  }
+  auto again = c().open("scratch.txt", p9::kWrite | p9::kCreate | p9::kExclusive);
+  CHECK(!again && again.error().code == EEXIST);
+  CHECK_OK(c().remove("scratch.txt"));
+  auto gone = c().stat("scratch.txt");
+  CHECK(!gone && gone.error().code == ENOENT);
+}
+
+void leaves_files_for_the_host_to_check() {
+  auto f = c().open("from-guest.txt", p9::kWrite | p9::kCreate | p9::kTruncate, 0644);
+  CHECK_OK(f);
+  CHECK_OK(f->pwrite(bytes_of("written by the xenos guest over 9pfs\n"), 0));
+}
+
+void moves_a_file_bigger_than_msize_both_ways() {
+  const size_t kSize = 3 * 1024 * 1024 + 12345;  // several msize-sized messages, odd tail
+  std::vector<std::byte> data(kSize);
+  for (size_t i = 0; i < kSize; ++i) data[i] = std::byte(pattern(i));
+  {
+    auto f = c().open("big-from-guest.bin", p9::kWrite | p9::kCreate | p9::kTruncate);
+    CHECK_OK(f);
+    auto w = f->pwrite(data, 0);
+    CHECK_OK(w);
+    CHECK(*w == kSize);
+  }
+  std::vector<std::byte> back(kSize + 100);
+  auto f = c().open("big-from-guest.bin", p9::kRead);
+  CHECK_OK(f);
+  auto r = f->pread(back, 0);
+  CHECK_OK(r);
+  CHECK(*r == kSize);
+  CHECK(std::memcmp(back.data(), data.data(), kSize) == 0);
+}
+
+struct Worker {
+  int id;
+  int errors = 0;
+};
+void worker_io(void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  std::string name = "threads/w" + std::to_string(w->id);
+  std::vector<std::byte> data(200 * 1024);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(uint8_t(i + w->id));
+  for (int round = 0; round < 3; ++round) {
+    auto f = c().open(name, p9::kReadWrite | p9::kCreate | p9::kTruncate);
+    if (!f || !f->pwrite(data, 0)) { ++w->errors; continue; }
+    std::vector<std::byte> back(data.size());
+    auto n = f->pread(back, 0);
+    if (!n || *n != data.size() || std::memcmp(back.data(), data.data(), data.size()) != 0) ++w->errors;
+    if (!c().stat(name)) ++w->errors;
+  }
+}
+
+void many_threads_do_io_at_once() {
+  CHECK_OK(c().mkdir("threads"));
+  std::vector<Worker> workers(8);
+  {
+    std::vector<ThreadHandle> threads;
+    for (int i = 0; i < 8; ++i) {
+      workers[i].id = i;
+      auto t = spawn("p9-worker", worker_io, &workers[i], 128 * 1024);
+      CHECK_OK(t);
+      threads.push_back(std::move(*t));
+    }
+  }
+  for (auto& w : workers) CHECK(w.errors == 0);
+  auto items = c().readdir("threads");
+  CHECK_OK(items);
+  CHECK(items->size() == 8);
+  for (auto& it : *items) CHECK_OK(c().remove("threads/" + it.name));
+  CHECK_OK(c().remove("threads"));
+}
+
+void reports_errors_with_errno() {
+  auto missing = c().open("no/such/file", p9::kRead);
+  CHECK(!missing && missing.error().code == ENOENT);
+  auto through_file = c().open("from-host.txt/x", p9::kRead);
+  CHECK(!through_file && through_file.error().code == ENOTDIR);
+  CHECK_OK(c().mkdir("nonempty"));
+  { auto f = c().open("nonempty/x", p9::kWrite | p9::kCreate); CHECK_OK(f); }
+  auto busy = c().remove("nonempty");
+  CHECK(!busy && busy.error().code == ENOTEMPTY);
+  CHECK_OK(c().remove("nonempty/x"));
+  CHECK_OK(c().remove("nonempty"));
+}
+
+void benchmark_sequential_and_small_io() {
+  const size_t kTotal = 16u << 20, kRequest = 1u << 20;
+  std::vector<std::byte> buf(kRequest, std::byte{0x5a});
+  auto f = c().open("bench.bin", p9::kReadWrite | p9::kCreate | p9::kTruncate);
+  CHECK_OK(f);
+  uint64_t t0 = monotonic_ns();
+  for (size_t off = 0; off < kTotal; off += kRequest) CHECK_OK(f->pwrite(buf, off));
+  uint64_t t1 = monotonic_ns();
+  for (size_t off = 0; off < kTotal; off += kRequest) {
+    auto n = f->pread(buf, off);
+    CHECK_OK(n);
+    CHECK(*n == kRequest);
+  }
+  uint64_t t2 = monotonic_ns();
+  const int kSmall = 200;
+  std::vector<std::byte> small(4096);
+  for (int i = 0; i < kSmall; ++i) CHECK_OK(f->pwrite(small, uint64_t(i) * 4096));
+  uint64_t t3 = monotonic_ns();
+  for (int i = 0; i < kSmall; ++i) CHECK_OK(f->pread(small, uint64_t(i) * 4096));
+  uint64_t t4 = monotonic_ns();
+  f->close();
+  CHECK_OK(c().remove("bench.bin"));
+  auto mib_s = [](size_t bytes, uint64_t ns) { return double(bytes) / (1 << 20) / (double(ns) / 1e9); };
+  ninep::Stats st = share->stats();
+  printf("# bench {\"rings\": %u, \"order\": %u, \"msize\": %zu, \"write_16MiB_1MiB_mib_s\": %.1f, "
+         "\"read_16MiB_1MiB_mib_s\": %.1f, \"write_4KiB_ms_per_op\": %.3f, \"read_4KiB_ms_per_op\": %.3f}\n",
+         st.rings, st.order, c().msize(), mib_s(kTotal, t1 - t0), mib_s(kTotal, t2 - t1),
+         double(t3 - t2) / 1e6 / kSmall, double(t4 - t3) / 1e6 / kSmall);
+}
+
+void closes_and_opens_the_other_device_with_dot_u_and_a_small_msize() {
+  // QEMU 7.2's backend cannot connect one device twice (it re-creates an fsdev named after the
+  // tag), so the second dialect goes over the second device, which shares the folder.
+  share = Owned<ninep::Share>();  // Closing, Closed, grants ended
+  ninep::Options o;
+  o.mount.dialect = p9::Dialect::k9P2000u;
+  o.mount.msize = 8192;
+  o.max_rings = 2;
+  o.max_order = 4;
+  auto opened = ninep::Share::open("share-u", o);
+  CHECK_OK(opened);
+  share = std::move(*opened);
+  CHECK(c().dialect() == p9::Dialect::k9P2000u);
+  CHECK(c().msize() == 8192);
+  CHECK(share->stats().rings == 2 && share->stats().order == 4);
+  auto f = c().open("from-host.txt", p9::kRead);
+  CHECK_OK(f);
+  std::vector<std::byte> buf(64);
+  auto n = f->pread(buf, 0);
+  CHECK_OK(n);
+  CHECK(*n == 19);
+}
+
+void lists_a_directory_larger_than_one_reply() {
+  // With msize 8192 one Tread of a directory returns at most ~8 KiB of stat records.
+  CHECK_OK(c().mkdir("many", 0755));
+  const int kFiles = 150;
+  for (int i = 0; i < kFiles; ++i) {
+    auto f = c().open("many/a-file-name-long-enough-to-fill-replies-" + std::to_string(i), p9::kWrite | p9::kCreate);
+    CHECK_OK(f);
+  }
+  auto items = c().readdir("many");
+  CHECK_OK(items);
+  CHECK(items->size() == size_t(kFiles));
+  for (auto& it : *items) CHECK_OK(c().remove("many/" + it.name));
+  CHECK_OK(c().remove("many"));
+}
+
+}  // namespace
+
+int main() {
+  printf("# p9test: lib9p over Xen 9pfs\n");
+  run("discovers the 9pfs device, its tag and backend", discovers_the_share_and_its_backend);
+  run("a missing tag is a clear ENOENT", refuses_a_tag_that_is_not_there);
+  run("connects: 9P2000.L, every ring offered, msize from the ring", connects_with_dot_L_and_the_largest_msize);
+  if (share) {
+    run("reads a file dom0 put there", reads_a_file_dom0_put_there);
+    run("create/write/read back/stat/remove", creates_writes_reads_back_stats_and_removes);
+    run("leaves from-guest.txt for the host", leaves_files_for_the_host_to_check);
+    run("a file bigger than msize, both ways", moves_a_file_bigger_than_msize_both_ways);
+    run("8 threads do I/O at once across the rings", many_threads_do_io_at_once);
+    run("errors carry errno (ENOENT, ENOTDIR, ENOTEMPTY)", reports_errors_with_errno);
+    run("benchmark: 16 MiB in 1 MiB requests, 4 KiB ops", benchmark_sequential_and_small_io);
+    run("closes; the other device with 9P2000.u, msize 8192, 2 rings of order 4",
+        closes_and_opens_the_other_device_with_dot_u_and_a_small_msize);
+    if (share) run("lists a directory larger than one reply", lists_a_directory_larger_than_one_reply);
+  }
+  share = Owned<ninep::Share>();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,61 @@
+// 9P shares from dom0 over Xen 9pfs (xen/io/9pfs.h): the devices `xl`'s p9=[...] gave this
+// domain, and a lib9p client session on one of them.
+//
+//   auto share = TRY(xenos::ninep::Share::open("share"));      // rings up, Tversion, Tattach
+//   p9::File f = TRY(share->client().open("hello.txt", p9::kRead));
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "p9/client.h"
+#include "xenos/owned.h"
+#include "xenos/result.h"
+
+namespace xenos::ninep {
+
+struct Device {
+  std::string path;       // device/9pfs/<id>
+  std::string tag;        // the share's name, from xl's p9=['tag=...']
+  std::string backend;    // the backend's xenstore path
+  uint16_t backend_id;    // the backend's domain (read, never assumed 0)
+};
+
+// Every 9pfs device in this domain's xenstore area.
+Result<std::vector<Device>> devices();
+
+struct Options {
+  unsigned max_rings = 0;   // 0: as many as the backend offers
+  unsigned max_order = 9;   // ring order cap (2^order pages per ring; QEMU allows 9)
+  p9::MountOptions mount;   // msize 0 here means: the largest the rings carry
+};
+
+struct Stats {
+  unsigned rings, order;
+  size_t ring_bytes;        // per direction
+  uint64_t messages_sent, messages_received;
+};
+
+class Transport;  // kernel/xen/ninep_front.cpp
+
+// One connected share: the rings to the backend and the 9P session on them. Closing it (or
+// destroying it) ends the session and takes the rings down (Closing, Closed, grants ended).
+class Share {
+ public:
+  static p9::Result<Owned<Share>> open(const std::string& tag, const Options& options = {});
+  ~Share();
+  Share(const Share&) = delete;
+  Share& operator=(const Share&) = delete;
+
+  p9::Client& client() { return *client_; }
+  const Device& device() const { return device_; }
+  Stats stats() const;
+
+ private:
+  Share() = default;
+  Device device_;
+  Transport* transport_ = nullptr;
+  p9::Sync* sync_ = nullptr;
+  p9::Client* client_ = nullptr;
+};
+
+}  // namespace xenos::ninep

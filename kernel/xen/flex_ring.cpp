@@ -1,0 +1,28 @@
+// Flex ring index arithmetic and wrapping copies (see flex_ring.h).
+#include "flex_ring.h"
+#include <cerrno>
+#include <cstring>
+
+namespace xen {
+
+xenos::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size) {
+  uint32_t queued = prod - cons;  // free-running: the difference is right across wrap-around
+  if (queued > ring_size) return xenos::Error{EIO, "9pfs: ring indexes claim more than the ring holds"};
+  return queued;
+}
+
+void flex_read(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons, std::span<std::byte> out) {
+  uint32_t at = cons & (ring_size - 1);
+  size_t first = std::min<size_t>(out.size(), ring_size - at);
+  std::memcpy(out.data(), const_cast<const std::byte*>(ring) + at, first);
+  std::memcpy(out.data() + first, const_cast<const std::byte*>(ring), out.size() - first);
+}
+
+void flex_write(volatile std::byte* ring, uint32_t ring_size, uint32_t prod, std::span<const std::byte> in) {
+  uint32_t at = prod & (ring_size - 1);
+  size_t first = std::min<size_t>(in.size(), ring_size - at);
+  std::memcpy(const_cast<std::byte*>(ring) + at, in.data(), first);
+  std::memcpy(const_cast<std::byte*>(ring), in.data() + first, in.size() - first);
+}
+
+}  // namespace xen

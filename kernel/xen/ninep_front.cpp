@@ -1,0 +1,394 @@
+// The Xen 9pfs frontend (xen/io/9pfs.h): the xenbus handshake with the backend (QEMU's
+// xen-9pfs in dom0), the rings, and lib9p's Transport on top of them.
+//
+// Handshake, as the spec orders it (and as Linux got right only in 2023): wait for the
+// backend's InitWait before writing anything; parse "versions" as a comma list; grant every
+// page to the backend's domid (read from xenstore, never assumed 0); write version, num-rings,
+// ring-ref<N>, event-channel-<N> and state Initialised in one transaction; wait for Connected;
+// go Connected. No xenbus callbacks run behind our back: the thread that connects or closes
+// waits for state changes itself, so teardown cannot race a watch handler.
+//
+// Rings: each is an interface page plus 2^order data pages; the first half of the data is
+// "in" (replies), the second "out" (requests). A request goes to ring tag % rings, so requests
+// on different rings run in parallel in the backend (QEMU serves one per ring at a time).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include "context.h"
+#include "flex_ring.h"
+#include "hypercalls.h"
+#include "log.h"
+#include "memory/memory.h"
+#include "xenos/event_channel.h"
+#include "xenos/grant.h"
+#include "xenos/ninep.h"
+#include "xenos/thread.h"
+#include "xenos/time.h"
+#include "xenos/xenstore.h"
+
+extern "C" {
+#include <xen/io/9pfs.h>
+}
+
+namespace xenos::ninep {
+namespace {
+
+namespace xs = xenos::xenstore;
+using xen::flex_queued;
+using xen::flex_read;
+using xen::flex_write;
+
+enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
+constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
+
+p9::Error to_p9(const Error& e) { return {e.code, e.message}; }
+
+Result<unsigned> read_number(const std::string& path) {
+  std::string s = TRY(xs::read(path));
+  if (s.empty() || s.size() > 9) return Error{EIO, "9pfs: a xenstore number is empty or too long"};
+  unsigned v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return Error{EIO, "9pfs: a xenstore number has a non-digit"};
+    v = v * 10 + unsigned(c - '0');
+  }
+  return v;
+}
+
+// Waits (with a watch, not polling) until the state node at `path` satisfies `done`.
+template <typename Done>
+Result<unsigned> wait_for_state(const std::string& path, Done done, const char* what) {
+  xs::Watch w = TRY(xs::watch(path));
+  uint64_t deadline = monotonic_ns() + kHandshakeTimeoutNs;
+  for (;;) {
+    auto state = read_number(path);
+    if (state && done(*state)) return *state;
+    auto changed = w.next(deadline);
+    if (!changed) {
+      if (changed.error().code == ETIMEDOUT) return Error{ETIMEDOUT, what};
+      return changed.error();
+    }
+  }
+}
+
+bool versions_include_1(const std::string& list) {
+  size_t at = 0;
+  while (at <= list.size()) {  // a comma list: "1", "1,2", "2,1"...
+    size_t comma = list.find(',', at);
+    if (comma == std::string::npos) comma = list.size();
+    if (list.compare(at, comma - at, "1") == 0) return true;
+    at = comma + 1;
+  }
+  return false;
+}
+
+// p9::Sync for kernel threads. One vCPU and cooperative threads: nothing runs between two
+// statements of a thread unless it waits, so the lock itself has nothing to exclude.
+class KernelSync final : public p9::Sync {
+ public:
+  void lock() override {}
+  void unlock() override {}
+  void wait() override { waiters_.wait(); }
+  bool wait_until(uint64_t deadline_ns) override { return waiters_.wait_until(deadline_ns); }
+  void wake_all() override { waiters_.wake_all(); }
+  uint64_t now_ns() override { return monotonic_ns(); }
+
+ private:
+  WaitQueue waiters_;
+};
+
+std::vector<Device*>* open_devices;  // devices with a live Transport: one session per device
+
+}  // namespace
+
+Result<std::vector<Device>> devices() {
+  auto ids = xs::directory("device/9pfs");
+  if (!ids) {
+    if (ids.error().code == ENOENT) return std::vector<Device>{};
+    return ids.error();
+  }
+  std::vector<Device> out;
+  for (const std::string& id : *ids) {
+    Device d;
+    d.path = "device/9pfs/" + id;
+    d.backend = TRY(xs::read(d.path + "/backend"));
+    unsigned backend_id = TRY(read_number(d.path + "/backend-id"));
+    if (backend_id >= 0x7ff0) return Error{EIO, "9pfs: backend-id out of range"};
+    d.backend_id = uint16_t(backend_id);
+    d.tag = TRY(xs::read(d.path + "/tag"));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+class Transport final : public p9::Transport {
+ public:
+  explicit Transport(const Device& device) : device_(device) {}
+  ~Transport() override { (void)close(); }
+
+  Result<void> connect(const Options& options);
+  Result<void> close();
+
+  size_t max_message_size() const override { return ring_bytes_ / 2; }
+  p9::Result<void> send(std::span<const std::byte> message) override;
+  p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
+
+  Stats stats() const { return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_}; }
+
+ private:
+  struct Ring {
+    xen_9pfs_data_intf* intf = nullptr;
+    uint64_t intf_frame = 0, data_frame = 0;
+    volatile std::byte* in = nullptr;   // replies, backend -> us
+    volatile std::byte* out = nullptr;  // requests, us -> backend
+    Grant intf_grant;
+    std::vector<Grant> data_grants;
+    EventChannel channel;
+    Mutex send_lock;
+  };
+
+  static void on_event(uint32_t, void* self) { static_cast<Transport*>(self)->waiters_.wake_all(); }
+  Result<void> setup_ring(Ring& r);
+  void fail(const char* why);  // interrupts off
+
+  Device device_;
+  std::vector<Ring*> rings_;
+  unsigned order_ = 0;
+  uint32_t ring_bytes_ = 0;    // per direction
+  WaitQueue waiters_;          // ring events: replies arrived or request space freed
+  const char* broken_ = nullptr;
+  unsigned next_ring_ = 0;     // where receive() looks first
+  uint64_t sent_ = 0, received_ = 0;
+  bool connected_ = false;
+};
+
+Result<void> Transport::setup_ring(Ring& r) {
+  unsigned pages = 1u << order_;
+  auto intf = kernel::frames().allocate(1);
+  auto data = kernel::frames().allocate(pages);
+  if (!intf || !data) {
+    if (intf) kernel::frames().free(*intf);
+    if (data) kernel::frames().free(*data, pages);
+    return Error{ENOMEM, "9pfs: no memory for a ring (try fewer rings or a lower order)"};
+  }
+  r.intf_frame = *intf;
+  r.data_frame = *data;
+  std::memset(reinterpret_cast<void*>(*intf * kernel::kPageSize), 0, kernel::kPageSize);
+  std::memset(reinterpret_cast<void*>(*data * kernel::kPageSize), 0, size_t(pages) * kernel::kPageSize);
+  r.intf = reinterpret_cast<xen_9pfs_data_intf*>(*intf * kernel::kPageSize);
+  auto* bytes = reinterpret_cast<volatile std::byte*>(*data * kernel::kPageSize);
+  r.in = bytes;
+  r.out = bytes + ring_bytes_;
+  r.intf->ring_order = order_;
+  for (unsigned i = 0; i < pages; ++i) {
+    Grant g = TRY(Grant::share(device_.backend_id, *data + i, GrantAccess::kReadWrite));
+    r.intf->ref[i] = g.ref();
+    r.data_grants.push_back(std::move(g));
+  }
+  r.intf_grant = TRY(Grant::share(device_.backend_id, *intf, GrantAccess::kReadWrite));
+  r.channel = TRY(EventChannel::alloc_unbound(device_.backend_id, on_event, this));
+  return {};
+}
+
+Result<void> Transport::connect(const Options& options) {
+  const std::string& be = device_.backend;
+  const std::string& fe = device_.path;
+  // After a close our state is Closed; going back to Initialising is what makes the backend
+  // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
+  auto own = read_number(fe + "/state");
+  if (own && *own != kInitialising) TRY_VOID(xs::write(fe + "/state", std::to_string(kInitialising)));
+  // 9pfs.h: nothing else may be written before the backend is in InitWait.
+  unsigned state = TRY(wait_for_state(be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
+                                      "9pfs: the backend never reached InitWait"));
+  if (state != kInitWait) return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
+  std::string versions = TRY(xs::read(be + "/versions"));
+  if (!versions_include_1(versions)) return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
+  unsigned max_rings = TRY(read_number(be + "/max-rings"));
+  unsigned max_order = TRY(read_number(be + "/max-ring-page-order"));
+  if (max_rings == 0) return Error{EIO, "9pfs: the backend offers no rings"};
+  unsigned want_rings = options.max_rings ? std::min(options.max_rings, max_rings) : max_rings;
+  order_ = std::min({max_order, options.max_order, 9u});
+  if (order_ < 1) return Error{EIO, "9pfs: ring order below 1 leaves no room for a message"};
+  ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
+
+  for (unsigned i = 0; i < want_rings; ++i) {
+    auto* r = new Ring;
+    rings_.push_back(r);
+    TRY_VOID(setup_ring(*r));
+  }
+  // One transaction: the backend sees all keys and the state change together.
+  TRY_VOID(xs::transact([&](xs::TransactionId tx) -> Result<void> {
+    TRY_VOID(xs::write(fe + "/version", "1", tx));
+    TRY_VOID(xs::write(fe + "/num-rings", std::to_string(rings_.size()), tx));
+    for (size_t i = 0; i < rings_.size(); ++i) {
+      TRY_VOID(xs::write(fe + "/ring-ref" + std::to_string(i), std::to_string(rings_[i]->intf_grant.ref()), tx));
+      TRY_VOID(xs::write(fe + "/event-channel-" + std::to_string(i), std::to_string(rings_[i]->channel.port()), tx));
+    }
+    return xs::write(fe + "/state", std::to_string(kInitialised), tx);
+  }));
+  TRY(wait_for_state(be + "/state", [](unsigned s) { return s >= kConnected; },
+                     "9pfs: the backend did not connect"));
+  if (TRY(read_number(be + "/state")) != kConnected) return Error{EIO, "9pfs: the backend closed during the handshake"};
+  TRY_VOID(xs::write(fe + "/state", std::to_string(kConnected)));
+  connected_ = true;
+  kernel::log("9pfs: share \"%s\" connected: %zu rings of order %u (%u KiB each way), backend domain %u\n",
+              device_.tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024, device_.backend_id);
+  return {};
+}
+
+Result<void> Transport::close() {
+  if (rings_.empty()) return {};
+  const std::string& fe = device_.path;
+  if (connected_) {
+    (void)xs::write(fe + "/state", std::to_string(kClosing));
+    auto s = wait_for_state(device_.backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
+                            "9pfs: the backend did not close");
+    if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
+  }
+  bool leaked = false;
+  for (Ring* r : rings_) {
+    r->channel.close();
+    // A page the backend still maps must not go back to the allocator: keep it if so.
+    bool busy = false;
+    for (Grant& g : r->data_grants) busy |= !g.end();
+    busy |= !r->intf_grant.end();
+    if (busy) {
+      leaked = true;
+    } else if (r->intf_frame) {
+      kernel::frames().free(r->intf_frame);
+      kernel::frames().free(r->data_frame, 1u << order_);
+    }
+    delete r;
+  }
+  rings_.clear();
+  if (leaked) kernel::log("9pfs: the backend still maps ring pages; they stay reserved\n");
+  if (connected_) (void)xs::write(fe + "/state", std::to_string(kClosed));
+  connected_ = false;
+  arch::InterruptGuard guard;
+  if (!broken_) broken_ = "9pfs: the share is closed";
+  waiters_.wake_all();
+  return {};
+}
+
+void Transport::fail(const char* why) {
+  if (broken_) return;
+  broken_ = why;
+  kernel::log("9pfs: share \"%s\": %s; its requests now fail with EIO\n", device_.tag.c_str(), why);
+  waiters_.wake_all();
+}
+
+p9::Result<void> Transport::send(std::span<const std::byte> message) {
+  if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
+  if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
+  if (message.size() > max_message_size()) return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
+  uint16_t tag = uint16_t(uint16_t(message[5]) | uint16_t(message[6]) << 8);
+  Ring& r = *rings_[tag % rings_.size()];
+  LockGuard one_sender(r.send_lock);
+  arch::InterruptGuard guard;
+  for (;;) {
+    if (broken_) return p9::Error{EIO, broken_};
+    uint32_t cons = r.intf->out_cons, prod = r.intf->out_prod;
+    asm volatile("" ::: "memory");  // the indexes before the data (x86 keeps loads in order)
+    auto queued = flex_queued(prod, cons, ring_bytes_);
+    if (!queued) {
+      fail(queued.error().message);
+      continue;
+    }
+    if (ring_bytes_ - *queued >= message.size()) {
+      flex_write(r.out, ring_bytes_, prod, message);
+      asm volatile("" ::: "memory");  // the data before the index (x86 keeps stores in order)
+      r.intf->out_prod = prod + uint32_t(message.size());
+      ++sent_;
+      r.channel.notify();
+      return {};
+    }
+    waiters_.wait();  // the backend frees space and tells us through the event channel
+  }
+}
+
+p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
+  if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
+  arch::InterruptGuard guard;
+  for (;;) {
+    if (broken_) return p9::Error{EIO, broken_};
+    for (size_t k = 0; k < rings_.size(); ++k) {
+      size_t i = (next_ring_ + k) % rings_.size();
+      Ring& r = *rings_[i];
+      uint32_t cons = r.intf->in_cons, prod = r.intf->in_prod;
+      asm volatile("" ::: "memory");
+      auto queued = flex_queued(prod, cons, ring_bytes_);
+      if (!queued) {
+        fail(queued.error().message);
+        break;
+      }
+      if (*queued < 4) continue;
+      std::byte size_field[4];
+      flex_read(r.in, ring_bytes_, cons, size_field);
+      uint32_t size = p9::read_le32(size_field);
+      if (size < p9::kHeaderSize || size > max_message_size()) {
+        fail("a reply's size[4] is below a header or above msize");
+        break;
+      }
+      if (*queued < size) continue;  // the rest is still being written
+      std::vector<std::byte> message(size);
+      flex_read(r.in, ring_bytes_, cons, message);
+      asm volatile("" ::: "memory");  // the data is copied before the space is given back
+      r.intf->in_cons = cons + size;
+      ++received_;
+      next_ring_ = unsigned(i + 1);
+      r.channel.notify();
+      return message;
+    }
+    if (broken_) continue;
+    if (deadline_ns == 0) {
+      waiters_.wait();
+    } else if (!waiters_.wait_until(deadline_ns)) {
+      return p9::Error{ETIMEDOUT, "9pfs: no reply before the deadline"};
+    }
+  }
+}
+
+// ---- Share ----------------------------------------------------------------------------------
+
+p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& options) {
+  auto all = devices();
+  if (!all) return to_p9(all.error());
+  const Device* found = nullptr;
+  std::string known;
+  for (const Device& d : *all) {
+    if (d.tag == tag) found = &d;
+    known += (known.empty() ? "" : ", ") + d.tag;
+  }
+  if (!found)
+    return p9::Error{ENOENT, "9pfs: no share tagged \"" + tag + "\" (this domain has: " +
+                                 (known.empty() ? std::string("none") : known) + ")"};
+  if (!open_devices) open_devices = new std::vector<Device*>;
+  for (Device* d : *open_devices)
+    if (d->path == found->path) return p9::Error{EBUSY, "9pfs: share \"" + tag + "\" is open already"};
+
+  Owned<Share> share(new Share);
+  share->device_ = *found;
+  share->transport_ = new Transport(*found);
+  if (auto c = share->transport_->connect(options); !c) return to_p9(c.error());
+  share->sync_ = new KernelSync;
+  share->client_ = new p9::Client(*share->transport_, *share->sync_);
+  p9::MountOptions mount = options.mount;
+  if (mount.msize == 0 || mount.msize > share->transport_->max_message_size())
+    mount.msize = share->transport_->max_message_size();
+  if (auto m = share->client_->mount(mount); !m) return m.error();
+  open_devices->push_back(&share->device_);
+  return share;
+}
+
+Share::~Share() {
+  delete client_;  // clunks the root fid while the rings are still up
+  delete sync_;
+  delete transport_;  // Closing, Closed, grants ended
+  if (open_devices) {
+    for (size_t i = 0; i < open_devices->size(); ++i)
+      if ((*open_devices)[i] == &device_) open_devices->erase(open_devices->begin() + long(i));
+  }
+}
+
+Stats Share::stats() const { return transport_->stats(); }
+
+}  // namespace xenos::ninep
