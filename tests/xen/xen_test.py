@@ -42,7 +42,12 @@ hang = xenbox.Guest("faulty-hang", image("faulty"), cmdline="hang", timeout=15)
 reboot = xenbox.Guest("faulty-reboot", image("faulty"), cmdline="reboot", expect="reboot",
                       must_print=["shutdown: reboot"])
 selftest = xenbox.Guest("selftest", image("selftest"), expect_summary=True, timeout=90)
-guests = [selftest, hello, crash, status, reboot, hang]
+p9seed = tempfile.mkdtemp(prefix="xenbox-p9-")
+with open(os.path.join(p9seed, "from-host.txt"), "w") as f:
+    f.write("seeded by the host\n")
+p9test = xenbox.Guest("p9test", image("p9test"), share=p9seed, extra_tags=["share-u"],
+                      expect_summary=True, timeout=120, memory=128)
+guests = [selftest, p9test, hello, crash, status, reboot, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
@@ -56,6 +61,31 @@ check("selftest (Xen core services, in the guest) passes: %s" % (
       selftest.verdict())
 ring_log = os.path.join(os.path.dirname(selftest.share_out or ""), "console-ring.log")
 ring_text = open(ring_log, errors="replace").read() if os.path.isfile(ring_log) else ""
+check("p9test (lib9p over Xen 9pfs to QEMU's backend) passes: %s" % (
+      "%d passed, %d failed" % p9test.summary if p9test.summary else "no summary"), p9test.verdict())
+
+
+def p9_pattern(n):
+    return bytes(((i * 131 + (i >> 12)) & 0xff) for i in range(n))
+
+
+out = p9test.share_out or ""
+written = os.path.join(out, "from-guest.txt")
+big = os.path.join(out, "big-from-guest.bin")
+problems = []
+if not os.path.isfile(written) or open(written).read() != "written by the xenos guest over 9pfs\n":
+    problems.append("from-guest.txt missing or wrong")
+if not os.path.isfile(big) or os.path.getsize(big) != 3 * 1024 * 1024 + 12345:
+    problems.append("big-from-guest.bin missing or of the wrong size")
+elif open(big, "rb").read() != p9_pattern(3 * 1024 * 1024 + 12345):
+    problems.append("big-from-guest.bin has the wrong bytes")
+if os.path.exists(os.path.join(out, "threads")) or os.path.exists(os.path.join(out, "many")):
+    problems.append("the suite's scratch folders were not removed")
+check("on the host: the files the guest wrote over 9pfs are there with the right bytes", problems)
+bench = [l for l in p9test.console if l.startswith("# bench ")]
+if bench:
+    print("# p9test %s" % bench[-1][2:])
+
 check("the PV console ring carries the app's output (xenconsoled's log of selftest)",
       [] if "passed, 0 failed" in ring_text and "ok 1 - " in ring_text
       else ["%s lacks the suite's lines" % ring_log])
