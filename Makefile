@@ -99,7 +99,8 @@ help:
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
-	@echo "make bench      benchmarks, JSON in build/bench/ (lib9p vs diodcat, image sizes)"
+	@echo "make bench      benchmarks, JSON in build/bench/: lib9p vs diodcat on the host,"
+	@echo "                  xenos vs a Linux PV domU over the same Xen 9pfs backend, image sizes"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
 	@echo "make clean      remove build outputs (keeps cached newlib and dom0 initramfs)"
 	@echo "V=1             show the commands"
@@ -187,8 +188,9 @@ $(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
 .PHONY: bench
-bench: $(BENCH_9P) $(IMAGES)
+bench: $(BENCH_9P) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/bench/run.sh $(BUILD)
+	$(Q)tests/bench/xen_bench.py $(BUILD)
 
 # ---- boots ----------------------------------------------------------------------------------
 smoke: $(IMAGES)
@@ -217,4 +219,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/guest $(BUILD)/host -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/guest $(BUILD)/host $(BUILD)/host-release -name '*.d' 2>/dev/null)

@@ -15,7 +15,7 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-im
 [[ -n $kpkg ]] || { echo "xenbox: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 1; }
 versions=$(dpkg-query -W -f='${Package}=${Version}\n' xen-hypervisor-4.17-amd64 xen-utils-4.17 \
   qemu-system-xen busybox-static 2>/dev/null)
-key=$( { cat "$0" "$here/dom0-init"; echo "$kpkg"; echo "$versions"; } | sha256sum | cut -c1-16)
+key=$( { cat "$0" "$here/dom0-init" "$here/linux-domu-init"; echo "$kpkg"; echo "$versions"; } | sha256sum | cut -c1-16)
 if [[ -f $out/.key && $(cat "$out/.key") == "$key" && -f $out/dom0.cpio ]]; then exit 0; fi
 echo "xenbox: building Xen, dom0 kernel and dom0 initramfs in $out"
 
@@ -104,6 +104,36 @@ PY
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out/dom0.cpio.tmp"
 mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"
+
+# The Linux PV domU that benchmarks run next to ours (same kernel, Linux's trans_xen 9p client).
+droot=$out/linux-domu-root
+rm -rf "$droot"
+mkdir -p "$droot"/{bin,proc,sys,dev,mnt,mods}
+cp /bin/busybox "$droot/bin/busybox"
+install -m 755 "$here/linux-domu-init" "$droot/init"
+python3 - "$moddir" "$droot/mods" 9pnet_xen 9p <<'PY'
+import os, shutil, sys
+moddir, dest, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+deps, by_name = {}, {}
+for line in open(os.path.join(moddir, "modules.dep")):
+    path, _, rest = line.partition(":")
+    deps[path] = rest.split()
+    name = os.path.basename(path).split(".ko")[0]
+    by_name[name] = by_name[name.replace("-", "_")] = path
+order = []
+def visit(path):
+    for d in deps[path]:
+        visit(d)
+    if path not in order:
+        order.append(path)
+for w in wanted:
+    visit(by_name[w])
+with open(os.path.join(dest, "order"), "w") as f:
+    for path in order:
+        shutil.copy(os.path.join(moddir, path), dest)
+        f.write(os.path.basename(path) + "\n")
+PY
+(cd "$droot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 > "$out/linux-domu.cpio.gz"
 rm -rf "$kroot"
 echo "$key" > "$out/.key"
 echo "xenbox: dom0.cpio $(du -m "$out/dom0.cpio" | cut -f1) MiB"

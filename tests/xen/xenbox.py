@@ -37,10 +37,11 @@ SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
                  expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
-                 extra_tags=()):
+                 extra_tags=(), linux=False):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
         self.type = type
         self.extra_tags = list(extra_tags)  # more 9pfs devices on the same share folder
+        self.linux = linux  # the Linux PV peer (build/xen/vmlinux + linux-domu.cpio.gz), not our image
         self.expect, self.expect_summary, self.timeout = expect, expect_summary, timeout
         self.memory, self.must_print = memory, list(must_print)
         # Filled in by the run:
@@ -91,7 +92,7 @@ def build_inputs(build_dir):
     return out
 
 
-def prepare_run(run_dir, guests):
+def prepare_run(run_dir, guests, xen_dir):
     if os.path.exists(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(os.path.join(run_dir, "guests"))
@@ -102,6 +103,11 @@ def prepare_run(run_dir, guests):
             os.makedirs(share)
             if g.share:
                 shutil.copytree(g.share, share, dirs_exist_ok=True)
+            listing.write("%s %d\n" % (g.name, g.timeout))
+            g.share_out = os.path.join(gdir, "share-out")
+            if g.linux:
+                write_linux_config(gdir, g, xen_dir)
+                continue
             cmd = [MKIMAGE, g.image, "--out", gdir, "--name", g.name, "--memory", str(g.memory),
                    "--type", g.type,
                    "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
@@ -114,8 +120,22 @@ def prepare_run(run_dir, guests):
                 cmd += ["--cmdline", g.cmdline]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             os.rename(os.path.join(gdir, g.name + ".cfg"), os.path.join(gdir, "guest.cfg"))
-            listing.write("%s %d\n" % (g.name, g.timeout))
-            g.share_out = os.path.join(gdir, "share-out")
+
+
+def write_linux_config(gdir, g, xen_dir):
+    """The Linux PV peer: Debian's kernel with a busybox initramfs (tests/xen/linux-domu-init)."""
+    for f in ("vmlinux", "linux-domu.cpio.gz"):
+        try:
+            os.link(os.path.join(xen_dir, f), os.path.join(gdir, f))
+        except OSError:
+            shutil.copyfile(os.path.join(xen_dir, f), os.path.join(gdir, f))
+    host = "/host/guests/%s/" % g.name
+    with open(os.path.join(gdir, "guest.cfg"), "w") as cfg:
+        cfg.write('name = "%s"\ntype = "pv"\nkernel = "%svmlinux"\nramdisk = "%slinux-domu.cpio.gz"\n'
+                  'extra = "console=hvc0 quiet loglevel=3 panic=1"\nmemory = %d\nvcpus = 1\ncpus = "1"\n'
+                  "p9 = [ 'tag=share,security_model=none,path=/srv/%s' ]\n"
+                  'on_poweroff = "destroy"\non_reboot = "destroy"\non_crash = "destroy"\n'
+                  % (g.name, host, host, max(g.memory, 256), g.name))
 
 
 def qemu_command(xen_dir, run_dir, interactive):
@@ -137,7 +157,7 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
         return False, "guest names must be unique: %s" % names
     xen_dir = build_inputs(build_dir)
     run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", "-".join(names) or "empty"))
-    prepare_run(run_dir, guests)
+    prepare_run(run_dir, guests, xen_dir)
     if shell:
         open(os.path.join(run_dir, "dom0-shell"), "w").close()
     by_name = {g.name: g for g in guests}
