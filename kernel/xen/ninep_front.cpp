@@ -35,6 +35,8 @@ namespace {
 
 namespace xs = xenos::xenstore;
 using xen::flex_queued;
+using xen::next_message;
+using xen::NextMessage;
 using xen::flex_read;
 using xen::flex_write;
 
@@ -315,20 +317,13 @@ p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
       Ring& r = *rings_[i];
       uint32_t cons = r.intf->in_cons, prod = r.intf->in_prod;
       asm volatile("" ::: "memory");
-      auto queued = flex_queued(prod, cons, ring_bytes_);
-      if (!queued) {
-        fail(queued.error().message);
+      NextMessage next = next_message(r.in, ring_bytes_, cons, prod, uint32_t(max_message_size()));
+      if (next.state == NextMessage::kHostile) {
+        fail(next.why);
         break;
       }
-      if (*queued < 4) continue;
-      std::byte size_field[4];
-      flex_read(r.in, ring_bytes_, cons, size_field);
-      uint32_t size = p9::read_le32(size_field);
-      if (size < p9::kHeaderSize || size > max_message_size()) {
-        fail("a reply's size[4] is below a header or above msize");
-        break;
-      }
-      if (*queued < size) continue;  // the rest is still being written
+      if (next.state != NextMessage::kReady) continue;  // nothing, or the rest is still coming
+      uint32_t size = next.size;
       std::vector<std::byte> message(size);
       flex_read(r.in, ring_bytes_, cons, message);
       asm volatile("" ::: "memory");  // the data is copied before the space is given back

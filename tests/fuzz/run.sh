@@ -7,8 +7,9 @@ build=${1:-build}
 seconds=${2:-15}
 passed=0 failed=0
 for target in "$build"/fuzz/*_fuzz; do
+  [[ -f $target && -x $target ]] || continue
   name=$(basename "$target")
-  corpus="$build/fuzz/corpus-$name"
+  corpus="$build/fuzz/$name.corpus"
   mkdir -p "$corpus"
   log=$(mktemp)
   if "$target" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$log" 2>&1; then

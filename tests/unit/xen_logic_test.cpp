@@ -182,3 +182,34 @@ TEST(FlexRing, CopiesWrapAtTheRingSize) {
   xen::flex_write(ring.data(), 16, 3, std::span(whole));  // a full-ring copy from an odd start
   xen::flex_read(ring.data(), 16, 3, whole);
 }
+
+namespace {
+void put_size(std::vector<std::byte>& ring, uint32_t at, uint32_t size) {
+  for (int i = 0; i < 4; ++i) ring[(at + i) % ring.size()] = std::byte(size >> (8 * i));
+}
+}  // namespace
+
+TEST(FlexRing, NextMessageIsFramedBySizeAndChecked) {
+  std::vector<std::byte> ring(64);
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 5, 5, 64).state, xen::NextMessage::kNone);
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 5, 7, 64).state, xen::NextMessage::kPartial);
+  put_size(ring, 62, 20);  // size[4] itself wraps around the end of the ring
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 62, 62 + 10, 64).state, xen::NextMessage::kPartial);
+  auto ready = xen::next_message(ring.data(), 64, 62, 62 + 20, 64);
+  EXPECT_EQ(ready.state, xen::NextMessage::kReady);
+  EXPECT_EQ(ready.size, 20u);
+}
+
+TEST(FlexRing, HostileRepliesAreRecognised) {
+  std::vector<std::byte> ring(64);
+  put_size(ring, 0, 3);  // below a 9P header
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 10, 64).state, xen::NextMessage::kHostile);
+  put_size(ring, 0, 60);  // fits the ring but exceeds msize 32
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 64, 32).state, xen::NextMessage::kHostile);
+  put_size(ring, 0, 1000);  // larger than the ring itself
+  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 64, 4096).state, xen::NextMessage::kHostile);
+  // Indexes that claim more than the ring holds.
+  auto lie = xen::next_message(ring.data(), 64, 0, 65, 64);
+  EXPECT_EQ(lie.state, xen::NextMessage::kHostile);
+  EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
+}
