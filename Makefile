@@ -26,7 +26,7 @@ GUEST_COMMON := -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack
   -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -nostdinc \
   -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP $(GUEST_POSIX)
 # Xen public headers first: <xen/grant_table.h> must not find kernel/xen/grant_table.h.
-GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include \
+GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include -Iapps/lib \
   -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
   -isystem $(NEWLIB)/include -isystem $(GCCINC)
 GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \

@@ -2,6 +2,7 @@
 // negotiated dialect (Topen/Tcreate/Tstat/Twstat/Tread-of-stats for 9P2000 and .u,
 // Tlopen/Tlcreate/Tgetattr/Tsetattr/Treaddir for .L). Big reads and writes are pipelined.
 #include <cerrno>
+#include <optional>
 #include "p9/client.h"
 
 namespace p9 {
@@ -236,111 +237,85 @@ Result<void> Client::truncate(std::string_view path, uint64_t size) {
 
 // ---- reads and writes -------------------------------------------------------------------------
 
-Result<size_t> Client::read_chunks(uint32_t fid, std::span<std::byte> out, uint64_t offset, uint32_t iounit) {
-  size_t chunk = chunk_size(iounit);
-  size_t chunks = (out.size() + chunk - 1) / chunk;
+// Runs `chunks` requests with up to pipeline_depth in flight, completing them in order.
+// issue(i) encodes request i; complete(i, reply) checks reply i and says whether to go on (a
+// short read or write stops issuing more). The first error wins; later replies are drained.
+template <typename Issue, typename Complete>
+Result<void> Client::pipelined(size_t chunks, Issue&& issue, Complete&& complete) {
   size_t depth = std::max<size_t>(1, std::min(options_.pipeline_depth, chunks));
   std::vector<Call> calls(depth);
-  size_t issued = 0, completed = 0, total = 0;
-  bool short_read = false;
-  Error failure;
-  bool failed = false;
-  auto issue = [&](size_t i) -> Result<void> {
-    size_t at = i * chunk;
-    uint32_t count = uint32_t(std::min(chunk, out.size() - at));
+  size_t issued = 0, completed = 0;
+  bool stopped = false;
+  std::optional<Error> failure;
+  auto start = [&](size_t i) -> Result<void> {
     calls[i % depth] = Call{};
-    return begin(calls[i % depth], encode(Tread{fid, offset + at, count}, 0, dialect_));
+    return begin(calls[i % depth], issue(i));
   };
-  while (issued < chunks && issued < depth) {
-    if (auto r = issue(issued); !r) return r.error();
+  while (issued < std::min(chunks, depth)) {
+    TRY_VOID(start(issued));
     ++issued;
   }
   while (completed < issued) {
-    size_t i = completed;
+    size_t i = completed++;
     auto reply = finish(calls[i % depth]);
-    ++completed;
-    if (!failed && !short_read) {
+    if (!failure && !stopped) {
       if (!reply) {
-        failed = true;
         failure = reply.error();
-      } else if (auto r = decode<Rread>(*reply, dialect_, msize_); !r) {
-        failed = true;
-        failure = reply_error(*reply, "read");
+      } else if (Result<bool> go_on = complete(i, *reply); !go_on) {
+        failure = go_on.error();
       } else {
-        size_t at = i * chunk;
-        size_t want = std::min(chunk, out.size() - at);
-        if (r->data.bytes.size() > want) {
-          failed = true;
-          failure = {EPROTO, "read: the server returned more than was asked"};
-        } else {
-          std::copy(r->data.bytes.begin(), r->data.bytes.end(), out.begin() + long(at));
-          total = at + r->data.bytes.size();
-          if (r->data.bytes.size() < want) short_read = true;  // end of file
-        }
+        stopped = !*go_on;
       }
     }
-    if (!failed && !short_read && issued < chunks) {
-      if (auto r = issue(issued); !r) {
-        failed = true;
-        failure = r.error();
-      } else {
-        ++issued;
-      }
+    if (!failure && !stopped && issued < chunks) {
+      if (auto r = start(issued); !r) failure = r.error();
+      else ++issued;
     }
   }
-  if (failed && total == 0) return failure;
-  return total;
+  if (failure) return *failure;
+  return {};
+}
+
+Result<size_t> Client::read_chunks(uint32_t fid, std::span<std::byte> out, uint64_t offset, uint32_t iounit) {
+  size_t chunk = chunk_size(iounit);
+  size_t total = 0;
+  auto done = pipelined(
+      (out.size() + chunk - 1) / chunk,
+      [&](size_t i) {
+        size_t at = i * chunk;
+        return encode(Tread{fid, offset + at, uint32_t(std::min(chunk, out.size() - at))}, 0, dialect_);
+      },
+      [&](size_t i, const std::vector<std::byte>& reply) -> Result<bool> {
+        auto r = decode<Rread>(reply, dialect_, msize_);
+        if (!r) return reply_error(reply, "read");
+        size_t at = i * chunk, want = std::min(chunk, out.size() - at);
+        if (r->data.bytes.size() > want) return Error{EPROTO, "read: the server returned more than was asked"};
+        std::copy(r->data.bytes.begin(), r->data.bytes.end(), out.begin() + long(at));
+        total = at + r->data.bytes.size();
+        return r->data.bytes.size() == want;  // short: the end of the file
+      });
+  if (!done && total == 0) return done.error();
+  return total;  // what arrived before an error still counts, as with read(2)
 }
 
 Result<size_t> Client::write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset, uint32_t iounit) {
   size_t chunk = chunk_size(iounit);
-  size_t chunks = std::max<size_t>(1, (in.size() + chunk - 1) / chunk);
-  size_t depth = std::max<size_t>(1, std::min(options_.pipeline_depth, chunks));
-  std::vector<Call> calls(depth);
-  size_t issued = 0, completed = 0, total = 0;
-  bool stopped = false;
-  Error failure;
-  bool failed = false;
-  auto issue = [&](size_t i) -> Result<void> {
-    size_t at = i * chunk;
-    size_t n = std::min(chunk, in.size() - at);
-    calls[i % depth] = Call{};
-    return begin(calls[i % depth], encode(Twrite{fid, offset + at, Data{in.subspan(at, n)}}, 0, dialect_));
-  };
-  while (issued < chunks && issued < depth) {
-    if (auto r = issue(issued); !r) return r.error();
-    ++issued;
-  }
-  while (completed < issued) {
-    size_t i = completed;
-    auto reply = finish(calls[i % depth]);
-    ++completed;
-    if (!failed && !stopped) {
-      size_t want = std::min(chunk, in.size() - i * chunk);
-      if (!reply) {
-        failed = true;
-        failure = reply.error();
-      } else if (auto r = decode<Rwrite>(*reply, dialect_, msize_); !r) {
-        failed = true;
-        failure = reply_error(*reply, "write");
-      } else if (r->count > want) {
-        failed = true;
-        failure = {EPROTO, "write: the server claims more than was sent"};
-      } else {
+  size_t total = 0;
+  auto done = pipelined(
+      (in.size() + chunk - 1) / chunk,
+      [&](size_t i) {
+        size_t at = i * chunk;
+        return encode(Twrite{fid, offset + at, Data{in.subspan(at, std::min(chunk, in.size() - at))}}, 0, dialect_);
+      },
+      [&](size_t i, const std::vector<std::byte>& reply) -> Result<bool> {
+        auto r = decode<Rwrite>(reply, dialect_, msize_);
+        if (!r) return reply_error(reply, "write");
+        size_t want = std::min(chunk, in.size() - i * chunk);
+        if (r->count > want) return Error{EPROTO, "write: the server claims more than was sent"};
         total = i * chunk + r->count;
-        if (r->count < want) stopped = true;  // a short write: report how far it got
-      }
-    }
-    if (!failed && !stopped && issued < chunks) {
-      if (auto r = issue(issued); !r) {
-        failed = true;
-        failure = r.error();
-      } else {
-        ++issued;
-      }
-    }
-  }
-  if (failed && total == 0) return failure;
+        return r->count == want;  // short: report how far it got
+      });
+  if (!done && total == 0) return done.error();
   return total;
 }
 

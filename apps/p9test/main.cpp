@@ -10,45 +10,14 @@
 #include <xenos/ninep.h>
 #include <xenos/thread.h>
 #include <xenos/time.h>
+#include "suite.h"
 
 using namespace xenos;
 
 namespace {
 
-int passed = 0, failed = 0;
-std::string failure;
-Owned<ninep::Share> share;
+Owned<ninep::Share> share;  // the session the tests share
 
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      failure = std::string(#cond) + " (line " + std::to_string(__LINE__) + ")";     \
-      return;                                                                        \
-    }                                                                                \
-  } while (0)
-#define CHECK_OK(result)                                                             \
-  do {                                                                               \
-    auto&& _r = (result);                                                            \
-    if (!_r) {                                                                       \
-      failure = std::string(#result) + ": " + _r.error().message + " (errno " +      \
-                std::to_string(_r.error().code) + ", line " + std::to_string(__LINE__) + ")"; \
-      return;                                                                        \
-    }                                                                                \
-  } while (0)
-
-void run(const char* name, void (*test)()) {
-  failure.clear();
-  uint64_t start = monotonic_ns();
-  test();
-  uint64_t ms = (monotonic_ns() - start) / 1000000;
-  if (failure.empty()) {
-    ++passed;
-    printf("ok %d - %s (%llu ms)\n", passed + failed, name, (unsigned long long)ms);
-  } else {
-    ++failed;
-    printf("not ok %d - %s: %s\n", passed + failed, name, failure.c_str());
-  }
-}
 
 std::span<const std::byte> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -271,22 +240,21 @@ void lists_a_directory_larger_than_one_reply() {
 
 int main() {
   printf("# p9test: lib9p over Xen 9pfs\n");
-  run("discovers the 9pfs device, its tag and backend", discovers_the_share_and_its_backend);
-  run("a missing tag is a clear ENOENT", refuses_a_tag_that_is_not_there);
-  run("connects: 9P2000.L, every ring offered, msize from the ring", connects_with_dot_L_and_the_largest_msize);
+  suite::run("discovers the 9pfs device, its tag and backend", discovers_the_share_and_its_backend);
+  suite::run("a missing tag is a clear ENOENT", refuses_a_tag_that_is_not_there);
+  suite::run("connects: 9P2000.L, every ring offered, msize from the ring", connects_with_dot_L_and_the_largest_msize);
   if (share) {
-    run("reads a file dom0 put there", reads_a_file_dom0_put_there);
-    run("create/write/read back/stat/remove", creates_writes_reads_back_stats_and_removes);
-    run("leaves from-guest.txt for the host", leaves_files_for_the_host_to_check);
-    run("a file bigger than msize, both ways", moves_a_file_bigger_than_msize_both_ways);
-    run("8 threads do I/O at once across the rings", many_threads_do_io_at_once);
-    run("errors carry errno (ENOENT, ENOTDIR, ENOTEMPTY)", reports_errors_with_errno);
-    run("benchmark: 16 MiB in 1 MiB requests, 4 KiB ops", benchmark_sequential_and_small_io);
-    run("closes; the other device with 9P2000.u, msize 8192, 2 rings of order 4",
+    suite::run("reads a file dom0 put there", reads_a_file_dom0_put_there);
+    suite::run("create/write/read back/stat/remove", creates_writes_reads_back_stats_and_removes);
+    suite::run("leaves from-guest.txt for the host", leaves_files_for_the_host_to_check);
+    suite::run("a file bigger than msize, both ways", moves_a_file_bigger_than_msize_both_ways);
+    suite::run("8 threads do I/O at once across the rings", many_threads_do_io_at_once);
+    suite::run("errors carry errno (ENOENT, ENOTDIR, ENOTEMPTY)", reports_errors_with_errno);
+    suite::run("benchmark: 16 MiB in 1 MiB requests, 4 KiB ops", benchmark_sequential_and_small_io);
+    suite::run("closes; the other device with 9P2000.u, msize 8192, 2 rings of order 4",
         closes_and_opens_the_other_device_with_dot_u_and_a_small_msize);
-    if (share) run("lists a directory larger than one reply", lists_a_directory_larger_than_one_reply);
+    if (share) suite::run("lists a directory larger than one reply", lists_a_directory_larger_than_one_reply);
   }
   share = Owned<ninep::Share>();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return suite::finish();
 }

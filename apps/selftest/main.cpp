@@ -13,6 +13,7 @@
 #include <xenos/system.h>
 #include <xenos/thread.h>
 #include <xenos/time.h>
+#include "suite.h"
 #include <xenos/xenstore.h>
 
 using namespace xenos;
@@ -20,40 +21,6 @@ namespace xs = xenos::xenstore;
 
 namespace {
 
-int passed = 0, failed = 0;
-std::string failure;  // set by CHECK, reported by run()
-
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      failure = std::string(#cond) + " (line " + std::to_string(__LINE__) + ")"; \
-      return;                                                            \
-    }                                                                    \
-  } while (0)
-
-#define CHECK_OK(result)                                                           \
-  do {                                                                             \
-    auto&& _r = (result);                                                          \
-    if (!_r) {                                                                     \
-      failure = std::string(#result) + ": " + _r.error().message + " (errno " +    \
-                std::to_string(_r.error().code) + ", line " + std::to_string(__LINE__) + ")"; \
-      return;                                                                      \
-    }                                                                              \
-  } while (0)
-
-void run(const char* name, void (*test)()) {
-  failure.clear();
-  uint64_t start = monotonic_ns();
-  test();
-  uint64_t us = (monotonic_ns() - start) / 1000;
-  if (failure.empty()) {
-    ++passed;
-    printf("ok %d - %s (%llu us)\n", passed + failed, name, (unsigned long long)us);
-  } else {
-    ++failed;
-    printf("not ok %d - %s: %s\n", passed + failed, name, failure.c_str());
-  }
-}
 
 // ---- 1. hypercalls ---------------------------------------------------------------------------
 void hypercall_page_answers_xen_version() {
@@ -373,26 +340,25 @@ void wait_with_deadline_times_out() {
 int main() {
   printf("# selftest: Xen core services on %s, Xen %u.%u\n", xenos_platform(),
          xenos_xen_version() >> 16, xenos_xen_version() & 0xffff);
-  run("hypercall page answers XENVER_version (4.17)", hypercall_page_answers_xen_version);
-  run("wall clock from shared_info is plausible", wall_clock_from_shared_info_is_plausible);
-  run("event channel loopback delivers both ways", event_channel_loopback_delivers);
-  run("masked event is delivered on unmask", masked_event_is_delivered_on_unmask);
-  run("closed port is freed", closed_port_can_be_bound_again);
-  run("grant allows access until ended", grant_allows_access_until_ended);
-  run("grant table grows on demand", grant_table_grows_on_demand);
-  run("xenstore write/read/directory/rm round trip", xenstore_write_read_remove_round_trip);
-  run("xenstore absolute paths and EACCES", xenstore_reads_absolute_paths_and_reports_errors);
-  run("xenstore permissions round trip", xenstore_permissions_round_trip);
-  run("xenstore transaction retries on conflict", xenstore_transaction_retries_on_conflict);
-  run("xenstore watch fires (initial, change, then quiet)", xenstore_watch_fires);
-  run("xenstore serves 4 threads at once", xenstore_serves_many_threads_at_once);
-  run("console is a terminal and takes whole writes", console_is_a_terminal_and_takes_whole_writes);
-  run("clock is monotonic across sleeps", clock_is_monotonic_across_sleeps);
-  run("timers wake in deadline order", timers_wake_in_deadline_order);
-  run("nanosleep sleeps", nanosleep_sleeps);
-  run("threads interleave through wait queues", threads_interleave_through_wait_queues);
-  run("yield runs others; join waits", yield_lets_other_threads_run_and_join_waits);
-  run("wait with a deadline times out", wait_with_deadline_times_out);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  suite::run("hypercall page answers XENVER_version (4.17)", hypercall_page_answers_xen_version);
+  suite::run("wall clock from shared_info is plausible", wall_clock_from_shared_info_is_plausible);
+  suite::run("event channel loopback delivers both ways", event_channel_loopback_delivers);
+  suite::run("masked event is delivered on unmask", masked_event_is_delivered_on_unmask);
+  suite::run("closed port is freed", closed_port_can_be_bound_again);
+  suite::run("grant allows access until ended", grant_allows_access_until_ended);
+  suite::run("grant table grows on demand", grant_table_grows_on_demand);
+  suite::run("xenstore write/read/directory/rm round trip", xenstore_write_read_remove_round_trip);
+  suite::run("xenstore absolute paths and EACCES", xenstore_reads_absolute_paths_and_reports_errors);
+  suite::run("xenstore permissions round trip", xenstore_permissions_round_trip);
+  suite::run("xenstore transaction retries on conflict", xenstore_transaction_retries_on_conflict);
+  suite::run("xenstore watch fires (initial, change, then quiet)", xenstore_watch_fires);
+  suite::run("xenstore serves 4 threads at once", xenstore_serves_many_threads_at_once);
+  suite::run("console is a terminal and takes whole writes", console_is_a_terminal_and_takes_whole_writes);
+  suite::run("clock is monotonic across sleeps", clock_is_monotonic_across_sleeps);
+  suite::run("timers wake in deadline order", timers_wake_in_deadline_order);
+  suite::run("nanosleep sleeps", nanosleep_sleeps);
+  suite::run("threads interleave through wait queues", threads_interleave_through_wait_queues);
+  suite::run("yield runs others; join waits", yield_lets_other_threads_run_and_join_waits);
+  suite::run("wait with a deadline times out", wait_with_deadline_times_out);
+  return suite::finish();
 }

@@ -2,6 +2,7 @@
  * (an error code is pushed where the CPU does not push one), saves the general registers
  * into an arch::TrapFrame (trap.h) and calls arch_trap_dispatch(frame). */
 #include "boot_layout.h"
+#include "registers.inc"
 
 .macro trap_stub vector, has_error_code
         .globl trap_stub_\vector
@@ -48,41 +49,13 @@ trap_stub_\vector:
         trap_stub 31, 0
 
 trap_common:
-        pushq   %rax
-        pushq   %rbx
-        pushq   %rcx
-        pushq   %rdx
-        pushq   %rsi
-        pushq   %rdi
-        pushq   %rbp
-        pushq   %r8
-        pushq   %r9
-        pushq   %r10
-        pushq   %r11
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
+        push_all_gprs
         movq    %rsp, %rdi
         movq    %rsp, %rbx                      /* callee-saved: the frame, after realignment */
         andq    $-16, %rsp                      /* SysV ABI: 16-byte aligned at the call */
         call    arch_trap_dispatch
         movq    %rbx, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r11
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rbp
-        popq    %rdi
-        popq    %rsi
-        popq    %rdx
-        popq    %rcx
-        popq    %rbx
-        popq    %rax
+        pop_all_gprs
         addq    $16, %rsp                       /* vector and error code */
         iretq
 

@@ -70,11 +70,13 @@ for b in "${binaries[@]}"; do copy_with_libs "$b"; done
 for l in xl xenstored xenconsoled; do ln -sf "/usr/lib/xen-4.17/bin/$l" "$root/sbin/$l"; done
 for l in read write ls list rm exists chmod; do ln -sf /usr/bin/xenstore "$root/bin/xenstore-$l"; done
 
-# Kernel modules, with their dependencies, in load order (busybox insmod does not resolve them).
+# Kernel modules, with their dependencies, in load order.
 moddir=$kroot/lib/modules/$kver
 depmod -b "$kroot" "$kver"   # the package ships no modules.dep; dpkg's postinst would make it
-wanted=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs virtio_pci 9pnet_virtio 9p)
-python3 - "$moddir" "$root/mods" "${wanted[@]}" <<'PY'
+# Copies kernel modules and everything they depend on into DEST, with DEST/order listing them
+# in load order (busybox insmod does not resolve dependencies).
+copy_modules() {
+  python3 - "$moddir" "$@" <<'PY'
 import os, shutil, sys
 moddir, dest, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
 deps, by_name = {}, {}
@@ -95,12 +97,13 @@ for w in wanted:
     visit(by_name[w])
 with open(os.path.join(dest, "order"), "w") as f:
     for path in order:
-        if path.endswith(".ko"):
-            shutil.copy(os.path.join(moddir, path), dest)
-            f.write(os.path.basename(path) + "\n")
-        else:
+        if not path.endswith(".ko"):
             sys.exit("xenbox: compressed module %s: busybox insmod cannot load it" % path)
+        shutil.copy(os.path.join(moddir, path), dest)
+        f.write(os.path.basename(path) + "\n")
 PY
+}
+copy_modules "$root/mods" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs virtio_pci 9pnet_virtio 9p
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out/dom0.cpio.tmp"
 mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"
@@ -111,28 +114,7 @@ rm -rf "$droot"
 mkdir -p "$droot"/{bin,proc,sys,dev,mnt,mods}
 cp /bin/busybox "$droot/bin/busybox"
 install -m 755 "$here/linux-domu-init" "$droot/init"
-python3 - "$moddir" "$droot/mods" 9pnet_xen 9p <<'PY'
-import os, shutil, sys
-moddir, dest, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
-deps, by_name = {}, {}
-for line in open(os.path.join(moddir, "modules.dep")):
-    path, _, rest = line.partition(":")
-    deps[path] = rest.split()
-    name = os.path.basename(path).split(".ko")[0]
-    by_name[name] = by_name[name.replace("-", "_")] = path
-order = []
-def visit(path):
-    for d in deps[path]:
-        visit(d)
-    if path not in order:
-        order.append(path)
-for w in wanted:
-    visit(by_name[w])
-with open(os.path.join(dest, "order"), "w") as f:
-    for path in order:
-        shutil.copy(os.path.join(moddir, path), dest)
-        f.write(os.path.basename(path) + "\n")
-PY
+copy_modules "$droot/mods" 9pnet_xen 9p
 (cd "$droot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 > "$out/linux-domu.cpio.gz"
 rm -rf "$kroot"
 echo "$key" > "$out/.key"

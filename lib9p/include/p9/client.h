@@ -172,6 +172,8 @@ class Client {
   Result<size_t> read_chunks(uint32_t fid, std::span<std::byte> out, uint64_t offset, uint32_t iounit);
   Result<size_t> write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset, uint32_t iounit);
   size_t chunk_size(uint32_t iounit) const;
+  template <typename Issue, typename Complete>
+  Result<void> pipelined(size_t chunks, Issue&& issue, Complete&& complete);
 
   Transport& transport_;
   Sync& sync_;
