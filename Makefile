@@ -54,7 +54,7 @@ HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
-  kernel/xen/flex_ring.cpp
+  kernel/xen/flex_ring.cpp kernel/ns/namespace.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a

@@ -1,11 +1,15 @@
 // kernel_main: the order of bring-up after memory, readable top to bottom, then the app.
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 #include "boot/boot.h"
 #include "cmdline.h"
 #include "log.h"
 #include "memory/memory.h"
 #include "panic.h"
+#include "ns/boot_namespace.h"
+#include "posix/files.h"
 #include "sched/scheduler.h"
 #include "shutdown.h"
 #include "xen/console_ring.h"
@@ -51,16 +55,29 @@ void kernel_main(const BootInfo& boot) {
   xenos::Scheduler::init();
   if (xen::hypervisor().present) xen_services_init();
 
-  // argv[0] is the app's name; the command line supplies the rest.
+  // argv[0] is the app's name; the command line supplies the rest, except the words that
+  // start with "xenos.", which are the kernel's own options.
   std::string_view line = boot.command_line;
   SplitArguments counted = split_arguments(line, {}, {});
-  size_t argc = counted.argc + 1;
-  auto** argv = static_cast<char**>(std::malloc((argc + 1) * sizeof(char*)));
+  auto** words = static_cast<char**>(std::malloc((counted.argc + 1) * sizeof(char*)));
+  auto** argv = static_cast<char**>(std::malloc((counted.argc + 2) * sizeof(char*)));
   auto* text = static_cast<char*>(std::malloc(line.size() + 1));
-  if (argv == nullptr || text == nullptr) panic("no memory for argv");
-  argv[0] = const_cast<char*>(xenos_app_name);
-  split_arguments(line, {text, line.size() + 1}, {argv + 1, argc});
+  if (words == nullptr || argv == nullptr || text == nullptr) panic("no memory for argv");
+  split_arguments(line, {text, line.size() + 1}, {words, counted.argc + 1});
   if (counted.unterminated_quote) log("warning: command line ends inside a quote\n");
+  std::vector<std::string> kernel_options;
+  size_t argc = 0;
+  argv[argc++] = const_cast<char*>(xenos_app_name);
+  for (size_t i = 0; i < counted.argc; ++i) {
+    if (std::strncmp(words[i], "xenos.", 6) == 0) kernel_options.emplace_back(words[i]);
+    else argv[argc++] = words[i];
+  }
+  argv[argc] = nullptr;
+
+  if (xen::hypervisor().present) {
+    ns::boot_namespace(kernel_options);
+    posix::open_standard_descriptors();
+  }
 
   log("xenos: starting %s\n", xenos_app_name);
   std::exit(main(int(argc), argv));  // exit flushes stdio, runs atexit, then _exit

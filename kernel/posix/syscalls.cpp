@@ -1,6 +1,5 @@
-// newlib's system calls. For x86_64-elf newlib calls the plain POSIX names (toolchain facts).
-// Files arrive with the namespace (kernel/ns); until then only the console descriptors exist
-// and the file calls fail with ENOSYS, so a program learns it rather than misbehaving.
+// newlib's system calls other than files (kernel/posix/files.cpp): memory, time, process.
+// For x86_64-elf newlib calls the plain POSIX names (toolchain facts).
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -17,11 +16,10 @@
 #include "xen/console_ring.h"
 #include "xenos/time.h"
 
-#undef errno
-extern "C" int errno;
+// errno is newlib's per-reent value (*__errno()): set it through <cerrno>'s macro, never a
+// global of the same name, or the program would never see it.
 
 namespace {
-bool is_console(int fd) { return fd >= 0 && fd <= 2; }
 int fail(int error) {
   errno = error;
   return -1;
@@ -30,35 +28,7 @@ int fail(int error) {
 
 extern "C" {
 
-int write(int fd, const void* buffer, size_t count) {
-  if (fd != 1 && fd != 2) return fail(EBADF);
-  kernel::console_write({static_cast<const char*>(buffer), count});
-  return int(count);
-}
-
-int read(int fd, void* buffer, size_t count) {
-  if (fd != 0) return fail(EBADF);
-  if (!xen::console_ring_up()) return 0;  // no console input without the ring: end of file
-  return int(xen::console_ring_read({static_cast<char*>(buffer), count}));
-}
-
-int open(const char*, int, ...) { return fail(ENOSYS); }
-int close(int fd) { return is_console(fd) ? 0 : fail(EBADF); }
-off_t lseek(int fd, off_t, int) { return is_console(fd) ? fail(ESPIPE) : fail(EBADF); }
-int isatty(int fd) { return is_console(fd) ? 1 : (errno = EBADF, 0); }
-
-int fstat(int fd, struct stat* st) {
-  if (!is_console(fd)) return fail(EBADF);
-  *st = {};
-  st->st_mode = S_IFCHR;
-  return 0;
-}
-
-int stat(const char*, struct stat*) { return fail(ENOSYS); }
-int link(const char*, const char*) { return fail(ENOSYS); }
-int unlink(const char*) { return fail(ENOSYS); }
-int mkdir(const char*, mode_t) { return fail(ENOSYS); }
-int fcntl(int, int, ...) { return fail(ENOSYS); }
+int link(const char*, const char*) { return fail(ENOSYS); }  // 9P has no portable hard links
 int execve(const char*, char* const*, char* const*) { return fail(ENOSYS); }
 int fork() { return fail(ENOSYS); }
 int wait(int*) { return fail(ECHILD); }

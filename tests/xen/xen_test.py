@@ -46,8 +46,26 @@ p9seed = tempfile.mkdtemp(prefix="xenbox-p9-")
 with open(os.path.join(p9seed, "from-host.txt"), "w") as f:
     f.write("seeded by the host\n")
 p9test = xenbox.Guest("p9test", image("p9test"), share=p9seed, extra_tags=["share-u"],
+                      cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128)
+fsseed = tempfile.mkdtemp(prefix="xenbox-fs-")
+with open(os.path.join(fsseed, "from-host.txt"), "w") as f:
+    f.write("seeded by the host\n")
+os.makedirs(os.path.join(fsseed, "u2"))
+fstest = xenbox.Guest("fstest", image("fstest"), share=fsseed, extra_tags=["second:u2"],
                       expect_summary=True, timeout=120, memory=128)
-guests = [selftest, p9test, hello, crash, status, reboot, hang]
+appseed = tempfile.mkdtemp(prefix="xenbox-apps-")
+with open(os.path.join(appseed, "from-host.txt"), "w") as f:
+    f.write("seeded by the host\n")
+os.makedirs(os.path.join(appseed, "sub", "deeper"))
+with open(os.path.join(appseed, "sub", "deeper", "data.bin"), "wb") as f:
+    f.write(b"x" * 12345)
+cat = xenbox.Guest("cat", image("cat"), cmdline="from-host.txt /mnt/share/sub/deeper/../../from-host.txt",
+                   share=appseed, must_print=["seeded by the host\nseeded by the host"])
+ls = xenbox.Guest("ls", image("ls"), cmdline="/fs", share=appseed,
+                  must_print=["/fs/sub/", "12345 /fs/sub/deeper/data.bin", "19 /fs/from-host.txt"])
+cp = xenbox.Guest("cp", image("cp"), cmdline="sub/deeper/data.bin copied.bin", share=appseed,
+                  must_print=["cp: 12345 bytes sub/deeper/data.bin -> copied.bin"])
+guests = [selftest, p9test, fstest, cat, ls, cp, hello, crash, status, reboot, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
@@ -85,6 +103,29 @@ check("on the host: the files the guest wrote over 9pfs are there with the right
 bench = [l for l in p9test.console if l.startswith("# bench ")]
 if bench:
     print("# p9test %s" % bench[-1][2:])
+
+check("fstest (namespace and libc file calls over 9pfs) passes: %s" % (
+      "%d passed, %d failed" % fstest.summary if fstest.summary else "no summary"), fstest.verdict())
+fsout = fstest.share_out or ""
+problems = []
+out_txt = os.path.join(fsout, "fstest-out.txt")
+if (open(out_txt).read() if os.path.isfile(out_txt) else "") != \
+        "line 1 from fstest\nline 2 from fstest\nline 3 from fstest\n":
+    problems.append("fstest-out.txt missing or wrong")
+if not os.path.isfile(os.path.join(fsout, "renamed.txt")) or open(os.path.join(fsout, "renamed.txt")).read() != "renamed":
+    problems.append("renamed.txt missing or wrong")
+if not os.path.isfile(os.path.join(fsout, "u2", "only-in-second.txt")):
+    problems.append("u2/only-in-second.txt (written through the second share) missing")
+for gone in ("a.txt", "b.txt", "to-rename.txt", "dir", "created-in-union.txt"):
+    if os.path.exists(os.path.join(fsout, gone)):
+        problems.append(gone + " should have been removed")
+check("on the host: what fstest wrote, renamed and removed through the namespace", problems)
+
+check("cat, ls and cp run on the namespace: %s" % ", ".join(g.name for g in (cat, ls, cp)),
+      cat.verdict() + ls.verdict() + cp.verdict())
+copied = os.path.join(cp.share_out or "", "copied.bin")
+check("on the host: cp's copy is there, byte for byte",
+      [] if os.path.isfile(copied) and open(copied, "rb").read() == b"x" * 12345 else ["copied.bin missing or wrong"])
 
 check("the PV console ring carries the app's output (xenconsoled's log of selftest)",
       [] if "passed, 0 failed" in ring_text and "ok 1 - " in ring_text

@@ -40,7 +40,7 @@ class Guest:
                  extra_tags=(), linux=False):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
         self.type = type
-        self.extra_tags = list(extra_tags)  # more 9pfs devices on the same share folder
+        self.extra_tags = list(extra_tags)  # more 9pfs devices: "tag" (same folder) or "tag:sub"
         self.linux = linux  # the Linux PV peer (build/xen/vmlinux + linux-domu.cpio.gz), not our image
         self.expect, self.expect_summary, self.timeout = expect, expect_summary, timeout
         self.memory, self.must_print = memory, list(must_print)
@@ -114,8 +114,9 @@ def prepare_run(run_dir, guests, xen_dir):
                    "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
                    "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name),
                    "--p9", "tag=share,path=/srv/%s" % g.name]
-            for tag in g.extra_tags:
-                cmd += ["--p9", "tag=%s,path=/srv/%s" % (tag, g.name)]
+            for extra in g.extra_tags:  # "tag" (the same folder) or "tag:subfolder"
+                tag, _, sub = extra.partition(":")
+                cmd += ["--p9", "tag=%s,path=/srv/%s%s" % (tag, g.name, "/" + sub if sub else "")]
             if g.cmdline:
                 cmd += ["--cmdline", g.cmdline]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

@@ -1,0 +1,248 @@
+// The in-guest suite of the namespace and the C library's file calls, over the 9pfs shares the
+// harness gives this guest ("share" at /mnt/share and /fs, "second" on another folder). The
+// harness checks on the host what it leaves behind (fstest-out.txt, renamed.txt).
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <algorithm>
+#include <vector>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xenos/namespace.h>
+#include "suite.h"
+
+namespace {
+
+#define CHECK_ERRNO(call, expected)                                                         \
+  do {                                                                                      \
+    errno = 0;                                                                              \
+    long _r = long(call);                                                                   \
+    if (_r != -1 || errno != (expected)) {                                                  \
+      suite::failure = std::string(#call) + " gave " + std::to_string(_r) + " errno " +     \
+                       std::to_string(errno) + " (" + std::strerror(errno) + "), expected " \
+                       #expected " (line " + std::to_string(__LINE__) + ")";                 \
+      return;                                                                               \
+    }                                                                                       \
+  } while (0)
+
+std::string slurp(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return std::string("<") + std::strerror(errno) + ">";
+  std::string out;
+  char buf[512];
+  int n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  close(fd);
+  return out;
+}
+
+bool put(const char* path, const char* text, int flags = O_WRONLY | O_CREAT | O_TRUNC) {
+  int fd = open(path, flags, 0644);
+  if (fd < 0) return false;
+  bool ok = write(fd, text, strlen(text)) == int(strlen(text));
+  return close(fd) == 0 && ok;
+}
+
+// The names in a directory (with count() so the checks read like a set's).
+struct Names {
+  std::vector<std::string> all;
+  size_t count(const std::string& n) const { return size_t(std::count(all.begin(), all.end(), n)); }
+  size_t size() const { return all.size(); }
+};
+
+Names listing(const char* path) {
+  Names names;
+  DIR* d = opendir(path);
+  if (!d) return {{"<" + std::string(std::strerror(errno)) + ">"}};
+  while (dirent* e = readdir(d)) names.all.push_back(e->d_name);
+  closedir(d);
+  return names;
+}
+
+void namespace_has_dev_mnt_and_fs() {
+  struct stat st;
+  CHECK(stat("/dev/cons", &st) == 0 && S_ISCHR(st.st_mode));
+  CHECK(stat("/mnt/share", &st) == 0 && S_ISDIR(st.st_mode));
+  CHECK(stat("/mnt/second", &st) == 0 && S_ISDIR(st.st_mode));
+  CHECK(stat("/fs", &st) == 0 && S_ISDIR(st.st_mode));
+  char cwd[256];
+  CHECK(getcwd(cwd, sizeof cwd) && std::string(cwd) == "/fs");
+  auto top = listing("/");
+  CHECK(top.count("dev") && top.count("env") && top.count("mnt") && top.count("fs"));
+  CHECK(slurp("/fs/from-host.txt") == "seeded by the host\n");
+  CHECK(slurp("from-host.txt") == "seeded by the host\n");  // relative to /fs
+}
+
+void create_exclusive_write_read() {
+  int fd = open("a.txt", O_RDWR | O_CREAT | O_EXCL, 0640);
+  CHECK(fd >= 0);
+  CHECK(write(fd, "hello, namespace", 16) == 16);
+  CHECK(lseek(fd, 0, SEEK_SET) == 0);
+  char buf[32] = {};
+  CHECK(read(fd, buf, sizeof buf) == 16 && std::string(buf) == "hello, namespace");
+  CHECK(read(fd, buf, sizeof buf) == 0);  // end of file
+  CHECK(close(fd) == 0);
+  CHECK_ERRNO(open("a.txt", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+  struct stat st;
+  CHECK(stat("a.txt", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 16 && (st.st_mode & 0777) == 0640);
+}
+
+void seek_pread_pwrite() {
+  int fd = open("a.txt", O_RDWR);
+  CHECK(fd >= 0);
+  CHECK(lseek(fd, -9, SEEK_END) == 7);
+  char buf[16] = {};
+  CHECK(read(fd, buf, 9) == 9 && std::string(buf) == "namespace");
+  CHECK(lseek(fd, -4, SEEK_CUR) == 12);
+  CHECK(pwrite(fd, "HELLO", 5, 0) == 5);
+  CHECK(lseek(fd, 0, SEEK_CUR) == 12);  // pwrite leaves the offset alone
+  char p[6] = {};
+  CHECK(pread(fd, p, 5, 0) == 5 && std::string(p) == "HELLO");
+  CHECK_ERRNO(lseek(fd, -100, SEEK_SET), EINVAL);
+  struct stat st;
+  CHECK(fstat(fd, &st) == 0 && st.st_size == 16);
+  CHECK(ftruncate(fd, 5) == 0);
+  CHECK(fstat(fd, &st) == 0 && st.st_size == 5);
+  CHECK(fsync(fd) == 0);
+  CHECK(close(fd) == 0);
+  CHECK(slurp("a.txt") == "HELLO");
+}
+
+void truncate_and_append_flags() {
+  CHECK(put("b.txt", "0123456789"));
+  CHECK(put("b.txt", "ab"));  // O_TRUNC
+  CHECK(slurp("b.txt") == "ab");
+  CHECK(put("b.txt", "cd", O_WRONLY | O_APPEND));
+  CHECK(slurp("b.txt") == "abcd");
+}
+
+void errors_have_the_right_errno() {
+  CHECK_ERRNO(open("no-such-file", O_RDONLY), ENOENT);
+  CHECK_ERRNO(open("a.txt/below", O_RDONLY), ENOTDIR);
+  CHECK_ERRNO(open("/fs", O_WRONLY), EISDIR);
+  CHECK_ERRNO(read(1000, nullptr, 0), EBADF);
+  int fd = open("a.txt", O_RDONLY);
+  CHECK(fd >= 0 && close(fd) == 0);
+  CHECK_ERRNO(close(fd), EBADF);
+  CHECK_ERRNO(write(open("a.txt", O_RDONLY), "x", 1), EBADF);
+  CHECK(mkdir("d", 0755) == 0);
+  CHECK_ERRNO(mkdir("d", 0755), EEXIST);
+  CHECK(put("d/inside", "x"));
+  CHECK_ERRNO(rmdir("d"), ENOTEMPTY);
+  CHECK_ERRNO(rmdir("a.txt"), ENOTDIR);
+  CHECK_ERRNO(unlink("d"), EISDIR);
+  CHECK(unlink("d/inside") == 0);
+  CHECK(rmdir("d") == 0);
+  CHECK_ERRNO(unlink("d/inside"), ENOENT);
+}
+
+void directories_list_and_chdir() {
+  CHECK(mkdir("dir", 0755) == 0);
+  for (int i = 0; i < 40; ++i) CHECK(put(("dir/f" + std::to_string(i)).c_str(), "x"));
+  CHECK(mkdir("dir/sub", 0755) == 0);
+  auto names = listing("dir");
+  CHECK(names.size() == 41 && names.count("f39") && names.count("sub"));
+  CHECK(chdir("dir/sub") == 0);
+  char cwd[256];
+  CHECK(getcwd(cwd, sizeof cwd) && std::string(cwd) == "/fs/dir/sub");
+  CHECK(put("../moved-here", "y"));
+  CHECK(chdir("../..") == 0);
+  CHECK(slurp("dir/moved-here") == "y");
+  CHECK_ERRNO(chdir("a.txt"), ENOTDIR);
+  for (int i = 0; i < 40; ++i) CHECK(unlink(("dir/f" + std::to_string(i)).c_str()) == 0);
+  CHECK(unlink("dir/moved-here") == 0);
+  CHECK(rmdir("dir/sub") == 0 && rmdir("dir") == 0);
+}
+
+void rename_and_dup() {
+  CHECK(put("to-rename.txt", "renamed"));
+  CHECK(rename("to-rename.txt", "renamed.txt") == 0);
+  CHECK_ERRNO(open("to-rename.txt", O_RDONLY), ENOENT);
+  CHECK(slurp("renamed.txt") == "renamed");
+  int fd = open("renamed.txt", O_RDONLY);
+  CHECK(fd >= 0);
+  int copy = dup(fd);
+  CHECK(copy >= 0 && copy != fd);
+  char c;
+  CHECK(read(fd, &c, 1) == 1 && c == 'r');
+  CHECK(read(copy, &c, 1) == 1 && c == 'e');  // one shared offset
+  CHECK(dup2(fd, 40) == 40);                  // the table grows to fit
+  CHECK(read(40, &c, 1) == 1 && c == 'n');
+  CHECK(close(fd) == 0 && close(copy) == 0 && close(40) == 0);
+}
+
+void dev_and_env_files() {
+  CHECK(slurp("/dev/null").empty());
+  int fd = open("/dev/zero", O_RDONLY);
+  char z[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  CHECK(fd >= 0 && read(fd, z, 8) == 8 && z[0] == 0 && z[7] == 0);
+  close(fd);
+  CHECK(isatty(1) == 1);
+  CHECK(isatty(open("/dev/null", O_RDONLY)) == 0);
+  setenv("GREETING", "hello", 1);
+  CHECK(slurp("/env/GREETING") == "hello");
+  CHECK(put("/env/FROM_FILE", "set by a write"));
+  CHECK(getenv("FROM_FILE") && std::string(getenv("FROM_FILE")) == "set by a write");
+  CHECK(listing("/env").count("GREETING"));
+  CHECK(unlink("/env/GREETING") == 0 && getenv("GREETING") == nullptr);
+}
+
+void stdio_over_the_share() {
+  FILE* f = fopen("fstest-out.txt", "w");
+  CHECK(f);
+  for (int i = 1; i <= 3; ++i) fprintf(f, "line %d from fstest\n", i);
+  CHECK(fclose(f) == 0);
+  f = fopen("fstest-out.txt", "r");
+  CHECK(f);
+  char line[64];
+  int lines = 0;
+  while (fgets(line, sizeof line, f)) ++lines;
+  CHECK(lines == 3);
+  fclose(f);
+}
+
+void union_of_two_shares() {
+  CHECK(put("/mnt/second/only-in-second.txt", "second"));
+  CHECK(bind("/mnt/second", "/fs", MAFTER) == 0);  // /fs = share, then second
+  CHECK(slurp("/fs/only-in-second.txt") == "second");
+  CHECK(slurp("/fs/from-host.txt") == "seeded by the host\n");
+  auto names = listing("/fs");
+  CHECK(names.count("only-in-second.txt") && names.count("from-host.txt"));
+  CHECK(put("/fs/created-in-union.txt", "z"));  // goes to the first MCREATE member: share
+  struct stat st;
+  CHECK(stat("/mnt/share/created-in-union.txt", &st) == 0);
+  CHECK_ERRNO(stat("/mnt/second/created-in-union.txt", &st), ENOENT);
+  CHECK(unmount("/mnt/second", "/fs") == 0);
+  CHECK_ERRNO(stat("/fs/only-in-second.txt", &st), ENOENT);
+  CHECK(unlink("/fs/created-in-union.txt") == 0);
+  CHECK_ERRNO(mount("second", "/again", MREPL), EBUSY);  // one session per 9pfs device
+  CHECK_ERRNO(mount("no-such-tag", "/again", MREPL), ENOENT);
+  CHECK_ERRNO(unmount(nullptr, "/not-a-mount"), EINVAL);
+}
+
+void cleanup() {
+  CHECK(unlink("a.txt") == 0);
+  CHECK(unlink("b.txt") == 0);
+}
+
+}  // namespace
+
+int main() {
+  std::printf("# fstest: the namespace and libc file calls over Xen 9pfs\n");
+  suite::run("namespace: /dev, /env, /mnt/<tag>, /fs as cwd", namespace_has_dev_mnt_and_fs);
+  suite::run("open O_CREAT|O_EXCL, write, read, EEXIST", create_exclusive_write_read);
+  suite::run("lseek, pread, pwrite, fstat, ftruncate, fsync", seek_pread_pwrite);
+  suite::run("O_TRUNC and O_APPEND", truncate_and_append_flags);
+  suite::run("errors: ENOENT ENOTDIR EISDIR EBADF EEXIST ENOTEMPTY", errors_have_the_right_errno);
+  suite::run("mkdir, readdir of 41 entries, chdir, getcwd, ..", directories_list_and_chdir);
+  suite::run("rename; dup and dup2 share the offset", rename_and_dup);
+  suite::run("/dev/null, /dev/zero, /dev/cons, /env", dev_and_env_files);
+  suite::run("stdio (fopen, fprintf, fgets) over the share", stdio_over_the_share);
+  suite::run("a union of two shares: bind MAFTER, create, unmount", union_of_two_shares);
+  suite::run("cleanup", cleanup);
+  return suite::finish();
+}

@@ -1,0 +1,66 @@
+// What the namespace needs from a file tree: a FileServer answers path operations (paths are
+// relative to its own root, '/'-separated, already clean) and hands out OpenFiles. 9P shares,
+// the synthetic /dev and /env, and the unit tests' in-memory trees all implement it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+#include "xenos/owned.h"
+#include "p9/error.h"
+
+namespace ns {
+
+using p9::Error;
+using p9::Result;
+
+constexpr uint32_t kModeDir = 0040000, kModeFile = 0100000, kModeChar = 0020000, kModeTypeMask = 0170000;
+
+struct Attr {
+  uint32_t mode = 0;        // POSIX st_mode
+  uint64_t size = 0;
+  uint64_t inode = 0;       // qid.path for 9P
+  uint64_t nlink = 1;
+  uint32_t uid = 0, gid = 0;
+  uint64_t atime = 0, mtime = 0, ctime = 0;
+  bool is_dir() const { return (mode & kModeTypeMask) == kModeDir; }
+};
+
+struct Entry {
+  std::string name;
+  bool is_dir = false;
+  uint64_t inode = 0;
+};
+
+// Open flags the namespace passes down (the POSIX call maps its own O_* onto these).
+enum OpenMode : uint32_t {
+  kRead = 1, kWrite = 2, kReadWrite = 3, kCreate = 4, kExclusive = 8, kTruncate = 16, kAppend = 32,
+  kDirectory = 64,
+};
+
+class OpenFile {
+ public:
+  virtual ~OpenFile() = default;  // closes
+  virtual Result<size_t> read(std::span<std::byte> out, uint64_t offset) = 0;
+  virtual Result<size_t> write(std::span<const std::byte> in, uint64_t offset) = 0;
+  virtual Result<Attr> stat() = 0;
+  virtual Result<void> truncate(uint64_t) { return Error{EINVAL, "truncate: not supported here"}; }
+  virtual Result<void> sync() { return {}; }
+  virtual bool is_terminal() const { return false; }
+  virtual bool appends() const { return false; }  // writes go to the end whatever the offset
+};
+
+class FileServer {
+ public:
+  virtual ~FileServer() = default;
+  virtual const char* name() const = 0;  // for messages: "9p:share", "#c", "#e"
+  virtual Result<Attr> stat(const std::string& path) = 0;
+  virtual Result<xenos::Owned<OpenFile>> open(const std::string& path, uint32_t mode, uint32_t perm) = 0;
+  virtual Result<std::vector<Entry>> list(const std::string& path) = 0;
+  virtual Result<void> mkdir(const std::string& path, uint32_t perm) = 0;
+  virtual Result<void> remove(const std::string& path) = 0;
+  virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
+};
+
+}  // namespace ns

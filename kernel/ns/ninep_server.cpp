@@ -1,0 +1,73 @@
+// FileServer over a lib9p session (see ninep_server.h).
+#include "ns/ninep_server.h"
+
+namespace ns {
+namespace {
+
+Attr attr_from(const p9::FileInfo& i) {
+  Attr a;
+  a.mode = i.mode;
+  a.size = i.size;
+  a.inode = i.qid.path;
+  a.nlink = i.nlink;
+  a.uid = i.uid;
+  a.gid = i.gid;
+  a.atime = i.atime_sec;
+  a.mtime = i.mtime_sec;
+  a.ctime = i.ctime_sec;
+  return a;
+}
+
+class NinepFile final : public OpenFile {
+ public:
+  NinepFile(p9::File f, bool append) : file_(std::move(f)), append_(append) {}
+  Result<size_t> read(std::span<std::byte> out, uint64_t offset) override { return file_.pread(out, offset); }
+  Result<size_t> write(std::span<const std::byte> in, uint64_t offset) override { return file_.pwrite(in, offset); }
+  Result<Attr> stat() override {
+    p9::FileInfo i = TRY(file_.stat());
+    return attr_from(i);
+  }
+  Result<void> truncate(uint64_t size) override { return file_.truncate(size); }
+  Result<void> sync() override { return file_.fsync(); }
+  bool appends() const override { return append_; }
+
+ private:
+  p9::File file_;
+  bool append_;
+};
+
+std::string or_root(const std::string& p) { return p.empty() ? "." : p; }
+
+}  // namespace
+
+NinepServer::NinepServer(xenos::Owned<xenos::ninep::Share> share)
+    : share_(std::move(share)), label_("9p:" + share_->device().tag) {}
+
+Result<Attr> NinepServer::stat(const std::string& path) {
+  p9::FileInfo i = TRY(share_->client().stat(or_root(path)));
+  return attr_from(i);
+}
+
+Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32_t mode, uint32_t perm) {
+  static_assert(uint32_t(kRead) == p9::kRead && uint32_t(kCreate) == p9::kCreate &&
+                uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
+                "ns and p9 open modes are the same bits");
+  p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
+  return xenos::Owned<OpenFile>(new NinepFile(std::move(f), mode & kAppend));
+}
+
+Result<std::vector<Entry>> NinepServer::list(const std::string& path) {
+  std::vector<p9::DirItem> items = TRY(share_->client().readdir(or_root(path)));
+  std::vector<Entry> out;
+  out.reserve(items.size());
+  for (p9::DirItem& i : items) out.push_back({std::move(i.name), i.is_dir(), i.qid.path});
+  return out;
+}
+
+Result<void> NinepServer::mkdir(const std::string& path, uint32_t perm) { return share_->client().mkdir(path, perm); }
+Result<void> NinepServer::remove(const std::string& path) { return share_->client().remove(path); }
+Result<void> NinepServer::rename(const std::string& from, const std::string& to) {
+  return share_->client().rename(from, to);
+}
+
+}  // namespace ns

@@ -1,0 +1,25 @@
+// A 9P share as a FileServer: every path operation becomes lib9p calls on the share's session.
+#pragma once
+#include "ns/file_server.h"
+#include "xenos/ninep.h"
+
+namespace ns {
+
+class NinepServer final : public FileServer {
+ public:
+  explicit NinepServer(xenos::Owned<xenos::ninep::Share> share);
+  const char* name() const override { return label_.c_str(); }
+  Result<Attr> stat(const std::string& path) override;
+  Result<xenos::Owned<OpenFile>> open(const std::string& path, uint32_t mode, uint32_t perm) override;
+  Result<std::vector<Entry>> list(const std::string& path) override;
+  Result<void> mkdir(const std::string& path, uint32_t perm) override;
+  Result<void> remove(const std::string& path) override;
+  Result<void> rename(const std::string& from, const std::string& to) override;
+  xenos::ninep::Share& share() { return *share_; }
+
+ private:
+  xenos::Owned<xenos::ninep::Share> share_;
+  std::string label_;
+};
+
+}  // namespace ns

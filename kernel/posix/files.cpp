@@ -1,0 +1,395 @@
+// newlib's file system calls on the namespace: a growing descriptor table whose entries are
+// open files of some FileServer, with offsets and flags, shared by dup(). errno comes from the
+// server's error (a 9P error's errno, or the namespace's own).
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+#include "console.h"
+#include "ns/boot_namespace.h"
+#include "posix/files.h"
+#include "xenos/namespace.h"
+
+// errno is newlib's per-reent value (*__errno()): set it through <cerrno>'s macro, never a
+// global of the same name, or the program would never see it.
+
+namespace posix {
+namespace {
+
+struct Description {
+  xenos::Owned<ns::OpenFile> file;  // empty for a directory opened with open()
+  std::string path;                 // clean, absolute
+  uint64_t offset = 0;
+  int flags = 0;                    // O_* as given
+  bool is_dir = false;
+  int refs = 1;
+};
+
+std::vector<Description*>* table;
+
+int fail(int error) {
+  errno = error;
+  return -1;
+}
+int fail(const p9::Error& e) { return fail(e.code ? e.code : EIO); }
+
+Description* get(int fd) {
+  if (!table || fd < 0 || size_t(fd) >= table->size()) return nullptr;
+  return (*table)[size_t(fd)];
+}
+
+int install(Description* d, int lowest = 0) {
+  if (!table) table = new std::vector<Description*>;
+  for (size_t i = size_t(lowest); i < table->size(); ++i) {
+    if (!(*table)[i]) {
+      (*table)[i] = d;
+      return int(i);
+    }
+  }
+  while (table->size() < size_t(lowest)) table->push_back(nullptr);
+  table->push_back(d);  // the table grows: no fixed limit on descriptors
+  return int(table->size() - 1);
+}
+
+void release(Description* d) {
+  if (--d->refs == 0) delete d;  // closes the server's file
+}
+
+uint32_t ns_mode(int flags) {
+  uint32_t m = (flags & O_ACCMODE) == O_RDWR ? ns::kReadWrite : (flags & O_ACCMODE) == O_WRONLY ? ns::kWrite : ns::kRead;
+  if (flags & O_CREAT) m |= ns::kCreate;
+  if (flags & O_EXCL) m |= ns::kExclusive;
+  if (flags & O_TRUNC) m |= ns::kTruncate;
+  if (flags & O_APPEND) m |= ns::kAppend;
+  if (flags & O_DIRECTORY) m |= ns::kDirectory;
+  return m;
+}
+
+void fill_stat(const ns::Attr& a, struct stat* st) {
+  *st = {};
+  st->st_mode = a.mode;
+  st->st_size = off_t(a.size);
+  st->st_ino = ino_t(a.inode);
+  st->st_nlink = nlink_t(a.nlink);
+  st->st_uid = uid_t(a.uid);
+  st->st_gid = gid_t(a.gid);
+  st->st_atime = time_t(a.atime);
+  st->st_mtime = time_t(a.mtime);
+  st->st_ctime = time_t(a.ctime);
+  st->st_blksize = 4096;
+  st->st_blocks = blkcnt_t((a.size + 511) / 512);
+}
+
+}  // namespace
+
+void open_standard_descriptors() {
+  for (int fd = 0; fd < 3; ++fd) {
+    auto cons = ns::root().open("/dev/cons", ns::kReadWrite, 0);
+    if (!cons) return;
+    auto* d = new Description;
+    d->file = std::move(*cons);
+    d->path = "/dev/cons";
+    d->flags = fd == 0 ? O_RDONLY : O_WRONLY;
+    install(d, fd);
+  }
+}
+
+std::vector<ns::Entry>* list_directory(int fd, int* error) {
+  Description* d = get(fd);
+  if (!d) return *error = EBADF, nullptr;
+  if (!d->is_dir) return *error = ENOTDIR, nullptr;
+  auto entries = ns::root().list(d->path);
+  if (!entries) return *error = entries.error().code, nullptr;
+  return new std::vector<ns::Entry>(std::move(*entries));
+}
+
+}  // namespace posix
+
+using posix::fail;
+using posix::get;
+
+extern "C" {
+
+int open(const char* path, int flags, ...) {
+  mode_t mode = 0;
+  if (flags & O_CREAT) {
+    va_list args;
+    va_start(args, flags);
+    mode = mode_t(va_arg(args, int));
+    va_end(args);
+  }
+  if (!path) return fail(EFAULT);
+  std::string clean = ns::clean_path(path, ns::root().cwd());
+  auto attr = ns::root().stat(clean);
+  if (attr && attr->is_dir()) {  // a directory: no file to open, but stat, fchdir and readdir work
+    if ((flags & O_ACCMODE) != O_RDONLY) return fail(EISDIR);
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return fail(EEXIST);
+    auto* d = new posix::Description;
+    d->path = clean;
+    d->flags = flags;
+    d->is_dir = true;
+    return posix::install(d);
+  }
+  if (!attr && attr.error().code != ENOENT) return fail(attr.error());
+  if (flags & O_DIRECTORY) return fail(attr ? ENOTDIR : ENOENT);
+  auto file = ns::root().open(clean, posix::ns_mode(flags), mode & 07777);
+  if (!file) return fail(file.error());
+  auto* d = new posix::Description;
+  d->file = std::move(*file);
+  d->path = clean;
+  d->flags = flags;
+  return posix::install(d);
+}
+
+int close(int fd) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  (*posix::table)[size_t(fd)] = nullptr;
+  posix::release(d);
+  return 0;
+}
+
+ssize_t pread(int fd, void* buffer, size_t count, off_t offset) {
+  posix::Description* d = get(fd);
+  if (!d || (d->flags & O_ACCMODE) == O_WRONLY) return fail(EBADF);
+  if (d->is_dir) return fail(EISDIR);
+  if (offset < 0) return fail(EINVAL);
+  auto n = d->file->read({static_cast<std::byte*>(buffer), count}, uint64_t(offset));
+  if (!n) return fail(n.error());
+  return ssize_t(*n);
+}
+
+ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset) {
+  posix::Description* d = get(fd);
+  if (!d || (d->flags & O_ACCMODE) == O_RDONLY) return fail(EBADF);
+  if (offset < 0) return fail(EINVAL);
+  auto n = d->file->write({static_cast<const std::byte*>(buffer), count}, uint64_t(offset));
+  if (!n) return fail(n.error());
+  return ssize_t(*n);
+}
+
+int read(int fd, void* buffer, size_t count) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  ssize_t n = pread(fd, buffer, count, off_t(d->offset));
+  if (n > 0) d->offset += uint64_t(n);
+  return int(n);
+}
+
+int write(int fd, const void* buffer, size_t count) {
+  posix::Description* d = get(fd);
+  if (!d) {
+    // Before the namespace exists (early boot, or an app that closed them) 1 and 2 still reach
+    // the console, so nothing printed is lost.
+    if ((fd == 1 || fd == 2) && !posix::table) {
+      kernel::console_write({static_cast<const char*>(buffer), count});
+      return int(count);
+    }
+    return fail(EBADF);
+  }
+  if ((d->flags & O_APPEND) && !d->file->appends()) {
+    auto a = d->file->stat();
+    if (!a) return fail(a.error());
+    d->offset = a->size;
+  }
+  ssize_t n = pwrite(fd, buffer, count, off_t(d->offset));
+  if (n > 0) d->offset += uint64_t(n);
+  return int(n);
+}
+
+off_t lseek(int fd, off_t offset, int whence) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  if (d->file && d->file->is_terminal()) return fail(ESPIPE);
+  int64_t base = 0;
+  if (whence == SEEK_CUR) {
+    base = int64_t(d->offset);
+  } else if (whence == SEEK_END) {
+    if (d->is_dir) return fail(EINVAL);
+    auto a = d->file->stat();
+    if (!a) return fail(a.error());
+    base = int64_t(a->size);
+  } else if (whence != SEEK_SET) {
+    return fail(EINVAL);
+  }
+  if (base + offset < 0) return fail(EINVAL);
+  d->offset = uint64_t(base + offset);
+  return off_t(d->offset);
+}
+
+int fstat(int fd, struct stat* st) {
+  posix::Description* d = get(fd);
+  if (!d) {
+    if (fd >= 0 && fd <= 2 && !posix::table) {  // the early console
+      *st = {};
+      st->st_mode = S_IFCHR | 0620;
+      return 0;
+    }
+    return fail(EBADF);
+  }
+  auto a = d->is_dir ? ns::root().stat(d->path) : d->file->stat();
+  if (!a) return fail(a.error());
+  posix::fill_stat(*a, st);
+  return 0;
+}
+
+int stat(const char* path, struct stat* st) {
+  if (!path) return fail(EFAULT);
+  auto a = ns::root().stat(path);
+  if (!a) return fail(a.error());
+  posix::fill_stat(*a, st);
+  return 0;
+}
+
+int lstat(const char* path, struct stat* st) { return stat(path, st); }  // no symlinks followed or made here
+
+int isatty(int fd) {
+  posix::Description* d = get(fd);
+  if (!d) {
+    if (fd >= 0 && fd <= 2 && !posix::table) return 1;
+    errno = EBADF;
+    return 0;
+  }
+  if (d->file && d->file->is_terminal()) return 1;
+  errno = ENOTTY;
+  return 0;
+}
+
+int fsync(int fd) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  if (d->is_dir) return 0;
+  auto r = d->file->sync();
+  return r ? 0 : fail(r.error());
+}
+
+int ftruncate(int fd, off_t size) {
+  posix::Description* d = get(fd);
+  if (!d || (d->flags & O_ACCMODE) == O_RDONLY) return fail(EBADF);
+  if (size < 0) return fail(EINVAL);
+  auto r = d->file->truncate(uint64_t(size));
+  return r ? 0 : fail(r.error());
+}
+
+int truncate(const char* path, off_t size) {
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) return -1;
+  int r = ftruncate(fd, size);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return r;
+}
+
+int unlink(const char* path) {
+  auto a = ns::root().stat(path);
+  if (!a) return fail(a.error());
+  if (a->is_dir()) return fail(EISDIR);
+  auto r = ns::root().remove(path);
+  return r ? 0 : fail(r.error());
+}
+
+int rmdir(const char* path) {
+  auto a = ns::root().stat(path);
+  if (!a) return fail(a.error());
+  if (!a->is_dir()) return fail(ENOTDIR);
+  auto r = ns::root().remove(path);
+  return r ? 0 : fail(r.error());
+}
+
+int mkdir(const char* path, mode_t mode) {
+  auto r = ns::root().mkdir(path, mode & 07777);
+  return r ? 0 : fail(r.error());
+}
+
+// newlib's own rename() would try link() and unlink(); 9P renames directly.
+int rename(const char* from, const char* to) {
+  auto r = ns::root().rename(from, to);
+  return r ? 0 : fail(r.error());
+}
+
+char* getcwd(char* buffer, size_t size) {
+  std::string cwd = ns::root().cwd();
+  if (!buffer) {
+    buffer = static_cast<char*>(malloc(cwd.size() + 1));
+    if (!buffer) return errno = ENOMEM, nullptr;
+    size = cwd.size() + 1;
+  }
+  if (size < cwd.size() + 1) return errno = ERANGE, nullptr;
+  std::memcpy(buffer, cwd.c_str(), cwd.size() + 1);
+  return buffer;
+}
+
+int chdir(const char* path) {
+  auto r = ns::root().chdir(path);
+  return r ? 0 : fail(r.error());
+}
+
+int dup(int fd) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  ++d->refs;
+  return posix::install(d);
+}
+
+int dup2(int fd, int to) {
+  posix::Description* d = get(fd);
+  if (!d || to < 0) return fail(EBADF);
+  if (fd == to) return to;
+  if (get(to)) close(to);
+  ++d->refs;
+  while (posix::table->size() <= size_t(to)) posix::table->push_back(nullptr);
+  (*posix::table)[size_t(to)] = d;
+  return to;
+}
+
+int fcntl(int fd, int command, ...) {
+  posix::Description* d = get(fd);
+  if (!d) return fail(EBADF);
+  va_list args;
+  va_start(args, command);
+  int arg = va_arg(args, int);
+  va_end(args);
+  switch (command) {
+    case F_DUPFD:
+      ++d->refs;
+      return posix::install(d, arg);
+    case F_GETFL:
+      return d->flags;
+    case F_SETFL:
+      d->flags = (d->flags & ~O_APPEND) | (arg & O_APPEND);  // the one flag that may change
+      return 0;
+    case F_GETFD:
+    case F_SETFD:
+      return 0;  // one program, no exec: close-on-exec means nothing
+    default:
+      return fail(EINVAL);
+  }
+}
+
+int access(const char* path, int) {
+  auto a = ns::root().stat(path);
+  return a ? 0 : fail(a.error());
+}
+
+// ---- the namespace from C (xenos/namespace.h) ----------------------------------------------
+
+int bind(const char* new_path, const char* old_path, int flags) {
+  auto r = ns::root().bind(new_path, old_path, flags);
+  return r ? 0 : fail(r.error());
+}
+
+int mount(const char* tag, const char* old_path, int flags) {
+  auto r = ns::mount_share(tag, ns::clean_path(old_path, ns::root().cwd()), flags);
+  return r ? 0 : fail(r.error());
+}
+
+int unmount(const char* new_path, const char* old_path) {
+  auto r = ns::root().unmount(new_path ? new_path : "", old_path);
+  return r ? 0 : fail(r.error());
+}
+
+}  // extern "C"

@@ -1,0 +1,13 @@
+// The descriptor table's entry points for the rest of the kernel.
+#pragma once
+#include <vector>
+#include "ns/file_server.h"
+
+namespace posix {
+
+// fds 0, 1 and 2 on /dev/cons, once the namespace exists.
+void open_standard_descriptors();
+// The entries of the directory open at `fd` (a fresh list), or nullptr with *error set.
+std::vector<ns::Entry>* list_directory(int fd, int* error);
+
+}  // namespace posix
