@@ -11,6 +11,8 @@ CMDLINE ?=
 NEWLIB_VERSION := 3.3.0
 NEWLIB := $(BUILD)/newlib-$(NEWLIB_VERSION)
 NEWLIB_STAMP := $(NEWLIB)/.stamp
+LIBSTDCXX := $(BUILD)/libstdcxx-12
+LIBSTDCXX_STAMP := $(LIBSTDCXX)/.stamp
 XENINC := $(BUILD)/include-xen
 GCCINC := $(shell gcc -print-file-name=include)
 LIBGCC := $(shell gcc -print-libgcc-file-name)
@@ -28,14 +30,25 @@ GUEST_COMMON := -O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack
 # Xen public headers first: <xen/grant_table.h> must not find kernel/xen/grant_table.h.
 GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include -Iapps/lib \
   -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
-  -isystem $(NEWLIB)/include -isystem $(GCCINC)
+  -isystem kernel/shim/libc -isystem $(NEWLIB)/include -isystem $(GCCINC)
 GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \
   -fno-threadsafe-statics -include kernel/shim/cxx_prelude.h
 GUEST_CFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=gnu11
+# Apps get the libstdc++ built for newlib (tools/build-libstdcxx.sh): iostream, fstream, map,
+# exceptions and RTTI. The kernel stays without exceptions and RTTI.
+APP_INCLUDES := -I$(XENINC) -Ikernel/include -Ilib9p/include -Iapps/lib \
+  -isystem $(LIBSTDCXX)/include/c++/12 \
+  -isystem $(LIBSTDCXX)/include/c++/12/x86_64-elf -isystem kernel/shim/libc \
+  -isystem $(NEWLIB)/include -isystem $(GCCINC)
+APP_CXXFLAGS := $(GUEST_COMMON) $(APP_INCLUDES) -std=c++20 -fexceptions -frtti \
+  -fasynchronous-unwind-tables
 GUEST_ASFLAGS := $(GUEST_COMMON) -Iarch/x86_64 -I$(XENINC)
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
-  -Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments -T linker/kernel.ld
-GUEST_LIBS := -Wl,--start-group $(BUILD)/guest/lib9p.a $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
+  -Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments -Wl,--eh-frame-hdr -T linker/kernel.ld
+LIBGCC_EH := $(shell gcc -print-file-name=libgcc_eh.a)
+GUEST_LIBS := -Wl,--start-group $(BUILD)/guest/lib9p.a $(BUILD)/libstdcxx-12/lib/libstdc++.a \
+  $(BUILD)/libstdcxx-12/lib/libsupc++.a $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC) \
+  $(LIBGCC_EH) -Wl,--end-group
 
 ARCH_SRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.cpp)
 KERNEL_SRCS := $(filter-out kernel/app_name.cpp,$(wildcard kernel/*.cpp kernel/*/*.cpp))
@@ -117,9 +130,15 @@ $(NEWLIB_STAMP): tools/build-newlib.sh | $(DEPS_STAMP)
 $(XENINC)/xen: | $(DEPS_STAMP)
 	$(Q)mkdir -p $(XENINC) && ln -sfn /usr/include/xen $(XENINC)/xen
 
-GUEST_PREREQS := $(NEWLIB_STAMP) $(XENINC)/xen
+$(LIBSTDCXX_STAMP): tools/build-libstdcxx.sh $(NEWLIB_STAMP)
+	$(Q)tools/build-libstdcxx.sh $(LIBSTDCXX) $(NEWLIB)
+
+GUEST_PREREQS := $(NEWLIB_STAMP) $(XENINC)/xen $(LIBSTDCXX_STAMP)
 
 # ---- guest objects and images ---------------------------------------------------------------
+$(BUILD)/guest/apps/%.cpp.o: apps/%.cpp Makefile | $(GUEST_PREREQS)
+	$(call say,CXX,$<)
+	$(Q)mkdir -p $(@D) && g++ $(APP_CXXFLAGS) -c $< -o $@
 $(BUILD)/guest/%.cpp.o: %.cpp Makefile | $(GUEST_PREREQS)
 	$(call say,CXX,$<)
 	$(Q)mkdir -p $(@D) && g++ $(GUEST_CXXFLAGS) -c $< -o $@

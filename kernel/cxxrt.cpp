@@ -45,3 +45,24 @@ namespace std {
 [[gnu::weak, noreturn]] void __throw_out_of_range_fmt(const char* what, ...) { kernel::panic("std::out_of_range: %s", what); }
 [[gnu::weak, noreturn]] void __throw_invalid_argument(const char* what) { kernel::panic("std::invalid_argument: %s", what); }
 }  // namespace std
+
+// The unwinder in libgcc_eh (apps that throw) asks glibc's _dl_find_object where the unwind
+// tables of the code at `pc` are. There is one object here: the image, whose .eh_frame_hdr the
+// linker script marks.
+struct dl_find_object {
+  unsigned long long dlfo_flags;
+  void* dlfo_map_start;
+  void* dlfo_map_end;
+  void* dlfo_link_map;
+  void* dlfo_eh_frame;
+  unsigned long long reserved[7];
+};
+extern "C" char __image_start[], __image_end[], __eh_frame_hdr_start[];
+extern "C" int _dl_find_object(void* pc, dl_find_object* result) {
+  if (pc < static_cast<void*>(__image_start) || pc >= static_cast<void*>(__image_end)) return -1;
+  *result = {};
+  result->dlfo_map_start = __image_start;
+  result->dlfo_map_end = __image_end;
+  result->dlfo_eh_frame = __eh_frame_hdr_start;
+  return 0;
+}

@@ -65,7 +65,14 @@ ls = xenbox.Guest("ls", image("ls"), cmdline="/fs", share=appseed,
                   must_print=["/fs/sub/", "12345 /fs/sub/deeper/data.bin", "19 /fs/from-host.txt"])
 cp = xenbox.Guest("cp", image("cp"), cmdline="sub/deeper/data.bin copied.bin", share=appseed,
                   must_print=["cp: 12345 bytes sub/deeper/data.bin -> copied.bin"])
-guests = [selftest, p9test, fstest, cat, ls, cp, hello, crash, status, reboot, hang]
+wcseed = tempfile.mkdtemp(prefix="xenbox-wc-")
+with open(os.path.join(wcseed, "input.txt"), "w") as f:
+    f.write("the quick brown fox jumps over the lazy dog\nThe dog barks; the fox runs.\n")
+wordcount = xenbox.Guest("wordcount", image("wordcount"), share=wcseed,
+                         must_print=["wordcount: 10 distinct words in input.txt"])
+wc_missing = xenbox.Guest("wordcount-missing", image("wordcount"), cmdline="missing.txt", share=wcseed,
+                          expect="crash", must_print=["wordcount: cannot open missing.txt"])
+guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
@@ -126,6 +133,14 @@ check("cat, ls and cp run on the namespace: %s" % ", ".join(g.name for g in (cat
 copied = os.path.join(cp.share_out or "", "copied.bin")
 check("on the host: cp's copy is there, byte for byte",
       [] if os.path.isfile(copied) and open(copied, "rb").read() == b"x" * 12345 else ["copied.bin missing or wrong"])
+
+report = os.path.join(wordcount.share_out or "", "wordcount.txt")
+report_text = open(report).read() if os.path.isfile(report) else ""
+check("wordcount (C++: iostream, fstream, std::map) writes its report through the namespace",
+      wordcount.verdict() + ([] if report_text.startswith("words: 15\ndistinct: 10\n4 the\n")
+                             else ["report is %r" % report_text[:80]]))
+check("a C++ exception thrown in an app is caught by the app (wordcount of a missing file)",
+      wc_missing.verdict())
 
 check("the PV console ring carries the app's output (xenconsoled's log of selftest)",
       [] if "passed, 0 failed" in ring_text and "ok 1 - " in ring_text
