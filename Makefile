@@ -226,8 +226,10 @@ $(XEN_STAMP): tools/deps.sh
 xen-test: $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/xen/xen_test.py $(BUILD)
 
+# The app's share folder, apps/<app>/share, is its 9p share (tag "share", at /fs) unless SHARE says.
+SHARE ?= $(wildcard apps/$(APP)/share)
 run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
-	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE)
+	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE) --memory 128
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
 test: $(UNIT_BIN) $(INTEROP_BIN) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)

@@ -12,6 +12,12 @@ int main(int argc, char **argv) {
   for (int i = 0; i < argc; ++i) printf("argv[%d] = \"%s\"\n", i, argv[i]);
   struct xenos_memory_info mem;
   xenos_memory_info(&mem);
+  FILE *motd = fopen("motd", "r"); /* from the 9P share, when `make run` gives one */
+  if (motd) {
+    char line[200];
+    while (fgets(line, sizeof line, motd)) printf("motd: %s", line);
+    fclose(motd);
+  }
   printf("memory: %llu KiB RAM, %llu KiB free, heap %llu KiB\n",
          (unsigned long long)(mem.ram_bytes / 1024), (unsigned long long)(mem.free_bytes / 1024),
          (unsigned long long)(mem.heap_bytes / 1024));
