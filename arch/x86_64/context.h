@@ -1,6 +1,7 @@
 // Cooperative context switching (context_switch.S) and the initial stack of a new thread.
 #pragma once
 #include <cstdint>
+#include "cpu.h"
 
 extern "C" void arch_switch_context(uint64_t* save_rsp, uint64_t load_rsp);
 extern "C" void arch_thread_start();
@@ -18,23 +19,31 @@ inline uint64_t initial_thread_stack(uint64_t stack_top) {
   return reinterpret_cast<uint64_t>(sp);
 }
 
-// Saves the interrupt flag and disables interrupts; restores it on scope exit.
+// Disables interrupts (events, in PV) and restores the previous state on scope exit.
 class InterruptGuard {
  public:
-  InterruptGuard() { asm volatile("pushfq; popq %0; cli" : "=r"(flags_)::"memory"); }
+  InterruptGuard() : was_enabled_(interrupts_enabled()) { disable_interrupts(); }
   ~InterruptGuard() {
-    if (flags_ & (1 << 9)) asm volatile("sti" ::: "memory");
+    if (was_enabled_) enable_interrupts();
   }
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
  private:
-  uint64_t flags_;
+  bool was_enabled_;
 };
 
-// Waits for the next interrupt with interrupts enabled. `sti; hlt` is atomic (sti's one-
-// instruction shadow), so an event that arrives after the caller's last check still wakes us;
-// in a PVH guest Xen turns hlt into a block of the vCPU.
-inline void wait_for_interrupt() { asm volatile("sti; hlt; cli" ::: "memory"); }
+// Waits for the next interrupt with interrupts enabled, and returns with them disabled again.
+// `sti; hlt` is atomic (sti's one-instruction shadow), so an event that arrives after the
+// caller's last check still wakes us; in a PVH guest Xen turns hlt into a block of the vCPU.
+// PV: SCHEDOP_block unmasks events and sleeps in one step, for the same reason.
+inline void wait_for_interrupt() {
+  if (pv_vcpu_event_bytes) {
+    pv_block();
+    disable_interrupts();
+  } else {
+    asm volatile("sti; hlt; cli" ::: "memory");
+  }
+}
 
 }  // namespace arch

@@ -1,8 +1,10 @@
 // The interrupt descriptor table: 32 exception gates, each pointing at a stub in trap_entry.S.
 #include "trap.h"
 #include "boot_layout.h"
+#include "hypercall.h"
 
 extern "C" const uint64_t trap_stub_table[arch::kExceptionVectors];
+extern "C" const uint64_t pv_trap_stub_table[arch::kExceptionVectors];
 extern "C" void arch_upcall_entry();
 extern "C" arch::InterruptHandler arch_upcall_handler;
 arch::InterruptHandler arch_upcall_handler;
@@ -47,6 +49,29 @@ void install_idt(TrapHandler handler) {
 void install_upcall_vector(uint8_t vector, InterruptHandler handler) {
   arch_upcall_handler = handler;
   idt[vector] = gate_for(reinterpret_cast<uint64_t>(arch_upcall_entry));
+}
+
+void set_upcall_handler(InterruptHandler handler) { arch_upcall_handler = handler; }
+
+volatile uint64_t* pv_cr2 = nullptr;
+
+long install_pv_trap_table(TrapHandler handler) {
+  trap_handler = handler;
+  // xen/arch-x86/xen.h struct trap_info: vector, flags (privilege level), cs, address.
+  struct Entry {
+    uint8_t vector, flags;
+    uint16_t cs;
+    uint32_t pad;
+    uint64_t address;
+  };
+  static_assert(sizeof(Entry) == 16);
+  static Entry table[kExceptionVectors + 1];  // a zero entry ends it
+  constexpr uint16_t kFlatKernelCs = 0xe033;  // FLAT_KERNEL_CS64
+  for (unsigned v = 0; v < kExceptionVectors; ++v)
+    table[v] = {uint8_t(v), uint8_t(v == 3 || v == 4 ? 3 : 0), kFlatKernelCs, 0, pv_trap_stub_table[v]};
+  table[kExceptionVectors] = {};
+  constexpr unsigned kHypercallSetTrapTable = 0;  // __HYPERVISOR_set_trap_table
+  return hypercall(kHypercallSetTrapTable, reinterpret_cast<uint64_t>(table));
 }
 
 const char* exception_name(uint64_t vector) {

@@ -22,5 +22,11 @@ const char* exception_name(uint64_t vector);
 // Routes interrupt `vector` to `handler` (interrupt_entry.S saves all state around it).
 using InterruptHandler = void (*)();
 void install_upcall_vector(uint8_t vector, InterruptHandler handler);
+// PV: the same handler, called from the event callback (pv_entry.S) instead of a vector.
+void set_upcall_handler(InterruptHandler handler);
+// PV: registers the exception stubs with Xen (set_trap_table); every trap then calls `handler`.
+long install_pv_trap_table(TrapHandler handler);
+// PV: CR2 and CR3 are Xen's to read; the PV boot says where the faulting address is kept.
+extern volatile uint64_t* pv_cr2;
 
 }  // namespace arch

@@ -16,8 +16,26 @@
 4:      .balign 4
 .endm
 
+        /* PVH: the 32-bit physical entry. */
         note_begin XEN_ELFNOTE_PHYS32_ENTRY
         .long   _pvh_start
+        note_end
+        /* PV: a 64-bit entry with the image mapped at its link addresses (virtual ==
+         * pseudo-physical: VIRT_BASE and PADDR_OFFSET 0), and a hypercall page Xen fills. */
+        note_begin XEN_ELFNOTE_ENTRY
+        .quad   _pv_start
+        note_end
+        note_begin XEN_ELFNOTE_HYPERCALL_PAGE
+        .quad   hypercall_page
+        note_end
+        note_begin XEN_ELFNOTE_VIRT_BASE
+        .quad   0
+        note_end
+        note_begin XEN_ELFNOTE_PADDR_OFFSET
+        .quad   0
+        note_end
+        note_begin XEN_ELFNOTE_LOADER
+        .asciz  "generic"
         note_end
         note_begin XEN_ELFNOTE_GUEST_OS
         .asciz  "xenos"

@@ -10,6 +10,8 @@
 #include "xen/hypervisor.h"
 #include "boot_layout.h"
 
+extern "C" char __image_end[];
+
 namespace kernel {
 namespace {
 
@@ -69,7 +71,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
     panic("command line longer than %zu bytes (Xen allows %d)", sizeof command_line - 1, MAX_GUEST_CMDLINE);
   std::memcpy(command_line, cmdline, cmdline_length + 1);
 
-  memory_init(memory_map);
+  memory_init(memory_map, reinterpret_cast<uint64_t>(__image_end));
   kernel_main(BootInfo{{command_line, cmdline_length}, xen.present ? "xen-pvh" : "pvh-no-xen",
                        memory_map.total_bytes()});
 }

@@ -16,10 +16,10 @@ uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
 
 }  // namespace
 
-void memory_init(const MemoryMap& map) {
+void memory_init(const MemoryMap& map, uint64_t first_free) {
   uint64_t frame_count = map.end_address() / kPageSize;
   uint64_t bitmap_bytes = FrameAllocator::words_for(frame_count) * sizeof(uint64_t);
-  uint64_t bitmap_base = page_up(reinterpret_cast<uint64_t>(__image_end));
+  uint64_t bitmap_base = page_up(first_free);
   uint64_t bitmap_end = page_up(bitmap_base + bitmap_bytes);
   bool bitmap_in_ram = false;
   for (const MemoryRange& r : map.ranges())

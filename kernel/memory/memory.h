@@ -8,9 +8,11 @@
 
 namespace kernel {
 
-// Builds the frame allocator (its bitmap goes in the first RAM after the image) and starts the
-// heap right above it. Boot data the loader left in RAM must have been copied out before.
-void memory_init(const MemoryMap& map);
+// Builds the frame allocator (its bitmap goes in the first RAM at or after `first_free`, which
+// is the image's end for PVH and the end of Xen's boot data for PV) and starts the heap right
+// above it. Everything below `first_free` stays reserved; boot data above it must have been
+// copied out before.
+void memory_init(const MemoryMap& map, uint64_t first_free);
 
 FrameAllocator& frames();
 

@@ -6,6 +6,7 @@
 #include "console.h"
 #include "context.h"
 #include "hypercalls.h"
+#include "pv.h"
 #include "xenos/event_channel.h"
 #include "xenos/thread.h"
 
@@ -14,6 +15,16 @@ namespace {
 
 xencons_interface* ring = nullptr;
 xenos::EventChannel* channel = nullptr;
+uint32_t early_port = 0;  // before event channels are up: notify by raw EVTCHNOP_send
+
+void notify() {
+  if (channel) {
+    channel->notify();
+  } else {
+    evtchn_send_t op{early_port};
+    event_channel_op(EVTCHNOP_send, &op);
+  }
+}
 xenos::WaitQueue* readers = nullptr;
 
 void on_event(uint32_t, void*) { readers->wake_all(); }
@@ -29,7 +40,7 @@ void put(char c) {
       return;
     }
     if (prod - cons > sizeof ring->out || spins > 100000) return;  // hostile or stuck: drop
-    channel->notify();
+    notify();
     sched_op(SCHEDOP_yield, nullptr);
   }
 }
@@ -39,18 +50,30 @@ void write_ring(std::string_view text) {
     if (c == '\n') put('\r');  // a terminal on `xl console` wants CR LF
     put(c);
   }
-  channel->notify();
+  notify();
 }
 
 }  // namespace
 
+void console_ring_early(xencons_interface* early_ring, uint32_t port) {
+  ring = early_ring;
+  early_port = port;
+  kernel::console_set_writer(write_ring);
+}
+
 xenos::Result<void> console_ring_init() {
-  uint64_t pfn = 0, port = 0;
-  if (get_hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) != 0 || pfn == 0)
-    return xenos::Error{ENODEV, "console: no HVM_PARAM_CONSOLE_PFN"};
-  if (get_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) != 0)
-    return xenos::Error{ENODEV, "console: no HVM_PARAM_CONSOLE_EVTCHN"};
-  ring = reinterpret_cast<xencons_interface*>(pfn * 4096);
+  uint64_t port = 0;
+  if (const start_info* si = pv_start_info()) {  // PV: mapped by the boot path already
+    port = si->console.domU.evtchn;
+    if (!ring) return xenos::Error{ENODEV, "console: no ring (PV)"};
+  } else {
+    uint64_t pfn = 0;
+    if (get_hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) != 0 || pfn == 0)
+      return xenos::Error{ENODEV, "console: no HVM_PARAM_CONSOLE_PFN"};
+    if (get_hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port) != 0)
+      return xenos::Error{ENODEV, "console: no HVM_PARAM_CONSOLE_EVTCHN"};
+    ring = reinterpret_cast<xencons_interface*>(pfn * 4096);
+  }
   readers = new xenos::WaitQueue;
   auto bound = xenos::EventChannel::adopt(uint32_t(port), on_event, nullptr);
   if (!bound) return bound.error();
@@ -63,7 +86,7 @@ bool console_ring_up() { return ring != nullptr; }
 
 void console_ring_flush() {
   if (!ring) return;
-  channel->notify();
+  notify();
   for (unsigned spins = 0; spins < 20000 && ring->out_cons != ring->out_prod; ++spins)
     sched_op(SCHEDOP_yield, nullptr);
 }

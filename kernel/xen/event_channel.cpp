@@ -8,9 +8,13 @@
 #include "hypercalls.h"
 #include "log.h"
 #include "pending_scan.h"
+#include "pv.h"
 #include "shared_info.h"
 #include "trap.h"
 #include "xenos/event_channel.h"
+
+extern "C" void arch_pv_event_entry();
+extern "C" void arch_pv_failsafe_entry();
 
 namespace xen {
 namespace {
@@ -58,10 +62,22 @@ xenos::Result<void> events_init() {
   bindings = new std::vector<Binding>();
   shared_info* s = shared();
   for (unsigned i = 0; i < kPendingWords; ++i) s->evtchn_mask[i] = ~xen_ulong_t(0);
-  arch::install_upcall_vector(kUpcallVector, upcall);
-  // params.h: HVM_PARAM_CALLBACK_TYPE_VECTOR (2) in bits 63:56, the vector below.
-  long rc = set_hvm_param(HVM_PARAM_CALLBACK_IRQ, (uint64_t(2) << 56) | kUpcallVector);
-  if (rc != 0) return xenos::Error{int(-rc), "events: HVM_PARAM_CALLBACK_IRQ refused"};
+  if (pv_start_info()) {
+    // PV: Xen bounces events to a callback (entered with events masked) instead of a vector.
+    arch::set_upcall_handler(upcall);
+    callback_register_t event{CALLBACKTYPE_event, CALLBACKF_mask_events,
+                              reinterpret_cast<xen_callback_t>(arch_pv_event_entry)};
+    callback_register_t failsafe{CALLBACKTYPE_failsafe, CALLBACKF_mask_events,
+                                 reinterpret_cast<xen_callback_t>(arch_pv_failsafe_entry)};
+    if (arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, reinterpret_cast<uint64_t>(&event)) != 0 ||
+        arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, reinterpret_cast<uint64_t>(&failsafe)) != 0)
+      return xenos::Error{EIO, "events: CALLBACKOP_register refused"};
+  } else {
+    arch::install_upcall_vector(kUpcallVector, upcall);
+    // params.h: HVM_PARAM_CALLBACK_TYPE_VECTOR (2) in bits 63:56, the vector below.
+    long rc = set_hvm_param(HVM_PARAM_CALLBACK_IRQ, (uint64_t(2) << 56) | kUpcallVector);
+    if (rc != 0) return xenos::Error{int(-rc), "events: HVM_PARAM_CALLBACK_IRQ refused"};
+  }
   arch::enable_interrupts();
   return {};
 }

@@ -8,6 +8,7 @@
 #include "grant_end.h"
 #include "grant_refs.h"
 #include "hypercalls.h"
+#include "pv.h"
 #include "log.h"
 #include "memory/memory.h"
 #include "xenos/grant.h"
@@ -25,6 +26,21 @@ Table* table;
 xenos::Result<void> grow() {
   uint32_t index = uint32_t(table->frames.size());
   if (index >= table->max_frames) return xenos::Error{ENOSPC, "grant table: at the domain's limit"};
+  if (pv_start_info()) {
+    // PV: GNTTABOP_setup_table grows the table and lists its frames by MFN; map the new one.
+    std::vector<xen_pfn_t> list(index + 1);
+    gnttab_setup_table_t setup{};
+    setup.dom = DOMID_SELF;
+    setup.nr_frames = index + 1;
+    set_xen_guest_handle(setup.frame_list, list.data());
+    if (grant_table_op(GNTTABOP_setup_table, &setup, 1) != 0 || setup.status != GNTST_okay)
+      return xenos::Error{ENOSPC, "grant table: GNTTABOP_setup_table refused to grow"};
+    void* mapped = pv_map_machine_frame(list[index]);
+    if (!mapped) return xenos::Error{ENOMEM, "grant table: cannot map a frame (PV)"};
+    table->frames.push_back(static_cast<grant_entry_v1_t*>(mapped));
+    table->refs.add_frame();
+    return {};
+  }
   auto frame = kernel::frames().allocate();
   if (!frame) return xenos::Error{ENOMEM, "grant table: no frame to grow into"};
   long rc = add_to_physmap(XENMAPSPACE_grant_table, index, *frame);
@@ -73,7 +89,7 @@ Result<Grant> Grant::share(DomainId peer, uint64_t frame, GrantAccess access) {
   }
   grant_entry_v1_t& e = xen::entry(*ref);
   e.domid = peer;
-  e.frame = uint32_t(frame);  // PVH: a guest frame number
+  e.frame = uint32_t(xen::gfn_of(frame));  // PVH: our guest frame number; PV: its MFN
   asm volatile("" ::: "memory");  // domid and frame are in place before the flags say so
   e.flags = GTF_permit_access | (access == GrantAccess::kReadOnly ? GTF_readonly : 0);
   return Grant(*ref);
@@ -112,7 +128,7 @@ Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, vo
   op.source.u.ref = ref;
   op.source.domid = granter;
   op.source.offset = offset;
-  op.dest.u.gmfn = address / kernel::kPageSize;  // PVH: our guest frame
+  op.dest.u.gmfn = xen::gfn_of(address / kernel::kPageSize);
   op.dest.domid = DOMID_SELF;
   op.dest.offset = uint16_t(address % kernel::kPageSize);
   op.len = length;

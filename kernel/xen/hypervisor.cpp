@@ -34,4 +34,12 @@ const Hypervisor& detect_hypervisor() {
 
 const Hypervisor& hypervisor() { return detected; }
 
+const Hypervisor& mark_hypervisor_pv() {
+  detected.present = true;
+  long version = arch::hypercall(__HYPERVISOR_xen_version, XENVER_version, 0);
+  detected.major = uint16_t(version >> 16);
+  detected.minor = uint16_t(version);
+  return detected;
+}
+
 }  // namespace xen

@@ -14,5 +14,7 @@ struct Hypervisor {
 // Detects Xen and, when found, installs the hypercall page. Safe to call once at boot.
 const Hypervisor& detect_hypervisor();
 const Hypervisor& hypervisor();
+// PV: we are on Xen by construction (CPUID may not show it); the hypercall page is filled.
+const Hypervisor& mark_hypervisor_pv();
 
 }  // namespace xen

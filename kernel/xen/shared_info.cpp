@@ -5,13 +5,20 @@
 #include "hypercalls.h"
 #include "log.h"
 #include "memory/memory.h"
+#include "pv.h"
 
 namespace xen {
 namespace {
 shared_info* page = nullptr;
 }
 
+void set_shared_info(shared_info* p) { page = p; }
+
 xenos::Result<void> shared_info_init() {
+  if (pv_start_info()) {  // PV: mapped by the boot path (boot/pv_boot.cpp)
+    if (!page) return xenos::Error{ENODEV, "shared_info: not mapped (PV)"};
+    return {};
+  }
   auto frame = kernel::frames().allocate();
   if (!frame) return xenos::Error{ENOMEM, "shared_info: no free frame"};
   long rc = add_to_physmap(XENMAPSPACE_shared_info, 0, *frame);

@@ -12,6 +12,7 @@
 extern "C" {
 #include <xen/xen.h>
 #include <xen/event_channel.h>
+#include <xen/callback.h>
 #include <xen/grant_table.h>
 #include <xen/vcpu.h>
 #include <xen/io/xs_wire.h>

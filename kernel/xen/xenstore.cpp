@@ -8,6 +8,7 @@
 #include <cstring>
 #include "context.h"
 #include "hypercalls.h"
+#include "pv.h"
 #include "log.h"
 #include "xenos/event_channel.h"
 #include "xenos/xenstore.h"
@@ -226,12 +227,20 @@ std::string with_nul(std::string_view path) {
 
 Result<void> xenstore_init() {
   uint64_t pfn = 0, port = 0;
-  if (get_hvm_param(HVM_PARAM_STORE_PFN, &pfn) != 0 || pfn == 0)
-    return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_PFN"};
-  if (get_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) != 0)
-    return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_EVTCHN"};
+  xenstore_domain_interface* ring;
+  if (const start_info* si = pv_start_info()) {  // PV: start_info names the page by MFN
+    port = si->store_evtchn;
+    ring = static_cast<xenstore_domain_interface*>(pv_map_machine_frame(si->store_mfn));
+    if (!ring) return Error{ENOMEM, "xenstore: cannot map the ring (PV)"};
+  } else {
+    if (get_hvm_param(HVM_PARAM_STORE_PFN, &pfn) != 0 || pfn == 0)
+      return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_PFN"};
+    if (get_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) != 0)
+      return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_EVTCHN"};
+    ring = reinterpret_cast<xenstore_domain_interface*>(pfn * 4096);
+  }
   conn = new Connection;
-  conn->ring = reinterpret_cast<xenstore_domain_interface*>(pfn * 4096);
+  conn->ring = ring;
   auto channel = xenos::EventChannel::adopt(uint32_t(port), on_event, nullptr);
   if (!channel) return channel.error();
   conn->channel = std::move(*channel);

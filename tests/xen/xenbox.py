@@ -299,7 +299,7 @@ def main():
     p.add_argument("--tag", action="append", default=[],
                    help="another 9pfs device (this tag) on the same share folder")
     p.add_argument("--memory", type=int, default=64)
-    p.add_argument("--type", default="pvh", choices=["pvh"], help="guest type (pv comes later)")
+    p.add_argument("--type", default="pvh", choices=["pvh", "pv"], help="guest type")
     p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
     p.add_argument("--expect-summary", action="store_true",
                    help="fail unless the guest prints 'N passed, 0 failed'")
