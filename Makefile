@@ -103,7 +103,7 @@ images: $(IMAGES)
 help:
 	@echo "make            build every app image (build/apps/<app>/<app>.elf)"
 	@echo "make run        boot APP (default hello) on Xen 4.17 in the Xen-in-QEMU harness"
-	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh"
+	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh|pv"
 	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
 	@echo "make test       everything this machine can run: check, smoke, xen-test"
 	@echo "make check      host unit tests (GoogleTest)"

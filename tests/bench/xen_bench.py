@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The Xen part of `make bench`: in one harness run, our p9test guest (PVH, lib9p over Xen
-9pfs) and a Linux PV domU (Debian 6.1, trans_xen, msize 512 KiB) do the same 9P work against
-the same QEMU xen-9pfs backend. Writes build/bench/xen.json with both and the ratios.
+"""The Xen part of `make bench`: in one harness run, our p9test guest (as PVH and as PV, lib9p
+over Xen 9pfs) and a Linux PV domU (Debian 6.1, trans_xen, msize 512 KiB) do the same 9P work
+against the same QEMU xen-9pfs backend; hello as PVH and PV gives the time from xl create to
+shutdown. Writes build/bench/xen.json with all of it and the ratios.
 
     tests/bench/xen_bench.py BUILD_DIR
 """
@@ -20,9 +21,14 @@ with open(os.path.join(seed, "from-host.txt"), "w") as f:
 ours = xenbox.Guest("p9test", os.path.join(build, "apps", "p9test", "p9test.elf"), share=seed,
                     extra_tags=["share-u"], cmdline="xenos.mounts=none", expect_summary=True,
                     timeout=120, memory=128)
+ours_pv = xenbox.Guest("p9test-pv", os.path.join(build, "apps", "p9test", "p9test.elf"), type="pv",
+                       share=seed, extra_tags=["share-u"], cmdline="xenos.mounts=none",
+                       expect_summary=True, timeout=120, memory=128)
+hello = xenbox.Guest("hello", os.path.join(build, "apps", "hello", "hello.elf"))
+hello_pv = xenbox.Guest("hello-pv", os.path.join(build, "apps", "hello", "hello.elf"), type="pv")
 linux = xenbox.Guest("linux-peer", None, share=seed, expect_summary=True, timeout=180,
                      memory=256, linux=True)
-ok, message = xenbox.run([ours, linux], build_dir=build, quiet=True)
+ok, message = xenbox.run([ours, ours_pv, hello, hello_pv, linux], build_dir=build, quiet=True)
 
 
 def bench_line(g):
@@ -30,9 +36,15 @@ def bench_line(g):
     return json.loads(lines[-1][len("# bench "):]) if lines else None
 
 
-result = {"harness": message, "xenos_pvh": bench_line(ours), "linux_pv": bench_line(linux),
-          "xenos_create_to_shutdown_s": round(ours.times.get("end", 0) - ours.times.get("create", 0), 1),
-          "linux_create_to_shutdown_s": round(linux.times.get("end", 0) - linux.times.get("create", 0), 1)}
+def span(g):
+    return round(g.times.get("end", 0) - g.times.get("create", 0), 1)
+
+
+result = {"harness": message, "xenos_pvh": bench_line(ours), "xenos_pv": bench_line(ours_pv),
+          "linux_pv": bench_line(linux),
+          "hello_pvh_xl_create_to_shutdown_s": span(hello),
+          "hello_pv_xl_create_to_shutdown_s": span(hello_pv),
+          "linux_xl_create_to_shutdown_s": span(linux)}
 if result["xenos_pvh"] and result["linux_pv"]:
     a, b = result["xenos_pvh"], result["linux_pv"]
     result["ratio_xenos_over_linux"] = {
@@ -40,6 +52,12 @@ if result["xenos_pvh"] and result["linux_pv"]:
         "read_16MiB": round(a["read_16MiB_1MiB_mib_s"] / b["read_16MiB_1MiB_mib_s"], 2),
         "write_4KiB_latency": round(b["write_4KiB_ms_per_op"] / a["write_4KiB_ms_per_op"], 2),
         "read_4KiB_latency": round(b["read_4KiB_ms_per_op"] / a["read_4KiB_ms_per_op"], 2),
+    }
+if result["xenos_pv"] and result["linux_pv"]:
+    a, b = result["xenos_pv"], result["linux_pv"]
+    result["ratio_xenos_pv_over_linux_pv"] = {
+        "write_16MiB": round(a["write_16MiB_1MiB_mib_s"] / b["write_16MiB_1MiB_mib_s"], 2),
+        "read_16MiB": round(a["read_16MiB_1MiB_mib_s"] / b["read_16MiB_1MiB_mib_s"], 2),
     }
 os.makedirs(os.path.join(build, "bench"), exist_ok=True)
 with open(os.path.join(build, "bench", "xen.json"), "w") as f:

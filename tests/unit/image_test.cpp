@@ -27,14 +27,14 @@ T at(const std::vector<char>& image, size_t offset) {
 }
 }  // namespace
 
-TEST(Image, XenNotesHaveTheirOwnFourByteAlignedSegmentWithThePvhEntry) {
+TEST(Image, XenNotesHaveTheirOwnFourByteAlignedSegmentWithThePvhAndPvEntries) {
   std::vector<char> image = read_image();
   if (image.empty()) GTEST_SKIP() << "XENOS_IMAGE not set";
   auto ehdr = at<Elf64_Ehdr>(image, 0);
   ASSERT_EQ(std::memcmp(ehdr.e_ident, ELFMAG, SELFMAG), 0);
   ASSERT_EQ(ehdr.e_machine, EM_X86_64);
   int note_segments = 0;
-  bool found_entry = false;
+  bool found_entry = false, found_pv_entry = false, found_hypercall_page = false;
   for (unsigned i = 0; i < ehdr.e_phnum; ++i) {
     auto ph = at<Elf64_Phdr>(image, ehdr.e_phoff + i * ehdr.e_phentsize);
     if (ph.p_type != PT_NOTE) continue;
@@ -49,10 +49,22 @@ TEST(Image, XenNotesHaveTheirOwnFourByteAlignedSegmentWithThePvhEntry) {
         EXPECT_EQ(nh.n_descsz, 4u);
         EXPECT_EQ(at<uint32_t>(image, desc_off), ehdr.e_entry);
       }
+      if (nh.n_type == XEN_ELFNOTE_ENTRY) {  // PV: a 64-bit address inside the image
+        found_pv_entry = true;
+        uint64_t entry = at<uint64_t>(image, desc_off);
+        EXPECT_GT(entry, 0x100000u);
+        EXPECT_LT(entry, 0x100000u + image.size());
+      }
+      if (nh.n_type == XEN_ELFNOTE_HYPERCALL_PAGE) {
+        found_hypercall_page = true;
+        EXPECT_EQ(at<uint64_t>(image, desc_off) % 4096, 0u);
+      }
       off = desc_off + ((nh.n_descsz + 3) & ~3u);
     }
   }
   EXPECT_EQ(note_segments, 1);
   EXPECT_TRUE(found_entry);
+  EXPECT_TRUE(found_pv_entry);       // the same image boots PV
+  EXPECT_TRUE(found_hypercall_page);
   EXPECT_EQ(ehdr.e_entry, 0x100000u);  // the 32-bit entry is the first byte of the image
 }

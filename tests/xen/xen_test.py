@@ -72,7 +72,18 @@ wordcount = xenbox.Guest("wordcount", image("wordcount"), share=wcseed,
                          must_print=["wordcount: 10 distinct words in input.txt"])
 wc_missing = xenbox.Guest("wordcount-missing", image("wordcount"), cmdline="missing.txt", share=wcseed,
                           expect="crash", must_print=["wordcount: cannot open missing.txt"])
-guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot, hang]
+# The same suites as PV guests: one image boots both ways.
+selftest_pv = xenbox.Guest("selftest-pv", image("selftest"), type="pv", expect_summary=True, timeout=90)
+p9test_pv = xenbox.Guest("p9test-pv", image("p9test"), type="pv", share=p9seed, extra_tags=["share-u"],
+                         cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128)
+fstest_pv = xenbox.Guest("fstest-pv", image("fstest"), type="pv", share=fsseed, extra_tags=["second:u2"],
+                         expect_summary=True, timeout=120, memory=128)
+hello_pv = xenbox.Guest("hello-pv", image("hello"), type="pv", must_print=["Hello from xenos on xen-pv!"])
+crash_pv = xenbox.Guest("faulty-crash-pv", image("faulty"), type="pv", cmdline="page-fault", expect="crash",
+                        must_print=["*** exception 14 (page fault)", "cr2) 0x1000000000", "write_to_unmapped_memory",
+                                    "shutdown: crash (exit status 127)"])
+guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot,
+          selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
@@ -133,6 +144,19 @@ check("cat, ls and cp run on the namespace: %s" % ", ".join(g.name for g in (cat
 copied = os.path.join(cp.share_out or "", "copied.bin")
 check("on the host: cp's copy is there, byte for byte",
       [] if os.path.isfile(copied) and open(copied, "rb").read() == b"x" * 12345 else ["copied.bin missing or wrong"])
+
+for g in (selftest_pv, p9test_pv, fstest_pv):
+    check("%s as PV passes: %s" % (g.name.replace("-pv", ""), "%d passed, %d failed" % g.summary
+                                   if g.summary else "no summary"), g.verdict())
+check("hello boots as PV; a PV page fault is reported with its address and crashes the domain",
+      hello_pv.verdict() + crash_pv.verdict())
+pv_big = os.path.join(p9test_pv.share_out or "", "big-from-guest.bin")
+check("on the host: the PV guest's 9pfs writes are there with the right bytes",
+      [] if os.path.isfile(pv_big) and open(pv_big, "rb").read() == p9_pattern(3 * 1024 * 1024 + 12345)
+      else ["big-from-guest.bin from p9test-pv missing or wrong"])
+pv_bench = [l for l in p9test_pv.console if l.startswith("# bench ")]
+if pv_bench:
+    print("# p9test-pv %s" % pv_bench[-1][2:])
 
 report = os.path.join(wordcount.share_out or "", "wordcount.txt")
 report_text = open(report).read() if os.path.isfile(report) else ""
