@@ -10,13 +10,15 @@
 #include <xenos/ninep.h>
 #include <xenos/thread.h>
 #include <xenos/time.h>
+#include <xenos/xenstore.h>
 #include "suite.h"
 
 using namespace xenos;
 
 namespace {
 
-Owned<ninep::Share> share;  // the session the tests share
+Owned<ninep::Share> share;   // the session the tests share (the first device, 9P2000.L)
+Owned<ninep::Share> share_u;  // the second device, 9P2000.u
 
 
 std::span<const std::byte> bytes_of(const std::string& s) {
@@ -198,10 +200,8 @@ void benchmark_sequential_and_small_io() {
          double(t3 - t2) / 1e6 / kSmall, double(t4 - t3) / 1e6 / kSmall);
 }
 
-void closes_and_opens_the_other_device_with_dot_u_and_a_small_msize() {
-  // QEMU 7.2's backend cannot connect one device twice (it re-creates an fsdev named after the
-  // tag), so the second dialect goes over the second device, which shares the folder.
-  share = Owned<ninep::Share>();  // Closing, Closed, grants ended
+void opens_the_other_device_with_dot_u_and_a_small_msize() {
+  // Both devices at once, over the same folder: a second set of rings to the same backend.
   ninep::Options o;
   o.mount.dialect = p9::Dialect::k9P2000u;
   o.mount.msize = 8192;
@@ -209,31 +209,46 @@ void closes_and_opens_the_other_device_with_dot_u_and_a_small_msize() {
   o.max_order = 4;
   auto opened = ninep::Share::open("share-u", o);
   CHECK_OK(opened);
-  share = std::move(*opened);
-  CHECK(c().dialect() == p9::Dialect::k9P2000u);
-  CHECK(c().msize() == 8192);
-  CHECK(share->stats().rings == 2 && share->stats().order == 4);
-  auto f = c().open("from-host.txt", p9::kRead);
+  share_u = std::move(*opened);
+  p9::Client& u = share_u->client();
+  CHECK(u.dialect() == p9::Dialect::k9P2000u);
+  CHECK(u.msize() == 8192);
+  CHECK(share_u->stats().rings == 2 && share_u->stats().order == 4);
+  auto f = u.open("from-host.txt", p9::kRead);
   CHECK_OK(f);
   std::vector<std::byte> buf(64);
   auto n = f->pread(buf, 0);
   CHECK_OK(n);
   CHECK(*n == 19);
+  auto again = ninep::Share::open("share");
+  CHECK(!again && again.error().code == EBUSY);  // one session per device
+}
+
+void closes_both_shares_cleanly() {
+  std::string first = share->device().path, second = share_u->device().path;
+  share = Owned<ninep::Share>();    // Closing, Closed, grants ended, ports closed
+  share_u = Owned<ninep::Share>();
+  auto s1 = xenstore::read(first + "/state");
+  auto s2 = xenstore::read(second + "/state");
+  CHECK_OK(s1);
+  CHECK_OK(s2);
+  CHECK(*s1 == "6" && *s2 == "6");  // XenbusStateClosed
 }
 
 void lists_a_directory_larger_than_one_reply() {
   // With msize 8192 one Tread of a directory returns at most ~8 KiB of stat records.
-  CHECK_OK(c().mkdir("many", 0755));
+  p9::Client& c = share_u->client();
+  CHECK_OK(c.mkdir("many", 0755));
   const int kFiles = 150;
   for (int i = 0; i < kFiles; ++i) {
-    auto f = c().open("many/a-file-name-long-enough-to-fill-replies-" + std::to_string(i), p9::kWrite | p9::kCreate);
+    auto f = c.open("many/a-file-name-long-enough-to-fill-replies-" + std::to_string(i), p9::kWrite | p9::kCreate);
     CHECK_OK(f);
   }
-  auto items = c().readdir("many");
+  auto items = c.readdir("many");
   CHECK_OK(items);
   CHECK(items->size() == size_t(kFiles));
-  for (auto& it : *items) CHECK_OK(c().remove("many/" + it.name));
-  CHECK_OK(c().remove("many"));
+  for (auto& it : *items) CHECK_OK(c.remove("many/" + it.name));
+  CHECK_OK(c.remove("many"));
 }
 
 }  // namespace
@@ -251,10 +266,14 @@ int main() {
     suite::run("8 threads do I/O at once across the rings", many_threads_do_io_at_once);
     suite::run("errors carry errno (ENOENT, ENOTDIR, ENOTEMPTY)", reports_errors_with_errno);
     suite::run("benchmark: 16 MiB in 1 MiB requests, 4 KiB ops", benchmark_sequential_and_small_io);
-    suite::run("closes; the other device with 9P2000.u, msize 8192, 2 rings of order 4",
-        closes_and_opens_the_other_device_with_dot_u_and_a_small_msize);
-    if (share) suite::run("lists a directory larger than one reply", lists_a_directory_larger_than_one_reply);
+    suite::run("the other device at once: 9P2000.u, msize 8192, 2 rings of order 4",
+               opens_the_other_device_with_dot_u_and_a_small_msize);
+    if (share_u) {
+      suite::run("lists a directory larger than one reply (9P2000.u)", lists_a_directory_larger_than_one_reply);
+      suite::run("closes both shares: frontends Closed", closes_both_shares_cleanly);
+    }
   }
   share = Owned<ninep::Share>();
+  share_u = Owned<ninep::Share>();
   return suite::finish();
 }

@@ -149,7 +149,7 @@ void xenstore_reads_absolute_paths_and_reports_errors() {
   CHECK_OK(domid);
   auto name = xs::read("/local/domain/" + std::to_string(*domid) + "/name");
   CHECK_OK(name);
-  CHECK(*name == "selftest");
+  CHECK(name->rfind("selftest", 0) == 0);  // "selftest", or "selftest-pv" in the harness
   auto denied = xs::write("/local/domain/0/selftest-was-here", "x");  // dom0's area is not ours
   CHECK(!denied && denied.error().code == EACCES);
 }
@@ -208,7 +208,7 @@ void many_reads(void* arg) {
   auto* p = static_cast<ParallelReads*>(arg);
   for (int i = 0; i < 25; ++i) {
     auto v = xs::read("name");
-    if (!v || *v != "selftest") ++p->errors;
+    if (!v || v->rfind("selftest", 0) != 0) ++p->errors;
   }
   ++p->done;
 }

@@ -66,7 +66,11 @@ Result<unsigned> wait_for_state(const std::string& path, Done done, const char* 
     if (state && done(*state)) return *state;
     auto changed = w.next(deadline);
     if (!changed) {
-      if (changed.error().code == ETIMEDOUT) return Error{ETIMEDOUT, what};
+      if (changed.error().code == ETIMEDOUT) {
+        kernel::log("9pfs: %s: %s is %u after %llu s\n", what, path.c_str(), state ? *state : 0u,
+                    (unsigned long long)(kHandshakeTimeoutNs / 1000000000));
+        return Error{ETIMEDOUT, what};
+      }
       return changed.error();
     }
   }
