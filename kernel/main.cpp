@@ -17,6 +17,7 @@
 #include "xen/grant_table.h"
 #include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
+#include "xen/pv.h"
 #include "xen/shared_info.h"
 #include "xen/time.h"
 #include "xen/xenstore.h"
@@ -44,6 +45,8 @@ void xen_services_init() {
   must(xen::time_init(), "time");
   must(xen::grant_table_init(), "grant table");
   must(xen::xenstore_init(), "xenstore");
+  // The last line on the debug port: a hang after it is in the console ring or above.
+  if (!xen::pv_start_info()) log("xen: services up; console moves to the PV ring\n");
   auto console = xen::console_ring_init();
   if (!console) log("console: no PV console ring (%s); staying on the debug port\n", console.error().message);
 }

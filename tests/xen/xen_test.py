@@ -86,6 +86,28 @@ guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, c
           selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, hang]
 
 ok, message = xenbox.run(guests, build_dir=build, quiet=True)
+
+# PVH guests under QEMU's software emulation of nested virtualisation occasionally die or stall
+# (../shared/facts/xen-in-qemu.md). A guest that failed where it should have passed gets one
+# more try in a second Xen boot; the retry and the first failure are printed, never hidden.
+retried = {}
+for g in guests:  # XEN_TEST_FORCE_RETRY=name: exercise this path without waiting for a flake
+    if g.name in os.environ.get("XEN_TEST_FORCE_RETRY", "").split(","):
+        g.problem = "forced by XEN_TEST_FORCE_RETRY"
+failed_first = [g for g in guests if g is not hang and g.verdict()]
+if failed_first and len(failed_first) <= 3:
+    again = []
+    for g in failed_first:
+        retried[g.name] = "; ".join(g.verdict())
+        print("xen: RETRY %s (first attempt: %s)" % (g.name, retried[g.name]))
+        fresh = xenbox.Guest(g.name, g.image, cmdline=g.cmdline, share=g.share, expect=g.expect,
+                             expect_summary=g.expect_summary, timeout=g.timeout, memory=g.memory,
+                             must_print=g.must_print, type=g.type, extra_tags=g.extra_tags)
+        again.append(fresh)
+    ok2, message2 = xenbox.run(again, build_dir=build, quiet=True)
+    for original, fresh in zip(failed_first, again):
+        original.__dict__.update(fresh.__dict__)  # the checks below judge the retry
+    print("xen: retry run: %s" % message2)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
 check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",
       hello.verdict())
@@ -185,6 +207,9 @@ same = os.path.isfile(copied) and open(copied, "rb").read() == bytes(range(256))
 check("the guest's share travels host -> dom0 /srv -> host and comes back byte for byte",
       [] if same else ["%s missing or different" % copied])
 
+for name, first in retried.items():
+    print("# retried %s once; its first attempt failed: %s" % (name, first))
 passed = sum(results)
-print("xen: %d passed, %d failed" % (passed, len(results) - passed))
+print("xen: %d passed, %d failed%s" % (passed, len(results) - passed,
+                                      " (%d guest(s) retried once, see above)" % len(retried) if retried else ""))
 sys.exit(0 if passed == len(results) else 1)
