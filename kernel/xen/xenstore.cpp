@@ -11,6 +11,7 @@
 #include "pv.h"
 #include "log.h"
 #include "xenos/event_channel.h"
+#include "xenos/time.h"
 #include "xenos/xenstore.h"
 #include "xs_wire.h"
 
@@ -31,6 +32,8 @@ namespace {
 using xenos::Error;
 using xenos::Result;
 namespace xs = xen::xs;
+
+constexpr uint64_t kReplyTimeoutNs = 30'000'000'000ull;
 
 struct Pending {
   uint32_t req_id = 0;
@@ -197,15 +200,28 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
     unlink();
     return sent.error();
   }
+  // xenstored answers in milliseconds; a request unanswered for this long is an error to
+  // report, not a reason to hang the caller (a late reply is then dropped and logged).
+  uint64_t deadline = xenos::monotonic_ns() + kReplyTimeoutNs;
+  bool timed_out = false;
   {
     arch::InterruptGuard guard;
     for (;;) {
       drain();
       if (me.done) break;
-      conn->ring_waiters.wait();
+      if (!conn->ring_waiters.wait_until(deadline) && !me.done) {
+        drain();
+        timed_out = !me.done;
+        if (timed_out) break;
+      }
     }
   }
   unlink();
+  if (timed_out) {
+    kernel::log("xenstore: no reply to request %u (type %u) within %llu s\n", me.req_id, type,
+                (unsigned long long)(kReplyTimeoutNs / 1000000000));
+    return Error{ETIMEDOUT, "xenstore: no reply from xenstored"};
+  }
   if (me.failed) return Error{EIO, conn->broken};
   if (me.header.type == xs::kError) {
     std::string_view name(me.payload.c_str());
