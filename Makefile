@@ -105,17 +105,18 @@ help:
 	@echo "make run        boot APP (default hello) on Xen 4.17 in the Xen-in-QEMU harness"
 	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh|pv"
 	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
-	@echo "make test       everything this machine can run: check, smoke, xen-test"
+	@echo "make test       everything this machine can run: check, interop, fuzz (bounded), smoke,"
+	@echo "                  xen-test; ends with the total N passed, N failed"
 	@echo "make check      host unit tests (GoogleTest)"
 	@echo "make interop    lib9p against diod (9P2000.L) on loopback"
 	@echo "make tools      build/host-release/9p, the command-line 9P client"
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
-	@echo "make xen-test   the Xen stage: images as PVH guests on Xen 4.17 in QEMU"
+	@echo "make xen-test   the Xen stage: the images as PVH and PV guests on Xen 4.17 in QEMU"
 	@echo "make bench      benchmarks, JSON in build/bench/: lib9p vs diodcat on the host,"
 	@echo "                  xenos vs a Linux PV domU over the same Xen 9pfs backend, image sizes"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
-	@echo "make clean      remove build outputs (keeps cached newlib and dom0 initramfs)"
+	@echo "make clean      remove build outputs (keeps cached newlib, libstdc++, dom0 initramfs)"
 	@echo "V=1             show the commands"
 
 # ---- dependencies ---------------------------------------------------------------------------
@@ -236,7 +237,8 @@ test: $(UNIT_BIN) $(INTEROP_BIN) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/run-all.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)/guest $(BUILD)/apps $(BUILD)/host $(BUILD)/ksyms_empty.o
+	rm -rf $(BUILD)/guest $(BUILD)/apps $(BUILD)/host $(BUILD)/host-release $(BUILD)/fuzz \
+	  $(BUILD)/bench $(BUILD)/ksyms_empty.o
 distclean:
 	rm -rf $(BUILD)
 
