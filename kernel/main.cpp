@@ -18,6 +18,8 @@
 #include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
 #include "xen/pv.h"
+#include "xen/pvclock.h"
+#include "cpu.h"
 #include "xen/shared_info.h"
 #include "xen/time.h"
 #include "xen/xenstore.h"
@@ -28,8 +30,18 @@ extern "C" void __libc_init_array();
 extern "C" const char xenos_app_name[];  // generated per app by the Makefile
 
 namespace kernel {
+
+uint64_t boot_entry_tsc;
+
 namespace {
 BootInfo boot_info;
+
+// Entry to main in microseconds, by the TSC scaled as Xen's pvclock says (0 without Xen).
+uint64_t boot_microseconds() {
+  if (!xen::shared()) return 0;
+  const vcpu_time_info& t = xen::vcpu0()->time;
+  return xen::pvclock_scale(arch::rdtsc() - boot_entry_tsc, t.tsc_to_system_mul, t.tsc_shift) / 1000;
+}
 }
 
 namespace {
@@ -82,7 +94,7 @@ void kernel_main(const BootInfo& boot) {
     posix::open_standard_descriptors();
   }
 
-  log("xenos: starting %s\n", xenos_app_name);
+  log("xenos: starting %s (%lu us after entry)\n", xenos_app_name, boot_microseconds());
   std::exit(main(int(argc), argv));  // exit flushes stdio, runs atexit, then _exit
 }
 

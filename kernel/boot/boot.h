@@ -11,6 +11,9 @@ struct BootInfo {
   uint64_t ram_bytes;
 };
 
+// The TSC when the boot path was entered (benchmarks: entry to main).
+extern uint64_t boot_entry_tsc;
+
 // Starts everything above memory, runs the app's main and exits with its status.
 [[noreturn]] void kernel_main(const BootInfo& boot);
 

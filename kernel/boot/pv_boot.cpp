@@ -96,6 +96,7 @@ uint64_t initial_mapping_end(const uint64_t* l2) {
 }  // namespace
 
 extern "C" [[noreturn]] void pv_main(const start_info* start) {
+  boot_entry_tsc = arch::rdtsc();
   si = start;
   xen::set_pv_start_info(si);
   p2m = reinterpret_cast<const xen_pfn_t*>(si->mfn_list);

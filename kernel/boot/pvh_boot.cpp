@@ -9,6 +9,7 @@
 #include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
 #include "boot_layout.h"
+#include "cpu.h"
 
 extern "C" char __image_end[];
 
@@ -48,6 +49,7 @@ size_t read_firmware_map(const hvm_start_info& si) {
 }  // namespace
 
 extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
+  boot_entry_tsc = arch::rdtsc();
   traps_init();
   const xen::Hypervisor& xen = xen::detect_hypervisor();
   if (xen.present) log("xenos: PVH guest on Xen %u.%u\n", xen.major, xen.minor);

@@ -26,14 +26,25 @@ ours_pv = xenbox.Guest("p9test-pv", os.path.join(build, "apps", "p9test", "p9tes
                        expect_summary=True, timeout=120, memory=128)
 hello = xenbox.Guest("hello", os.path.join(build, "apps", "hello", "hello.elf"))
 hello_pv = xenbox.Guest("hello-pv", os.path.join(build, "apps", "hello", "hello.elf"), type="pv")
+bare = xenbox.Guest("hello-nomount", os.path.join(build, "apps", "hello", "hello.elf"),
+                    cmdline="xenos.mounts=none")
 linux = xenbox.Guest("linux-peer", None, share=seed, expect_summary=True, timeout=180,
                      memory=256, linux=True)
-ok, message = xenbox.run([ours, ours_pv, hello, hello_pv, linux], build_dir=build, quiet=True)
+ok, message = xenbox.run([ours, ours_pv, hello, hello_pv, bare, linux], build_dir=build, quiet=True)
 
 
 def bench_line(g):
     lines = [l for l in g.console if l.startswith("# bench ")]
     return json.loads(lines[-1][len("# bench "):]) if lines else None
+
+
+def entry_to_main_us(g):
+    import re
+    for line in g.console:
+        m = re.search(r"starting \S+ \((\d+) us after entry\)", line)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def span(g):
@@ -44,6 +55,10 @@ result = {"harness": message, "xenos_pvh": bench_line(ours), "xenos_pv": bench_l
           "linux_pv": bench_line(linux),
           "hello_pvh_xl_create_to_shutdown_s": span(hello),
           "hello_pv_xl_create_to_shutdown_s": span(hello_pv),
+          # entry to main: Xen services, the namespace and (unless mounts=none) the 9p share
+          "hello_pvh_entry_to_main_us": entry_to_main_us(hello),
+          "hello_pv_entry_to_main_us": entry_to_main_us(hello_pv),
+          "hello_pvh_no_share_entry_to_main_us": entry_to_main_us(bare),
           "linux_xl_create_to_shutdown_s": span(linux)}
 if result["xenos_pvh"] and result["linux_pv"]:
     a, b = result["xenos_pvh"], result["linux_pv"]
