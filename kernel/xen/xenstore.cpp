@@ -54,6 +54,7 @@ struct Connection {
   uint32_t next_req_id = 1;
   uint32_t next_watch = 1;
   const char* broken = nullptr;    // why the connection is unusable, once it is
+  bool mid_message = false;        // a drain() is waiting for the rest of a long reply
 };
 Connection* conn;
 
@@ -101,6 +102,7 @@ void deliver(const xs::Header& h, std::string payload) {
 
 // Takes every complete message off the response ring. Interrupts off.
 void drain() {
+  if (conn->mid_message) return;  // another thread is taking a long reply off the ring
   xenstore_domain_interface* r = conn->ring;
   while (!conn->broken) {
     uint32_t cons = r->rsp_cons, prod = r->rsp_prod;
@@ -112,18 +114,15 @@ void drain() {
     xs::ring_read(r->rsp, cons, raw);
     Result<xs::Header> h = xs::decode_header(raw);
     if (!h) return fail_connection(h.error().message);
-    if (*used < xs::kHeaderSize + h->len) {
-      if (xs::kHeaderSize + h->len > xs::kRingSize) {
-        // Bigger than the ring: the peer streams it while we consume. Take the header now.
-      } else {
-        return;  // the rest is still coming
-      }
-    }
+    bool fits = xs::kHeaderSize + h->len <= xs::kRingSize;
+    if (fits && *used < xs::kHeaderSize + h->len) return;  // the rest is still coming
+    // A message longer than the ring arrives in pieces: take it as the peer writes it, but a
+    // peer that stops in the middle breaks the connection rather than holding us here.
     std::string payload(h->len, '\0');
-    // A message longer than the ring arrives in pieces: consume as it comes.
     uint32_t at = cons + xs::kHeaderSize;
     size_t got = 0;
     r->rsp_cons = at;
+    uint64_t deadline = xenos::monotonic_ns() + kReplyTimeoutNs;
     while (got < h->len) {
       uint32_t now_prod = r->rsp_prod;
       asm volatile("" ::: "memory");
@@ -132,7 +131,10 @@ void drain() {
       size_t take = std::min<size_t>(*avail, h->len - got);
       if (take == 0) {
         conn->channel.notify();
-        arch::wait_for_interrupt();
+        conn->mid_message = true;
+        bool woken = conn->ring_waiters.wait_until(deadline);
+        conn->mid_message = false;
+        if (!woken) return fail_connection("xenstore: a reply stopped arriving mid-message");
         continue;
       }
       xs::ring_read(r->rsp, at, {payload.data() + got, take});
@@ -227,7 +229,9 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
     std::string_view name(me.payload.c_str());
     int code = xs::errno_from_name(name);
     return Error{code, code == ENOENT ? "xenstore: no such path" : code == EACCES ? "xenstore: permission denied"
-                     : code == EAGAIN ? "xenstore: transaction conflict" : "xenstore: request refused"};
+                     : code == EAGAIN ? "xenstore: transaction conflict"
+                     : code == ENOSPC || code == EDQUOT ? "xenstore: over this domain's quota"
+                                                        : "xenstore: request refused"};
   }
   if (me.header.type != type) return Error{EIO, "xenstore: reply of another type than the request"};
   return std::move(me.payload);
