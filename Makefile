@@ -61,9 +61,9 @@ IMAGES := $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a).elf)
 
 # ---- host flags (unit tests, tools) --------------------------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
-  -fno-omit-frame-pointer -Ikernel -Ikernel/include -Ilib9p/include -Ilib9p/host -MMD -MP
+  -fno-omit-frame-pointer -Ikernel -Ikernel/include -Ilib9p/include -Ilib9p/host -Iiohost -MMD -MP
 # Release host builds (the 9p tool, benchmarks): optimised, no sanitizers.
-HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -MMD -MP
+HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -Iiohost -MMD -MP
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
@@ -73,8 +73,11 @@ LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a
 LIB9P_RELEASE := $(BUILD)/host-release/lib9p.a
 LIB9P_GUEST := $(BUILD)/guest/lib9p.a
+# iohost (dom0's I/O host): its trees are unit-tested too; main.cpp only in the program.
+IOHOST_LIB_SRCS := $(filter-out iohost/main.cpp,$(wildcard iohost/*.cpp))
+IOHOST := $(BUILD)/bin/iohost
 UNIT_SRCS := $(wildcard tests/unit/*.cpp)
-UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED))
+UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED) $(IOHOST_LIB_SRCS))
 INTEROP_SRCS := $(wildcard tests/interop/*.cpp)
 INTEROP_BIN := $(BUILD)/host/interop_tests
 TOOL_9P := $(BUILD)/host-release/9p
@@ -96,8 +99,8 @@ fuzz: $(FUZZ_TARGETS)
 fuzz-run: $(FUZZ_TARGETS)
 	$(Q)tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
-.PHONY: all images check interop tools smoke xen-test test run run-qemu help clean distclean deps deps-xen
-all: images $(LIB9P_GUEST) $(TOOL_9P)
+.PHONY: all images check interop tools iohost smoke xen-test test run run-qemu help clean distclean deps deps-xen
+all: images $(LIB9P_GUEST) $(TOOL_9P) $(IOHOST)
 images: $(IMAGES)
 
 help:
@@ -109,7 +112,8 @@ help:
 	@echo "                  xen-test; ends with the total N passed, N failed"
 	@echo "make check      host unit tests (GoogleTest)"
 	@echo "make interop    lib9p against diod (9P2000.L) on loopback"
-	@echo "make tools      build/host-release/9p, the command-line 9P client"
+	@echo "make tools      build/host-release/9p (a 9P client) and build/bin/iohost"
+	@echo "make iohost     build/bin/iohost, the I/O host (9P server; iohost/README.md)"
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: the images as PVH and PV guests on Xen 4.17 in QEMU"
@@ -191,6 +195,9 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIB9P_HOST)
 $(INTEROP_BIN): $(patsubst %,$(BUILD)/host/%.o,$(INTEROP_SRCS)) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+$(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(wildcard iohost/*.cpp)) $(LIB9P_RELEASE)
+	$(call say,HOSTLD,$@)
+	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
 $(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
@@ -201,7 +208,8 @@ check: $(UNIT_BIN) $(IMAGES)
 interop: $(INTEROP_BIN)
 	$(Q)tests/interop/run.sh $(BUILD)
 
-tools: $(TOOL_9P)
+tools: $(TOOL_9P) $(IOHOST)
+iohost: $(IOHOST)
 
 BENCH_9P := $(BUILD)/host-release/lib9p_bench
 $(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE)

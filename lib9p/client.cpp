@@ -46,7 +46,17 @@ Dialect dialect_from_version(std::string_view v, bool* known) {
 }
 
 // Best-effort errno for a 9P2000 error string (Plan 9 servers send only the text).
-int errno_from_text(std::string_view e) {
+int errno_from_text(std::string_view text) {
+  std::string e(text);  // servers differ in case: "No such file", "no such file"
+  for (char& c : e)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  // Our own server says errno_text() in its Rerror strings: the same table, read backwards.
+  static const int known[] = {EPERM, ENOENT, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EBUSY, EEXIST, EXDEV,
+                              ENOTDIR, EISDIR, EINVAL, EFBIG, ENOSPC, EROFS, ENAMETOOLONG, ENOSYS,
+                              ENOTEMPTY, ELOOP, EBADMSG, EOPNOTSUPP, ETIMEDOUT, EMFILE, ENODATA, EMSGSIZE};
+  for (int code : known)
+    if (e.find(errno_text(code)) != std::string::npos) return code;
+  // Plan 9's and other servers' words.
   struct { const char* text; int code; } table[] = {
       {"does not exist", ENOENT}, {"not found", ENOENT}, {"no such file", ENOENT},
       {"permission denied", EACCES}, {"exists", EEXIST}, {"not a directory", ENOTDIR},
@@ -54,7 +64,7 @@ int errno_from_text(std::string_view e) {
       {"unknown fid", EBADF}, {"in use", EBUSY},
   };
   for (auto& t : table)
-    if (e.find(t.text) != std::string_view::npos) return t.code;
+    if (e.find(t.text) != std::string::npos) return t.code;
   return EIO;
 }
 
@@ -104,6 +114,9 @@ const char* errno_text(int e) {
     case EBADMSG: return "bad message";
     case EOPNOTSUPP: return "not supported";
     case ETIMEDOUT: return "timed out";
+    case EMFILE: return "too many open files";
+    case ENODATA: return "no data available";
+    case EMSGSIZE: return "message too long";
     default: return "error";
   }
 }
@@ -294,6 +307,11 @@ Result<void> Client::handshake() {
 }
 
 Client::~Client() { root_.clunk(); }
+
+bool Client::broken() {
+  Locked lock(sync_);
+  return broken_;
+}
 
 uint32_t Client::allocate_fid() {
   Locked lock(sync_);

@@ -175,6 +175,15 @@ Result<std::vector<DirItem>> Client::readdir(std::string_view path) {
   return items;
 }
 
+Result<std::vector<DirEntry>> Client::readdir(const Fid& fid, uint64_t offset, uint32_t count) {
+  count = uint32_t(std::min<size_t>(count, msize_ - IOHDRSZ));
+  auto reply = TRY(round_trip(encode(Treaddir{fid.number(), offset, count}, 0, dialect_)));
+  Header h = TRY(decode_header(reply, msize_));
+  if (h.type != Type::Rreaddir) return reply_error(reply, "readdir");
+  Rreaddir r = TRY(decode<Rreaddir>(reply, dialect_, msize_));
+  return decode_dir_entries(r.data.bytes);
+}
+
 Result<void> Client::mkdir(std::string_view path, uint32_t mode) {
   std::string name;
   Fid dir = TRY(walk_parent(path, &name));

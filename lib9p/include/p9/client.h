@@ -137,10 +137,23 @@ class Client {
   Result<void> rename(std::string_view from, std::string_view to);
   Result<void> truncate(std::string_view path, uint64_t size);
 
+  // For proxies (iohost's import tree): reads and writes on a fid opened with a raw Tlopen or
+  // Tlcreate (split at msize and pipelined), and one Treaddir.
+  Result<size_t> read(const Fid& fid, std::span<std::byte> out, uint64_t offset) {
+    return read_chunks(fid.number(), out, offset, 0);
+  }
+  Result<size_t> write(const Fid& fid, std::span<const std::byte> in, uint64_t offset) {
+    return write_chunks(fid.number(), in, offset, 0);
+  }
+  Result<std::vector<DirEntry>> readdir(const Fid& fid, uint64_t offset, uint32_t count);
+
   // One request, one reply: the reply's type is checked against R; Rerror/Rlerror become
   // Errors. Safe from many threads at once.
   template <typename R, typename T>
   Result<R> call(const T& request);
+
+  // The session failed (the server went away or broke the protocol): every call now fails.
+  bool broken();
 
   // Statistics, for benchmarks and tests.
   uint64_t requests_sent() const { return requests_sent_; }

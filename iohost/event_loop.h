@@ -1,0 +1,49 @@
+// iohost's one event loop: epoll over the listening sockets, every client connection, the
+// worker pool's wake-up and the signals that stop it. Each connection frames 9P messages
+// (size[4]) out of its byte stream, gives them to its Session, and writes the replies back
+// in batches; a client that breaks the protocol loses its connection, never the process.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include "fd.h"
+#include "p9/server.h"
+#include "worker_pool.h"
+
+namespace iohost {
+
+class Connection;
+
+class EventLoop {
+ public:
+  EventLoop(const p9::Server& server, WorkerPool& workers);
+  ~EventLoop();
+  // "unix:/run/iohost.sock" or "tcp:127.0.0.1:5640" (port 0: any; see bound_addresses()).
+  p9::Result<void> listen(const std::string& address);
+  const std::vector<std::string>& bound_addresses() const { return bound_; }
+  // Runs until SIGINT or SIGTERM (or stop()).
+  p9::Result<void> run();
+  void stop() { stopping_ = true; }
+
+ private:
+  struct Listener {
+    Fd fd;
+    bool unix_socket;
+    std::string path;  // unix: removed at exit
+  };
+  void accept_from(Listener& l);
+  void close_connection(int fd, const std::string& why);
+
+  const p9::Server& server_;
+  WorkerPool& workers_;
+  Fd epoll_;
+  Fd signals_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::string> bound_;
+  std::map<int, std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> dirty_;  // connections with replies to write, this turn of the loop
+  bool stopping_ = false;
+};
+
+}  // namespace iohost

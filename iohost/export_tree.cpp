@@ -1,0 +1,334 @@
+// The export tree (see export_tree.h). Each node holds an O_PATH descriptor of its file; files
+// are opened through /proc/self/fd/N, so an open never resolves a name again. Only regular
+// files and directories are opened (a FIFO or device would block the event loop).
+#include "export_tree.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <cerrno>
+#include <cstring>
+
+namespace iohost {
+namespace {
+
+using p9::Error;
+using p9::Result;
+
+Error sys_error(const char* what) {
+  int e = errno;
+  return Error{e, std::string(what) + ": " + std::strerror(e)};
+}
+
+std::string proc_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// One path element beneath `dir`, never following a symbolic link (an O_PATH to the link itself).
+Result<Fd> lookup(int dir, std::string_view name) {
+  std::string n(name);
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+  long fd = syscall(SYS_openat2, dir, n.c_str(), &how, sizeof how);
+  if (fd < 0) {
+    if (errno == ELOOP) errno = ENOENT;  // only on a symlink *inside* the name: cannot be, but say so
+    return sys_error("lookup");
+  }
+  return Fd(int(fd));
+}
+
+p9::Attr attr_from(const struct stat& st, const p9::Qid& qid) {
+  p9::Attr a;
+  a.valid = p9::P9_GETATTR_BASIC;
+  a.qid = qid;
+  a.mode = st.st_mode;
+  a.uid = st.st_uid;
+  a.gid = st.st_gid;
+  a.nlink = st.st_nlink;
+  a.rdev = st.st_rdev;
+  a.size = uint64_t(st.st_size);
+  a.blksize = uint64_t(st.st_blksize);
+  a.blocks = uint64_t(st.st_blocks);
+  a.atime_sec = uint64_t(st.st_atim.tv_sec);
+  a.atime_nsec = uint64_t(st.st_atim.tv_nsec);
+  a.mtime_sec = uint64_t(st.st_mtim.tv_sec);
+  a.mtime_nsec = uint64_t(st.st_mtim.tv_nsec);
+  a.ctime_sec = uint64_t(st.st_ctim.tv_sec);
+  a.ctime_nsec = uint64_t(st.st_ctim.tv_nsec);
+  return a;
+}
+
+// Linux open flags a client may ask for; the rest (O_NOCTTY, O_NOATIME, O_ASYNC...) are dropped.
+constexpr uint32_t kOpenFlags = O_ACCMODE | O_TRUNC | O_APPEND | O_DSYNC | O_SYNC | O_DIRECTORY | O_DIRECT;
+
+class ExportFile final : public p9::OpenFile {
+ public:
+  explicit ExportFile(Fd fd) : fd_(std::move(fd)) {}
+
+  Result<size_t> read(uint64_t offset, std::span<std::byte> out) override {
+    ssize_t n = ::pread(fd_.get(), out.data(), out.size(), off_t(offset));
+    if (n < 0) return sys_error("read");
+    return size_t(n);
+  }
+  Result<size_t> write(uint64_t offset, std::span<const std::byte> in) override {
+    ssize_t n = ::pwrite(fd_.get(), in.data(), in.size(), off_t(offset));
+    if (n < 0) return sys_error("write");
+    return size_t(n);
+  }
+  Result<std::vector<p9::DirEntry>> readdir(uint64_t cookie, size_t max_bytes) override {
+    if (::lseek(fd_.get(), off_t(cookie), SEEK_SET) < 0) return sys_error("readdir");
+    std::vector<p9::DirEntry> out;
+    alignas(8) char buffer[32 * 1024];
+    size_t used = 0;
+    for (;;) {
+      long n = syscall(SYS_getdents64, fd_.get(), buffer, sizeof buffer);
+      if (n < 0) return sys_error("readdir");
+      if (n == 0) return out;
+      for (long at = 0; at < n;) {
+        struct Dirent64 {
+          uint64_t d_ino;
+          int64_t d_off;
+          unsigned short d_reclen;
+          unsigned char d_type;
+          char d_name[];
+        };
+        auto* d = reinterpret_cast<Dirent64*>(buffer + at);
+        at += d->d_reclen;
+        p9::DirEntry e;
+        e.name = d->d_name;
+        e.type = d->d_type;
+        e.offset = uint64_t(d->d_off);
+        e.qid = {uint8_t(d->d_type == DT_DIR ? p9::QTDIR : d->d_type == DT_LNK ? p9::QTSYMLINK : p9::QTFILE), 0,
+                 d->d_ino};
+        used += p9::encoded_size(e);
+        if (used > max_bytes) return out;  // the next call starts at the last entry's d_off
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  Result<void> fsync(bool datasync) override {
+    if ((datasync ? ::fdatasync(fd_.get()) : ::fsync(fd_.get())) < 0) return sys_error("fsync");
+    return {};
+  }
+  // Open-file-description locks: they belong to this open, as the client's lock belongs to
+  // its fid. Never waits: a conflict is P9_LOCK_BLOCKED and the client retries (Linux v9fs
+  // does, for a blocking lock).
+  Result<uint8_t> lock(const p9::Lock& l) override {
+    struct flock f = to_flock(l);
+    if (::fcntl(fd_.get(), F_OFD_SETLK, &f) < 0) {
+      if (errno == EAGAIN || errno == EACCES) return p9::P9_LOCK_BLOCKED;
+      return sys_error("lock");
+    }
+    return p9::P9_LOCK_SUCCESS;
+  }
+  Result<p9::Lock> getlock(const p9::Lock& l) override {
+    struct flock f = to_flock(l);
+    if (::fcntl(fd_.get(), F_OFD_GETLK, &f) < 0) return sys_error("getlock");
+    p9::Lock out = l;
+    out.type = f.l_type == F_RDLCK ? p9::P9_LOCK_TYPE_RDLCK : f.l_type == F_WRLCK ? p9::P9_LOCK_TYPE_WRLCK
+                                                                                 : p9::P9_LOCK_TYPE_UNLCK;
+    if (f.l_type != F_UNLCK) {
+      out.start = uint64_t(f.l_start);
+      out.length = uint64_t(f.l_len);
+    }
+    return out;
+  }
+
+ private:
+  static struct flock to_flock(const p9::Lock& l) {
+    struct flock f{};
+    f.l_type = short(l.type == p9::P9_LOCK_TYPE_RDLCK ? F_RDLCK : l.type == p9::P9_LOCK_TYPE_WRLCK ? F_WRLCK : F_UNLCK);
+    f.l_whence = SEEK_SET;
+    f.l_start = off_t(l.start);
+    f.l_len = off_t(l.length);
+    return f;
+  }
+  Fd fd_;
+};
+
+class ExportNode final : public p9::Node {
+ public:
+  ExportNode(Fd fd, const struct stat& st, bool read_only, dev_t root_dev)
+      : fd_(std::move(fd)), type_(st.st_mode & S_IFMT), read_only_(read_only), root_dev_(root_dev) {
+    uint64_t path = st.st_ino;
+    if (st.st_dev != root_dev) path ^= uint64_t(st.st_dev) << 40;  // a mount inside the export
+    qid_ = {uint8_t(type_ == S_IFDIR ? p9::QTDIR : type_ == S_IFLNK ? p9::QTSYMLINK : p9::QTFILE), 0, path};
+  }
+  static Result<std::shared_ptr<p9::Node>> make(Fd fd, bool read_only, dev_t root_dev) {
+    struct stat st;
+    if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
+    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), st, read_only, root_dev));
+  }
+
+  p9::Qid qid() override { return qid_; }
+
+  Result<p9::Attr> getattr() override {
+    struct stat st;
+    if (::fstatat(fd_.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
+    return attr_from(st, qid_);
+  }
+
+  Result<std::shared_ptr<p9::Node>> walk(std::string_view name) override {
+    if (type_ != S_IFDIR) return Error{ENOTDIR, "not a directory"};
+    return make(TRY(lookup(fd_.get(), name)), read_only_, root_dev_);
+  }
+
+  Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
+    if (type_ != S_IFREG && type_ != S_IFDIR) return Error{EPERM, "only files and directories can be opened"};
+    if (read_only_ && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))) return rofs();
+    int fd = ::open(proc_path(fd_.get()).c_str(), int(flags & kOpenFlags) | O_CLOEXEC);
+    if (fd < 0) return sys_error("open");
+    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd)));
+  }
+
+  Result<void> setattr(const p9::SetAttr& a) override {
+    if (read_only_) return rofs();
+    bool plain = type_ == S_IFREG || type_ == S_IFDIR;  // never follow a symlink through /proc
+    if (a.valid & p9::P9_SETATTR_MODE) {
+      if (!plain) return Error{EOPNOTSUPP, "the mode of a link cannot be changed"};
+      if (::fchmodat(AT_FDCWD, proc_path(fd_.get()).c_str(), a.mode & 01777, 0) < 0) return sys_error("chmod");
+    }
+    if (a.valid & (p9::P9_SETATTR_UID | p9::P9_SETATTR_GID)) {
+      uid_t uid = (a.valid & p9::P9_SETATTR_UID) ? uid_t(a.uid) : uid_t(-1);
+      gid_t gid = (a.valid & p9::P9_SETATTR_GID) ? gid_t(a.gid) : gid_t(-1);
+      if (::fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown");
+    }
+    if (a.valid & p9::P9_SETATTR_SIZE) {
+      if (type_ != S_IFREG) return Error{EINVAL, "only a file has a size to set"};
+      if (::truncate(proc_path(fd_.get()).c_str(), off_t(a.size)) < 0) return sys_error("truncate");
+    }
+    if (a.valid & (p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME)) {
+      if (!plain) return {};  // a link's times: nothing safe to do through /proc; ignored
+      struct timespec ts[2];
+      auto pick = [&](uint32_t bit, uint32_t set_bit, uint64_t sec, uint64_t nsec, timespec* t) {
+        if (!(a.valid & bit)) *t = {0, UTIME_OMIT};
+        else if (a.valid & set_bit) *t = {time_t(sec), long(nsec)};
+        else *t = {0, UTIME_NOW};
+      };
+      pick(p9::P9_SETATTR_ATIME, 0x80, a.atime_sec, a.atime_nsec, &ts[0]);
+      pick(p9::P9_SETATTR_MTIME, 0x100, a.mtime_sec, a.mtime_nsec, &ts[1]);
+      if (::utimensat(AT_FDCWD, proc_path(fd_.get()).c_str(), ts, 0) < 0) return sys_error("utimes");
+    }
+    return {};
+  }
+
+  Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t) override {
+    if (read_only_) return rofs();
+    std::string n(name);
+    int fd = ::openat(fd_.get(), n.c_str(), int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                      mode & 01777);
+    if (fd < 0) return sys_error("create");
+    Fd file(fd);
+    // The node is the file just opened, not whatever the name means a moment later.
+    int path_fd = ::open(proc_path(fd).c_str(), O_PATH | O_CLOEXEC);
+    if (path_fd < 0) return sys_error("create");
+    p9::Created c;
+    c.node = TRY(make(Fd(path_fd), read_only_, root_dev_));
+    c.file.reset(new ExportFile(std::move(file)));
+    return c;
+  }
+
+  Result<std::shared_ptr<p9::Node>> mkdir(std::string_view name, uint32_t mode, uint32_t) override {
+    if (read_only_) return rofs();
+    if (::mkdirat(fd_.get(), std::string(name).c_str(), mode & 01777) < 0) return sys_error("mkdir");
+    return walk(name);
+  }
+
+  Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target, uint32_t) override {
+    if (read_only_) return rofs();
+    // The target is only text to the server: nothing here ever follows it.
+    if (::symlinkat(std::string(target).c_str(), fd_.get(), std::string(name).c_str()) < 0) return sys_error("symlink");
+    return walk(name);
+  }
+
+  Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t, uint32_t, uint32_t) override {
+    if (read_only_) return rofs();
+    uint32_t type = mode & S_IFMT;
+    if (type != S_IFIFO && type != S_IFSOCK) return Error{EPERM, "only FIFOs and sockets may be made here"};
+    if (::mknodat(fd_.get(), std::string(name).c_str(), type | (mode & 0777), 0) < 0) return sys_error("mknod");
+    return walk(name);
+  }
+
+  Result<std::string> readlink() override {
+    if (type_ != S_IFLNK) return Error{EINVAL, "not a symbolic link"};
+    char buffer[4096];
+    ssize_t n = ::readlinkat(fd_.get(), "", buffer, sizeof buffer);
+    if (n < 0) return sys_error("readlink");
+    return std::string(buffer, size_t(n));
+  }
+
+  Result<void> link(std::string_view name, p9::Node& target) override {
+    if (read_only_) return rofs();
+    auto& t = static_cast<ExportNode&>(target);  // the Session gives only nodes of this tree
+    std::string n(name);
+    if (::linkat(t.fd_.get(), "", fd_.get(), n.c_str(), AT_EMPTY_PATH) < 0) {
+      if (errno != ENOENT || t.type_ == S_IFLNK) return sys_error("link");
+      // Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH says ENOENT; /proc reaches the same inode.
+      if (::linkat(AT_FDCWD, proc_path(t.fd_.get()).c_str(), fd_.get(), n.c_str(), AT_SYMLINK_FOLLOW) < 0)
+        return sys_error("link");
+    }
+    return {};
+  }
+
+  Result<void> unlink(std::string_view name, bool directory) override {
+    if (read_only_) return rofs();
+    if (::unlinkat(fd_.get(), std::string(name).c_str(), directory ? AT_REMOVEDIR : 0) < 0) {
+      if (!directory && errno == EISDIR) {  // Tremove of a directory through Tunlinkat's flags-less form
+        if (::unlinkat(fd_.get(), std::string(name).c_str(), AT_REMOVEDIR) == 0) return {};
+      }
+      return sys_error("remove");
+    }
+    return {};
+  }
+
+  Result<void> rename(std::string_view name, p9::Node& to_dir, std::string_view to_name) override {
+    if (read_only_) return rofs();
+    auto& d = static_cast<ExportNode&>(to_dir);
+    if (::renameat(fd_.get(), std::string(name).c_str(), d.fd_.get(), std::string(to_name).c_str()) < 0)
+      return sys_error("rename");
+    return {};
+  }
+
+  Result<p9::StatFs> statfs() override {
+    struct statfs s;
+    if (::fstatfs(fd_.get(), &s) < 0) return sys_error("statfs");
+    p9::StatFs out;
+    out.type = uint32_t(s.f_type);
+    out.bsize = uint32_t(s.f_bsize);
+    out.blocks = s.f_blocks;
+    out.bfree = s.f_bfree;
+    out.bavail = s.f_bavail;
+    out.files = s.f_files;
+    out.ffree = s.f_ffree;
+    out.fsid = uint64_t(uint32_t(s.f_fsid.__val[0])) | uint64_t(uint32_t(s.f_fsid.__val[1])) << 32;
+    out.namelen = uint32_t(s.f_namelen);
+    return out;
+  }
+
+ private:
+  static Error rofs() { return Error{EROFS, "read-only file system"}; }
+  Fd fd_;
+  mode_t type_;
+  bool read_only_;
+  dev_t root_dev_;
+  p9::Qid qid_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, bool read_only) {
+  int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
+  return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev));
+}
+
+Result<std::shared_ptr<p9::Node>> ExportTree::attach(const p9::Caller&) {
+  int fd = ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return sys_error("attach");
+  return ExportNode::make(Fd(fd), read_only_, root_dev_);
+}
+
+}  // namespace iohost

@@ -1,0 +1,174 @@
+// iohost: serves 9P trees (host folders, devices, remote 9P servers, services) to clients over
+// unix and TCP sockets, with one event loop. `iohost --help` says how.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include "dev_tree.h"
+#include "event_loop.h"
+#include "export_tree.h"
+#include "import_tree.h"
+#include "kv_tree.h"
+#include "log.h"
+#include "p9/synthetic.h"
+#include "worker_pool.h"
+
+namespace {
+
+const char kUsage[] = R"(usage: iohost --listen ADDRESS [--listen ADDRESS...] TREE... [OPTIONS]
+
+Serves 9P2000.L, 9P2000.u and 9P2000 on each ADDRESS:
+  --listen unix:PATH            a unix socket (an old socket file there is replaced)
+  --listen tcp:HOST:PORT        a TCP port (PORT 0: any free one, printed at start)
+
+Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the first):
+  --export NAME=DIR             the host folder DIR, read-write, confined to DIR
+  --export ro:NAME=DIR          the same, read-only (every change: EROFS)
+  --dev [NAME]                  null, zero, random, time, cons (default name: dev)
+  --import NAME=ADDRESS[,aname=REMOTE][,msize=N]
+                                a remote 9P2000.L server's tree, served again
+                                (ADDRESS: tcp:HOST:PORT or unix:PATH)
+  --kv [NAME]                   an in-memory key-value store, keys as files (default: kv)
+
+Options:
+  --msize N                     the largest msize agreed to (default 8388608)
+  --workers N                   threads for blocking trees such as import (default 8)
+  --ready-file PATH             write the bound addresses there once listening
+  -v, --verbose                 log every connection, not only failures
+  -h, --help                    this text
+Files are read and written as the user iohost runs as; see iohost/README.md.
+)";
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "iohost: %s\n(iohost --help shows the usage)\n", why.c_str());
+  std::exit(2);
+}
+
+size_t parse_size(const std::string& text, const char* what) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || errno != 0 || *end != '\0' || v == 0) usage_error(std::string("bad ") + what + ": \"" + text + "\"");
+  return size_t(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> listens;
+  std::vector<std::pair<std::string, std::shared_ptr<p9::Tree>>> trees;
+  p9::Server::Limits limits;
+  size_t workers = 8;
+  std::string ready_file;
+
+  auto value = [&](int& i, const std::string& flag) -> std::string {
+    if (i + 1 >= argc) usage_error(flag + " wants a value");
+    return argv[++i];
+  };
+  auto optional_name = [&](int& i, const char* fallback) -> std::string {
+    if (i + 1 < argc && argv[i + 1][0] != '-') return argv[++i];
+    return fallback;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--listen") {
+      listens.push_back(value(i, a));
+    } else if (a == "--export") {
+      std::string spec = value(i, a);
+      bool ro = spec.rfind("ro:", 0) == 0;
+      if (ro) spec = spec.substr(3);
+      size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) usage_error("--export wants NAME=DIR");
+      auto tree = iohost::ExportTree::open(spec.substr(eq + 1), ro);
+      if (!tree) usage_error(tree.error().message);
+      trees.emplace_back(spec.substr(0, eq), *tree);
+    } else if (a == "--dev") {
+      trees.emplace_back(optional_name(i, "dev"), std::make_shared<iohost::DevTree>());
+    } else if (a == "--kv") {
+      trees.emplace_back(optional_name(i, "kv"), std::make_shared<iohost::KvTree>());
+    } else if (a == "--import") {
+      std::string spec = value(i, a);
+      size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0) usage_error("--import wants NAME=ADDRESS[,aname=REMOTE][,msize=N]");
+      std::string name = spec.substr(0, eq), rest = spec.substr(eq + 1), aname;
+      size_t msize = 1 << 20;
+      size_t comma = rest.find(',');
+      std::string address = rest.substr(0, comma);
+      while (comma != std::string::npos) {
+        size_t next = rest.find(',', comma + 1);
+        std::string option = rest.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
+        if (option.rfind("aname=", 0) == 0) aname = option.substr(6);
+        else if (option.rfind("msize=", 0) == 0) msize = parse_size(option.substr(6), "msize");
+        else usage_error("--import: unknown option \"" + option + "\"");
+        comma = next;
+      }
+      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize));
+    } else if (a == "--msize") {
+      limits.max_msize = parse_size(value(i, a), "msize");
+      if (limits.max_msize < p9::kMinMsize) usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
+    } else if (a == "--workers") {
+      workers = parse_size(value(i, a), "worker count");
+    } else if (a == "--ready-file") {
+      ready_file = value(i, a);
+    } else if (a == "-v" || a == "--verbose") {
+      iohost::set_verbose(true);
+    } else {
+      usage_error("unknown argument \"" + a + "\"");
+    }
+  }
+  if (listens.empty()) usage_error("nothing to listen on (--listen)");
+  if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv)");
+
+  ::signal(SIGPIPE, SIG_IGN);
+  ::umask(0);  // clients send the modes they want, their umask already applied
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {  // every fid of an export holds a descriptor
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+
+  p9::set_synthetic_time(uint64_t(::time(nullptr)));
+  p9::Server server(limits);
+  std::string names;
+  for (auto& [name, tree] : trees) {
+    names += (names.empty() ? "" : ", ") + name;
+    server.add(name, tree);
+  }
+  iohost::WorkerPool pool(workers);
+  iohost::EventLoop loop(server, pool);
+  std::string bound;
+  for (const std::string& l : listens) {
+    auto r = loop.listen(l);
+    if (!r) {
+      iohost::log_line(r.error().message);
+      return 1;
+    }
+  }
+  for (const std::string& b : loop.bound_addresses()) bound += b + "\n";
+  iohost::log_line("serving " + names + " on " + [&] {
+    std::string s;
+    for (const std::string& b : loop.bound_addresses()) s += (s.empty() ? "" : ", ") + b;
+    return s;
+  }());
+  if (!ready_file.empty()) {
+    std::string tmp = ready_file + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr || std::fputs(bound.c_str(), f) < 0 || std::fclose(f) != 0 || std::rename(tmp.c_str(), ready_file.c_str()) != 0) {
+      iohost::log_line("cannot write " + ready_file + ": " + std::strerror(errno));
+      return 1;
+    }
+  }
+  auto r = loop.run();
+  if (!r) {
+    iohost::log_line(r.error().message);
+    return 1;
+  }
+  return 0;
+}

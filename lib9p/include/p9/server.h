@@ -1,0 +1,209 @@
+// The 9P server side: what a file server implements (Node, OpenFile, Tree) and the protocol
+// engine that serves them (Session). A Session speaks 9P2000.L, 9P2000.u and 9P2000 over
+// whatever moves its bytes: it is given whole messages and hands whole replies to a
+// ReplySink. It knows nothing of sockets, Xen or threads; blocking work goes to an Executor
+// the host program supplies.
+//
+// The model is 9P2000.L's (Linux open flags, Attr, directory cookies); the Session converts
+// for the older dialects (Topen modes, Stat records, directories read as stat records).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+#include "p9/codec.h"
+#include "p9/error.h"
+#include "p9/protocol.h"
+
+namespace p9 {
+
+class Node;
+
+// Who attached: given to Tree::attach, so a tree can say whose request it serves.
+struct Caller {
+  std::string client;        // the transport's name for the peer: "unix:pid 42", "tcp:127.0.0.1:5234"
+  std::string uname;
+  uint32_t n_uname = NONUNAME;
+};
+
+// An open file: what Tlopen/Topen/Tlcreate give a fid. Defaults refuse politely.
+class OpenFile {
+ public:
+  virtual ~OpenFile() = default;
+  // Up to out.size() bytes at `offset`; 0 is the end of the file.
+  virtual Result<size_t> read(uint64_t offset, std::span<std::byte> out);
+  virtual Result<size_t> write(uint64_t offset, std::span<const std::byte> in);
+  // Directory entries from `cookie` on (0 is the start); each entry's `offset` is the cookie
+  // of the entry after it. At most `max_bytes` of encoded entries (encoded_size()).
+  virtual Result<std::vector<DirEntry>> readdir(uint64_t cookie, size_t max_bytes);
+  virtual Result<void> fsync(bool datasync);
+  // 9P2000.L Tlock/Tgetlock: POSIX record locks. Status is P9_LOCK_SUCCESS/BLOCKED/ERROR.
+  virtual Result<uint8_t> lock(const Lock& request);
+  virtual Result<Lock> getlock(const Lock& request);
+};
+
+constexpr uint8_t P9_LOCK_SUCCESS = 0, P9_LOCK_BLOCKED = 1, P9_LOCK_ERROR = 2, P9_LOCK_GRACE = 3;
+constexpr uint8_t P9_LOCK_TYPE_RDLCK = 0, P9_LOCK_TYPE_WRLCK = 1, P9_LOCK_TYPE_UNLCK = 2;
+
+struct Created {
+  std::shared_ptr<Node> node;
+  std::unique_ptr<OpenFile> file;
+};
+
+// One file or directory of a tree. Fids hold nodes (shared: a walk from a fid and the fid
+// itself may name the same node). Names given to a node are single path elements, already
+// checked by the Session: never empty, ".", or containing '/'; ".." only in walk().
+// Every call may block only if blocking() says so (then the Session runs it on its Executor).
+class Node {
+ public:
+  virtual ~Node() = default;
+  virtual Qid qid() = 0;
+  virtual Result<Attr> getattr() = 0;
+  // A child by name. Never ".." or ".": the Session walks back up by itself (it keeps each
+  // fid's path), so no tree can be left by "..".
+  virtual Result<std::shared_ptr<Node>> walk(std::string_view name);
+  // `flags` are Linux open flags (linux_flags::O_*).
+  virtual Result<std::unique_ptr<OpenFile>> open(uint32_t flags) = 0;
+  virtual Result<void> setattr(const SetAttr& attr);
+  virtual Result<Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t gid);
+  virtual Result<std::shared_ptr<Node>> mkdir(std::string_view name, uint32_t mode, uint32_t gid);
+  virtual Result<std::shared_ptr<Node>> symlink(std::string_view name, std::string_view target, uint32_t gid);
+  virtual Result<std::shared_ptr<Node>> mknod(std::string_view name, uint32_t mode, uint32_t major,
+                                              uint32_t minor, uint32_t gid);
+  virtual Result<std::string> readlink();
+  // `target` and `to_dir` belong to the same tree as this node (the Session checks).
+  virtual Result<void> link(std::string_view name, Node& target);
+  virtual Result<void> unlink(std::string_view name, bool directory);
+  virtual Result<void> rename(std::string_view name, Node& to_dir, std::string_view to_name);
+  virtual Result<StatFs> statfs();
+  // Extended attributes (Txattrwalk): a named value, or the list (name "") as NUL-separated
+  // names. The defaults: no attributes at all.
+  virtual Result<std::vector<std::byte>> xattr(std::string_view name);
+  virtual bool blocking() const { return false; }
+};
+
+// What Tattach's aname chooses.
+class Tree {
+ public:
+  virtual ~Tree() = default;
+  virtual Result<std::shared_ptr<Node>> attach(const Caller& caller) = 0;
+  virtual bool blocking() const { return false; }  // attach() may block: run it on the Executor
+};
+
+// Runs blocking work away from the caller's thread; `done` then runs on the thread that owns
+// the Session (the host's event loop), never concurrently with the Session's own calls.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual void run(std::function<void()> work, std::function<void()> done) = 0;
+};
+
+// Receives every reply a Session produces, whole, in the order they must be sent.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  virtual void send(std::vector<std::byte> reply) = 0;
+};
+
+// The trees a server offers, by name. Tattach's aname picks one: "name", "/name", or
+// "name/sub/dir" (a subtree); an empty aname picks the first tree added.
+class Server {
+ public:
+  struct Limits {
+    size_t max_msize = 8u << 20;    // Tversion is answered with at most this
+    size_t max_fids = 65536;        // per session
+    size_t max_in_flight = 1024;    // requests handed to the Executor, per session
+  };
+  Server() = default;
+  explicit Server(Limits limits) : limits_(limits) {}
+  void add(std::string name, std::shared_ptr<Tree> tree);
+  const Limits& limits() const { return limits_; }
+  // The tree and what remains of the aname after the tree's name.
+  Tree* find(std::string_view aname, std::vector<std::string>* rest) const;
+  const std::vector<std::string>& names() const { return order_; }
+
+ private:
+  Limits limits_;
+  std::map<std::string, std::shared_ptr<Tree>, std::less<>> trees_;
+  std::vector<std::string> order_;
+};
+
+// One client's 9P session. Give it each whole message with receive(); replies go to the
+// sink. An Error from receive() means the client broke the protocol beyond what an error
+// reply can answer (bad framing, a reused tag, no Tversion first): end the connection and log
+// the message. Everything else, malformed bodies included, gets an error reply.
+//
+// Requests on a blocking() node run on the Executor; their replies may overtake earlier
+// ones (9P allows any order). A flushed request's reply is never sent; its Rflush follows
+// once it is done (flush(5)).
+class Session {
+ public:
+  Session(const Server& server, ReplySink& sink, Executor* executor, std::string client, size_t transport_max);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Result<void> receive(std::span<const std::byte> message);
+
+  Dialect dialect() const { return dialect_; }
+  size_t msize() const { return msize_; }
+  size_t fid_count() const { return fids_.size(); }
+  size_t in_flight() const { return in_flight_.size(); }
+  const std::string& client() const { return client_; }
+
+  struct FidState;
+  // What a request's work produces: the reply, and what to change in the fid table once it
+  // is sent (run on the session's thread; skipped if the request was flushed).
+  struct Outcome {
+    std::vector<std::byte> reply;
+    std::function<void()> commit;
+  };
+  struct Job {
+    std::function<Outcome()> work;
+    bool blocking = false;
+  };
+
+ private:
+  struct InFlight {
+    bool flushed = false;
+    std::vector<uint16_t> flushes;  // Tflush tags to answer once this request is done
+  };
+  template <typename M> friend struct Dispatch;
+
+  Result<Job> prepare(const Header& header, std::span<const std::byte> message);
+  template <typename T> Result<Job> on(uint16_t tag, T& request);
+  void finish(uint16_t tag, Outcome outcome);
+  void finish_now(uint16_t tag, Outcome outcome);
+  void flush(uint16_t tag, uint16_t oldtag);
+  void reset();
+  std::vector<std::byte> error_reply(uint16_t tag, const Error& e) const;
+  template <typename R> std::vector<std::byte> reply(uint16_t tag, const R& r) const {
+    return encode(r, tag, dialect_);
+  }
+  Result<std::shared_ptr<FidState>> fid(uint32_t number) const;
+  Result<void> new_fid_free(uint32_t number) const;
+  Result<Job> attach_job(uint16_t tag, uint32_t fid, const std::string& aname, const std::string& uname,
+                         uint32_t n_uname);
+
+  const Server& server_;
+  ReplySink& sink_;
+  Executor* executor_;
+  std::string client_;
+  size_t transport_max_;
+  size_t msize_ = 0;  // 0 until Tversion
+  Dialect dialect_ = Dialect::k9P2000L;
+  std::map<uint32_t, std::shared_ptr<FidState>> fids_;
+  std::map<uint16_t, InFlight> in_flight_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work that outlives us
+};
+
+// Linux errno numbers for the wire, from this platform's errno (the inverse of
+// errno_from_linux in client.h).
+uint32_t linux_errno(int local_errno);
+
+}  // namespace p9

@@ -1,0 +1,255 @@
+// The 9P server session: framing and version, tags in flight and Tflush, the fid table, and
+// error replies in each dialect. The handlers for each request are in server_requests.cpp.
+#include <cerrno>
+#include "server_internal.h"
+
+namespace p9 {
+
+// ---- trees ----------------------------------------------------------------------------------
+
+void Server::add(std::string name, std::shared_ptr<Tree> tree) {
+  if (trees_.find(name) == trees_.end()) order_.push_back(name);
+  trees_[std::move(name)] = std::move(tree);
+}
+
+Tree* Server::find(std::string_view aname, std::vector<std::string>* rest) const {
+  std::vector<std::string> names;
+  size_t i = 0;
+  while (i < aname.size()) {
+    size_t j = aname.find('/', i);
+    if (j == std::string_view::npos) j = aname.size();
+    if (j > i && aname.substr(i, j - i) != ".") names.emplace_back(aname.substr(i, j - i));
+    i = j + 1;
+  }
+  if (names.empty()) {
+    if (order_.empty()) return nullptr;
+    rest->clear();
+    return trees_.find(order_.front())->second.get();
+  }
+  auto it = trees_.find(names.front());
+  if (it == trees_.end()) return nullptr;
+  rest->assign(names.begin() + 1, names.end());
+  return it->second.get();
+}
+
+// ---- what a node or open file does not support ----------------------------------------------
+
+Result<size_t> OpenFile::read(uint64_t, std::span<std::byte>) { return Error{EBADF, "not readable"}; }
+Result<size_t> OpenFile::write(uint64_t, std::span<const std::byte>) { return Error{EBADF, "not writable"}; }
+Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) { return Error{ENOTDIR, "not a directory"}; }
+Result<void> OpenFile::fsync(bool) { return {}; }
+Result<uint8_t> OpenFile::lock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
+Result<Lock> OpenFile::getlock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
+
+Result<std::shared_ptr<Node>> Node::walk(std::string_view) { return Error{ENOTDIR, "not a directory"}; }
+Result<void> Node::setattr(const SetAttr&) { return Error{EPERM, "attributes cannot be changed"}; }
+Result<Created> Node::create(std::string_view, uint32_t, uint32_t, uint32_t) {
+  return Error{EPERM, "files cannot be created here"};
+}
+Result<std::shared_ptr<Node>> Node::mkdir(std::string_view, uint32_t, uint32_t) {
+  return Error{EPERM, "directories cannot be created here"};
+}
+Result<std::shared_ptr<Node>> Node::symlink(std::string_view, std::string_view, uint32_t) {
+  return Error{EPERM, "symbolic links cannot be created here"};
+}
+Result<std::shared_ptr<Node>> Node::mknod(std::string_view, uint32_t, uint32_t, uint32_t, uint32_t) {
+  return Error{EPERM, "special files cannot be created here"};
+}
+Result<std::string> Node::readlink() { return Error{EINVAL, "not a symbolic link"}; }
+Result<void> Node::link(std::string_view, Node&) { return Error{EPERM, "links cannot be made here"}; }
+Result<void> Node::unlink(std::string_view, bool) { return Error{EPERM, "files cannot be removed here"}; }
+Result<void> Node::rename(std::string_view, Node&, std::string_view) {
+  return Error{EPERM, "files cannot be renamed here"};
+}
+Result<StatFs> Node::statfs() {
+  StatFs s;
+  s.type = 0x01021997;  // V9FS_MAGIC, as Linux reports for a 9P mount
+  s.bsize = 4096;
+  s.namelen = 255;
+  return s;
+}
+Result<std::vector<std::byte>> Node::xattr(std::string_view name) {
+  if (name.empty()) return std::vector<std::byte>{};
+  return Error{ENODATA, "no such attribute"};
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+Error bad_name(std::string_view name) {
+  return Error{EINVAL, "invalid file name \"" + std::string(name) + "\""};
+}
+
+// ---- the session ----------------------------------------------------------------------------
+
+Session::Session(const Server& server, ReplySink& sink, Executor* executor, std::string client,
+                 size_t transport_max)
+    : server_(server), sink_(sink), executor_(executor), client_(std::move(client)),
+      transport_max_(transport_max) {}
+
+Session::~Session() {
+  *alive_ = false;
+  reset();
+}
+
+// Fids whose nodes may block (an import's fid clunks on its server) are let go of on the
+// Executor, so the session's thread never waits for another server.
+void Session::reset() {
+  in_flight_.clear();  // work still running finds no entry: its reply is dropped
+  std::vector<std::shared_ptr<FidState>> blocking;
+  for (auto& [number, state] : fids_)
+    if (state->blocking) blocking.push_back(std::move(state));
+  fids_.clear();
+  if (!blocking.empty() && executor_ != nullptr) {
+    auto held = std::make_shared<std::vector<std::shared_ptr<FidState>>>(std::move(blocking));
+    executor_->run([held] { held->clear(); }, [] {});
+  }
+}
+
+std::vector<std::byte> error_message(uint16_t tag, const Error& e, Dialect dialect) {
+  int code = e.code != 0 ? e.code : EIO;
+  if (dialect == Dialect::k9P2000L) return encode(Rlerror{linux_errno(code)}, tag, dialect);
+  // The text carries the errno's name too, so a 9P2000 client (which gets no number) can
+  // map it back: "open: this file cannot be read (permission denied)".
+  std::string text = e.message.empty() ? errno_text(code) : e.message;
+  if (text.size() > 900) text.resize(900);  // an error must fit any msize we accept
+  if (text.find(errno_text(code)) == std::string::npos) text += std::string(" (") + errno_text(code) + ")";
+  return encode(Rerror{text, linux_errno(code)}, tag, dialect);
+}
+
+std::vector<std::byte> Session::error_reply(uint16_t tag, const Error& e) const {
+  return error_message(tag, e, dialect_);
+}
+
+Result<std::shared_ptr<Session::FidState>> Session::fid(uint32_t number) const {
+  auto it = fids_.find(number);
+  if (it == fids_.end()) return Error{EBADF, "unknown fid " + std::to_string(number)};
+  return it->second;
+}
+
+Result<void> Session::new_fid_free(uint32_t number) const {
+  if (number == NOFID) return Error{EBADF, "NOFID cannot name a file"};
+  if (fids_.count(number)) return Error{EBADF, "fid " + std::to_string(number) + " is in use"};
+  if (fids_.size() >= server_.limits().max_fids)
+    return Error{EMFILE, "too many fids (" + std::to_string(fids_.size()) + ") in this session"};
+  return {};
+}
+
+namespace {
+
+Dialect dialect_of(std::string_view version, bool* known) {
+  *known = true;
+  if (version == "9P2000.L") return Dialect::k9P2000L;
+  if (version == "9P2000.u") return Dialect::k9P2000u;
+  // version(5): "9P2000" followed by anything but the dialects we know is plain 9P2000.
+  if (version.substr(0, 6) == "9P2000" && (version.size() == 6 || version[6] == '.')) return Dialect::k9P2000;
+  *known = false;
+  return Dialect::k9P2000;
+}
+
+}  // namespace
+
+Result<void> Session::receive(std::span<const std::byte> message) {
+  size_t limit = msize_ != 0 ? msize_ : std::min(transport_max_, server_.limits().max_msize);
+  Header h = TRY(decode_header(message, limit));
+
+  if (h.type == Type::Tversion) {
+    auto tv = decode<Tversion>(message, dialect_, limit);
+    if (!tv) return tv.error();
+    // version(5): a new version aborts everything in flight and frees every fid.
+    reset();
+    bool known = false;
+    Dialect d = dialect_of(tv->version, &known);
+    size_t msize = std::min<size_t>({tv->msize, server_.limits().max_msize, transport_max_});
+    if (!known || msize < kMinMsize) {
+      msize_ = 0;
+      sink_.send(encode(Rversion{uint32_t(msize), "unknown"}, h.tag, Dialect::k9P2000));
+      return {};
+    }
+    dialect_ = d;
+    msize_ = msize;
+    sink_.send(encode(Rversion{uint32_t(msize_), dialect_name(d)}, h.tag, d));
+    return {};
+  }
+  if (msize_ == 0) return Error{EPROTO, "9P: type " + std::to_string(int(h.type)) + " before Tversion"};
+  if (in_flight_.count(h.tag))
+    return Error{EPROTO, "9P: tag " + std::to_string(h.tag) + " reused while its request is in flight"};
+
+  if (h.type == Type::Tflush) {
+    auto tf = decode<Tflush>(message, dialect_, msize_);
+    if (!tf) {
+      sink_.send(error_reply(h.tag, {EBADMSG, tf.error().message}));
+      return {};
+    }
+    flush(h.tag, tf->oldtag);
+    return {};
+  }
+
+  auto job = prepare(h, message);
+  if (!job) {
+    sink_.send(error_reply(h.tag, job.error()));
+    return {};
+  }
+  if (!job->blocking || executor_ == nullptr) {
+    finish_now(h.tag, job->work());
+    return {};
+  }
+  if (in_flight_.size() >= server_.limits().max_in_flight) {
+    sink_.send(error_reply(h.tag, {EAGAIN, "too many requests in flight"}));
+    return {};
+  }
+  in_flight_[h.tag] = {};
+  auto outcome = std::make_shared<Outcome>();
+  std::weak_ptr<bool> alive = alive_;
+  uint16_t tag = h.tag;
+  executor_->run([work = std::move(job->work), outcome]() mutable {
+                   *outcome = work();
+                   work = nullptr;  // let go of nodes here, not on the session's thread
+                 },
+                 [this, alive, tag, outcome] {
+                   if (alive.lock()) finish(tag, std::move(*outcome));
+                 });
+  return {};
+}
+
+// A reply larger than msize would be cut by any client: send an error in its place.
+void Session::finish_now(uint16_t tag, Outcome outcome) {
+  if (outcome.reply.size() > msize_) {
+    sink_.send(error_reply(tag, {EMSGSIZE, "the reply (" + std::to_string(outcome.reply.size()) +
+                                               " bytes) is larger than msize"}));
+    return;
+  }
+  if (outcome.commit) outcome.commit();
+  sink_.send(std::move(outcome.reply));
+}
+
+void Session::finish(uint16_t tag, Outcome outcome) {
+  auto it = in_flight_.find(tag);
+  if (it == in_flight_.end()) return;  // Tversion came in between: nobody waits for it
+  InFlight done = std::move(it->second);
+  in_flight_.erase(it);
+  if (!done.flushed) finish_now(tag, std::move(outcome));
+  for (uint16_t flush_tag : done.flushes) sink_.send(encode(Rflush{}, flush_tag, dialect_));
+}
+
+void Session::flush(uint16_t tag, uint16_t oldtag) {
+  auto it = in_flight_.find(oldtag);
+  if (it == in_flight_.end()) {  // already answered, or never seen: flush(5) says answer now
+    sink_.send(encode(Rflush{}, tag, dialect_));
+    return;
+  }
+  it->second.flushed = true;
+  it->second.flushes.push_back(tag);
+}
+
+// ---- errno numbers on the wire --------------------------------------------------------------
+
+uint32_t linux_errno(int local) {
+  // The wire carries Linux numbers; errno_from_linux() maps them to ours, this maps back.
+  for (uint32_t n = 1; n < 134; ++n)
+    if (errno_from_linux(n) == local && (local != EIO || n == 5)) return n;
+  return 5;  // EIO
+}
+
+}  // namespace p9
