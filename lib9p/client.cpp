@@ -125,8 +125,13 @@ Error Client::reply_error(std::span<const std::byte> reply, std::string_view wha
   std::string prefix = std::string(what) + ": ";
   auto header = decode_header(reply, msize_);
   if (!header) return {header.error().code, prefix + header.error().message};
-  if (header->type == Type::Rlerror) {
-    auto e = decode<Rlerror>(reply, dialect_, msize_);
+  // nfs-ganesha answers a 9P2000.L session with type Rerror laid out as Rlerror (ecode[4]);
+  // Linux's client reads any error of a .L session as ecode[4], and so do we.
+  bool lerror_layout = dialect_ == Dialect::k9P2000L && header->type == Type::Rerror && reply.size() == kHeaderSize + 4;
+  if (header->type == Type::Rlerror || lerror_layout) {
+    std::vector<std::byte> as_lerror(reply.begin(), reply.end());
+    as_lerror[4] = std::byte(uint8_t(Type::Rlerror));
+    auto e = decode<Rlerror>(as_lerror, dialect_, msize_);
     if (!e) return {EBADMSG, prefix + e.error().message};
     int code = errno_from_linux(e->ecode);
     return {code, prefix + errno_text(code)};

@@ -197,6 +197,18 @@ Result<void> Client::mkdir(std::string_view path, uint32_t mode) {
 
 Result<void> Client::remove(std::string_view path) {
   Fid fid = TRY(walk(path));
+  if (dialect_ == Dialect::k9P2000L) {
+    // As Linux's v9fs does: Tunlinkat on the parent, Tremove only where the server has no
+    // Tunlinkat (diod 1.0.24). nfs-ganesha 4.3 crashes on a Tremove of a file: seen here.
+    std::string name;
+    Fid dir = TRY(walk_parent(path, &name));
+    uint32_t flags = (fid.qid().type & QTDIR) ? AT_REMOVEDIR : 0;
+    auto u = call<Runlinkat>(Tunlinkat{dir.number(), name, flags});
+    if (u || u.error().code != EOPNOTSUPP) {
+      if (!u) return u.error();
+      return {};
+    }
+  }
   auto r = call<Rremove>(Tremove{fid.number()});
   fid.forget();  // remove(5): the server clunks the fid whatever the outcome
   if (!r) return r.error();

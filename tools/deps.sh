@@ -13,6 +13,7 @@ packages=(
   qemu-system-x86                             # bare-QEMU smoke boot
   googletest libgtest-dev                     # host unit tests
   diod                                        # independent 9P2000.L server for interop tests
+  nfs-ganesha nfs-ganesha-vfs                 # a second one (iohost imports it too)
   clang libclang-rt-14-dev                    # libFuzzer
 )
 if [[ "${1:-}" == xen ]]; then

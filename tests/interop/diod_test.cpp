@@ -22,7 +22,10 @@ namespace {
 std::string address() { const char* a = std::getenv("P9_TEST_ADDRESS"); return a ? a : ""; }
 std::string export_dir() { const char* e = std::getenv("P9_TEST_EXPORT"); return e ? e : ""; }
 std::string aname() { const char* a = std::getenv("P9_TEST_ANAME"); return a ? a : export_dir(); }
-bool iohost() { const char* s = std::getenv("P9_TEST_SERVER"); return s && std::string(s) == "iohost"; }
+// "iohost", or "iohost-import-..." (iohost in front of another server): what iohost answers.
+// nfs-ganesha 4.3, directly or behind iohost's import: where it differs from diod, said below.
+bool ganesha() { const char* s = std::getenv("P9_TEST_SERVER"); return s && std::string(s).find("ganesha") != std::string::npos; }
+bool iohost() { const char* s = std::getenv("P9_TEST_SERVER"); return s && std::string(s).rfind("iohost", 0) == 0; }
 
 std::span<const std::byte> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -117,6 +120,14 @@ TEST_F(Diod, TruncateRenameAndAppend) {
     auto f = client->open("t.txt", p9::kWrite | p9::kAppend);
     ASSERT_TRUE(f);
     ASSERT_TRUE(f->pwrite(as_bytes(std::string("ab")), 0));  // offset ignored: appended
+  }
+  if (ganesha()) {
+    // nfs-ganesha ignores O_APPEND at Tlopen and writes at the offset given (Linux's v9fs
+    // positions appends itself, so Linux never notices).
+    EXPECT_EQ(host_read("t.txt"), "ab");
+    ASSERT_TRUE(client->truncate("t.txt", 0));
+    auto f = client->open("t.txt", p9::kWrite);
+    ASSERT_TRUE(f->pwrite(as_bytes(std::string("01ab")), 0));
   }
   EXPECT_EQ(host_read("t.txt"), "01ab");
   ASSERT_TRUE(client->mkdir("moved-to"));
@@ -224,7 +235,10 @@ TEST_F(Diod, WalksDeeperThanSixteenNamesAndNamesTheMissingOne) {
   auto missing = client->walk(path.substr(0, path.find("/d18")) + "/nope/d19");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ENOENT);
-  EXPECT_NE(missing.error().message.find("\"nope\""), std::string::npos) << missing.error().message;
+  // nfs-ganesha answers a walk that fails part way with an error, not with the qids it
+  // reached (walk(5)), so the missing name cannot be told; behind iohost it can.
+  if (!(ganesha() && !iohost()))
+    EXPECT_NE(missing.error().message.find("\"nope\""), std::string::npos) << missing.error().message;
   for (int i = 19; i >= 0; --i) {
     if (i == 19) {
       ASSERT_TRUE(client->remove(path + "/leaf.txt"));
@@ -283,7 +297,8 @@ TEST_F(Diod, PermissionDeniedForAnotherUser) {
   }
   auto denied = nobody.open("rootonly/x", p9::kWrite | p9::kCreate);
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().code, EACCES) << denied.error().message;
+  if (ganesha()) EXPECT_EQ(denied.error().code, EPERM) << denied.error().message;  // its choice
+  else EXPECT_EQ(denied.error().code, EACCES) << denied.error().message;
   ASSERT_TRUE(client->remove("rootonly"));
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Interop stage, two servers and two clients nobody here wrote:
-#  - lib9p's client suite against diod (a 9P2000.L server nobody here wrote), then the same
-#    suite against iohost;
+# Interop stage, servers and clients nobody here wrote:
+#  - lib9p's client suite against diod and nfs-ganesha (9P2000.L servers nobody here wrote),
+#    against iohost, and against iohost's import tree in front of each of the two;
 #  - diod's own client tools against iohost: diodls lists a tree, diodcat reads a 64 MiB file
 #    byte for byte, diodload runs its I/O load (it wants a tree "ctl" with zero and null).
 # Every line names the server; the last line is the total "N passed, N failed".
@@ -11,8 +11,10 @@ build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib/diod.sh"
 source "$here/../lib/iohost.sh"
+source "$here/../lib/ganesha.sh"
 work=$(mktemp -d /tmp/p9-interop.XXXXXX)
-trap 'stop_diod; stop_iohost; rm -rf "$work"' EXIT
+P9_OWN_TRAP=1
+trap 'stop_diod; stop_iohost; stop_ganesha; rm -rf "$work"' EXIT
 passed=0 failed=0
 
 suite() {  # suite SERVER ADDRESS EXPORT ANAME: lib9p's interop suite, lines prefixed [SERVER]
@@ -35,10 +37,39 @@ check() {  # check NAME COMMAND...: one tool run against iohost
   else echo "not ok - iohost: $name"; echo "$out" | tail -10 | sed 's/^/    | /'; failed=$((failed + 1)); fi
 }
 
-mkdir -p "$work/diod-export" "$work/iohost-export"
+mkdir -p "$work/diod-export" "$work/iohost-export" "$work/import-export"
 if start_diod "$work/diod-export" "$work/diod.log"; then
   suite diod "$DIOD_ADDRESS" "$work/diod-export" "$work/diod-export"
   stop_diod
+else
+  failed=$((failed + 1))
+fi
+
+# iohost's import tree in front of diod: the same suite through both servers.
+mkdir -p "$work/import"
+if start_diod "$work/import-export" "$work/diod-import.log" &&
+   start_iohost "$build/bin/iohost" "$work/import" "$work/iohost-import.log" \
+     --import "shared=tcp:$DIOD_ADDRESS,aname=$work/import-export"; then
+  suite iohost-import-diod "$IOHOST_ADDRESS" "$work/import-export" shared
+  stop_iohost
+  stop_diod
+else
+  failed=$((failed + 1))
+fi
+
+# nfs-ganesha (the 9P server in front of cluster file systems), directly and through iohost's
+# import tree: the road for guests on many machines to one file service.
+mkdir -p "$work/ganesha" "$work/ganesha-export" "$work/import2"
+if start_ganesha "$work/ganesha-export" "$work/ganesha"; then
+  suite ganesha "$GANESHA_ADDRESS" "$work/ganesha-export" "$work/ganesha-export"
+  if start_iohost "$build/bin/iohost" "$work/import2" "$work/iohost-import2.log" \
+      --import "shared=tcp:$GANESHA_ADDRESS,aname=$work/ganesha-export,msize=65536"; then
+    suite iohost-import-ganesha "$IOHOST_ADDRESS" "$work/ganesha-export" shared
+    stop_iohost
+  else
+    failed=$((failed + 1))
+  fi
+  stop_ganesha
 else
   failed=$((failed + 1))
 fi

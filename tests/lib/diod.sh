@@ -8,7 +8,7 @@ start_diod() {
   diod -f -n -N -l "127.0.0.1:$port" -e "$export_dir" -c /dev/null -L "$log" &
   DIOD_PID=$!
   DIOD_ADDRESS="127.0.0.1:$port"
-  trap stop_diod EXIT
+  [[ -n ${P9_OWN_TRAP:-} ]] || trap stop_diod EXIT  # callers with a trap of their own set P9_OWN_TRAP
   for _ in $(seq 100); do
     if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
       return 0

@@ -10,7 +10,7 @@ start_iohost() {
     2>"$log" &
   IOHOST_PID=$!
   IOHOST_SOCKET=$work/iohost.sock
-  trap stop_iohost EXIT
+  [[ -n ${P9_OWN_TRAP:-} ]] || trap stop_iohost EXIT
   for _ in $(seq 100); do
     if [[ -f $work/iohost.ready ]]; then
       IOHOST_ADDRESS=$(sed -n 's/^tcp://p' "$work/iohost.ready" | head -1)
