@@ -219,7 +219,7 @@ $(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
 .PHONY: bench
-bench: $(BENCH_9P) $(IMAGES) | $(XEN_STAMP)
+bench: $(BENCH_9P) $(IOHOST) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/bench/run.sh $(BUILD)
 	$(Q)tests/bench/xen_bench.py $(BUILD)
 

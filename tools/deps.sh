@@ -21,6 +21,7 @@ if [[ "${1:-}" == xen ]]; then
     xen-hypervisor-4.17-amd64 xen-hypervisor-common xen-utils-4.17   # the hypervisor and xl
     qemu-system-xen                           # dom0's xen-9pfs backend (xen-qemu-system-i386)
     busybox-static cpio kmod                  # dom0 userland and initramfs
+    fio stress-ng                             # dom0's load tests of iohost under Linux's v9fs
   )
 fi
 

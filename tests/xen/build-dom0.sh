@@ -103,7 +103,8 @@ with open(os.path.join(dest, "order"), "w") as f:
         f.write(os.path.basename(path) + "\n")
 PY
 }
-copy_modules "$root/mods" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs virtio_pci 9pnet_virtio 9p
+copy_modules "$root/mods" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs virtio_pci 9pnet_virtio 9p \
+  9pnet_fd  # Linux's 9P over unix and TCP sockets: the v9fs client that judges iohost
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out/dom0.cpio.tmp"
 mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"

@@ -85,7 +85,12 @@ crash_pv = xenbox.Guest("faulty-crash-pv", image("faulty"), type="pv", cmdline="
 guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot,
           selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, hang]
 
-ok, message = xenbox.run(guests, build_dir=build, quiet=True)
+# dom0 itself: Linux's v9fs against iohost (tests/xen/jobs/v9fs-iohost.sh), before the guests.
+v9fs = xenbox.Dom0Job("v9fs-iohost", os.path.join(xenbox.HERE, "jobs", "v9fs-iohost.sh"),
+                      programs=[os.path.join(build, "bin", "iohost"), "/usr/bin/fio", "/usr/bin/stress-ng"],
+                      timeout=400)
+
+ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=[v9fs])
 
 # PVH guests under QEMU's software emulation of nested virtualisation occasionally die or stall
 # (../shared/facts/xen-in-qemu.md). A guest that failed where it should have passed gets one
@@ -109,6 +114,8 @@ if failed_first and len(failed_first) <= 3:
         original.__dict__.update(fresh.__dict__)  # the checks below judge the retry
     print("xen: retry run: %s" % message2)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
+for name, problems in v9fs.results():
+    check("dom0, Linux v9fs against iohost: " + name, problems)
 check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",
       hello.verdict())
 check("a page fault is reported (exception, backtrace) and the domain crashes", crash.verdict())

@@ -76,6 +76,42 @@ class Guest:
         return bad
 
 
+class Dom0Job:
+    """A script dom0 runs before the guests (tests/xen/jobs/NAME.sh), for tests of what runs in
+    dom0 itself (iohost under Linux's own 9P client). `programs` are host programs it needs,
+    copied into the run folder with their shared libraries (dom0 reaches them over virtio-9p;
+    the initramfs stays small). Its output comes back as "[job NAME] ..." lines."""
+    def __init__(self, name, script, programs=(), timeout=300):
+        self.name, self.script, self.programs, self.timeout = name, script, list(programs), timeout
+        self.lines = []             # what it printed
+        self.rc = None              # its exit status, None when it never finished
+        self.problem = None
+
+    def results(self):
+        """(name, problems) for each "ok - X" / "not ok - X: why" line, plus the job's own end."""
+        out = []
+        for line in self.lines:
+            m = re.match(r"^(not )?ok - (.*)$", line)
+            if m:
+                out.append((m.group(2), [m.group(2)] if m.group(1) else []))
+        if self.rc != 0:
+            out.append(("dom0 job %s ran to its end" % self.name,
+                        [self.problem or "exit status %s" % self.rc]))
+        return out
+
+
+def copy_program(path, bin_dir, lib_dir):
+    """Copies a host program and the shared libraries ldd names for it."""
+    os.makedirs(bin_dir, exist_ok=True)
+    os.makedirs(lib_dir, exist_ok=True)
+    shutil.copy(path, os.path.join(bin_dir, os.path.basename(path)))
+    listing = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
+    for lib in re.findall(r"(/\S+\.so[\S]*)", listing):
+        target = os.path.join(lib_dir, os.path.basename(lib))
+        if not os.path.exists(target):
+            shutil.copy(os.path.realpath(lib), target)
+
+
 class Phase:
     """The current phase and when it must end; a hang fails naming it."""
     def __init__(self):
@@ -92,10 +128,19 @@ def build_inputs(build_dir):
     return out
 
 
-def prepare_run(run_dir, guests, xen_dir):
+def prepare_run(run_dir, guests, xen_dir, jobs=()):
     if os.path.exists(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(os.path.join(run_dir, "guests"))
+    if jobs:
+        with open(os.path.join(run_dir, "dom0-jobs.list"), "w") as listing:
+            for j in jobs:
+                jdir = os.path.join(run_dir, "dom0-jobs", j.name)
+                os.makedirs(jdir)
+                shutil.copy(j.script, os.path.join(jdir, "job.sh"))
+                for program in j.programs:
+                    copy_program(program, os.path.join(jdir, "bin"), os.path.join(jdir, "lib"))
+                listing.write("%s %d\n" % (j.name, j.timeout))
     with open(os.path.join(run_dir, "guests.list"), "w") as listing:
         for g in guests:
             gdir = os.path.join(run_dir, "guests", g.name)
@@ -151,14 +196,15 @@ def qemu_command(xen_dir, run_dir, interactive):
     ]
 
 
-def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, log=print):
-    """Boots Xen, runs the guests, fills in their results. Returns (ok, message)."""
+def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, log=print, jobs=()):
+    """Boots Xen, runs the dom0 jobs, then the guests, fills in their results. Returns (ok, message)."""
     names = [g.name for g in guests]
     if len(set(names)) != len(names):
         return False, "guest names must be unique: %s" % names
     xen_dir = build_inputs(build_dir)
     run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", "-".join(names) or "empty"))
-    prepare_run(run_dir, guests, xen_dir)
+    prepare_run(run_dir, guests, xen_dir, jobs)
+    jobs_by_name = {j.name: j for j in jobs}
     if shell:
         open(os.path.join(run_dir, "dom0-shell"), "w").close()
     by_name = {g.name: g for g in guests}
@@ -229,6 +275,11 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
                     else:  # a fast guest can finish before xl has printed its domid
                         early_lines.setdefault(domid, []).append(m.group(2))
                     continue
+                m = re.match(r"^\[job ([\w.-]+)\] ?(.*)$", line)
+                if m and m.group(1) in jobs_by_name:
+                    jobs_by_name[m.group(1)].lines.append(m.group(2))
+                    log("%s [job %s] %s" % (stamp(), m.group(1), m.group(2)))
+                    continue
                 m = re.match(r"^\[([\w.-]+)\] (.*)$", line)
                 if m and m.group(1) in by_name:
                     guest_line(by_name[m.group(1)], m.group(2))
@@ -247,6 +298,16 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
                     phase.enter("dom0 services", 60)
                 elif event.startswith("dom0 error"):
                     result = (False, event)
+                m = re.match(r"job (\S+) (start|end)\b ?(.*)$", event)
+                if m and m.group(1) in jobs_by_name:
+                    j = jobs_by_name[m.group(1)]
+                    if m.group(2) == "start":
+                        phase.enter("dom0 job %s" % j.name, j.timeout + 30)
+                    else:
+                        j.rc = int(re.search(r"rc=(\d+)", m.group(3)).group(1))
+                        if j.rc in (124, 143):
+                            j.problem = "hung: not done within %d s (phase 'dom0 job')" % j.timeout
+                        phase.enter("dom0 services", 60)
                 m = re.match(r"guest (\S+) (create|domid|end|timeout|failed|copied)\b ?(.*)$", event)
                 if m and m.group(1) in by_name:
                     g, what, rest = by_name[m.group(1)], m.group(2), m.group(3)

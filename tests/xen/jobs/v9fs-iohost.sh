@@ -1,0 +1,98 @@
+#!/bin/busybox sh
+# dom0 job: Linux's own 9P client (the dom0 kernel's v9fs over 9pnet_fd) against iohost on a
+# unix socket. A client nobody here wrote: where it and iohost disagree, Linux is right.
+#  - an export mounted with version=9p2000.L: fio (random read/write, 2 jobs, crc32c verify),
+#    stress-ng's filesystem class with --verify, and files checked from dom0's side;
+#  - the dev tree mounted: random reads, time parses, cons lands in iohost's log.
+# Prints "ok - ..." / "not ok - ..." lines; exits non-zero if any failed.
+dir=$1
+failed=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; failed=$((failed + 1)); }
+export=/run/iohost-export
+mkdir -p $export /mnt/v9 /mnt/v9dev
+iohost --listen unix:/run/iohost.sock --export data=$export --dev dev --ready-file /run/iohost.ready \
+  2> /run/iohost.log &
+pid=$!
+i=0
+while [ ! -f /run/iohost.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -f /run/iohost.ready ] || { bad "iohost did not start: $(cat /run/iohost.log)"; exit 1; }
+
+if mount -t 9p -o trans=unix,version=9p2000.L,aname=data,msize=262144 /run/iohost.sock /mnt/v9; then
+  ok "Linux v9fs mounts an iohost export (trans=unix, 9p2000.L)"
+else
+  bad "mount of the export failed"; kill $pid; exit 1
+fi
+
+echo "written by Linux" > /mnt/v9/from-linux.txt
+[ "$(cat $export/from-linux.txt)" = "written by Linux" ] && ok "a file Linux writes is in the export" \
+  || bad "from-linux.txt is not in the export"
+mkdir -p /mnt/v9/d/e && ln -s ../from-linux.txt /mnt/v9/d/link && mv /mnt/v9/from-linux.txt /mnt/v9/d/e/moved.txt
+if [ "$(readlink $export/d/link)" = "../from-linux.txt" ] && [ -f $export/d/e/moved.txt ] && \
+   [ "$(ls /mnt/v9/d | tr '\n' ' ')" = "e link " ]; then
+  ok "mkdir -p, symlink, rename and readdir through v9fs"
+else
+  bad "mkdir/symlink/rename/readdir: $(ls -la /mnt/v9/d $export/d 2>&1 | tr '\n' ' ')"
+fi
+rm -rf /mnt/v9/d
+[ ! -e $export/d ] && ok "rm -rf through v9fs" || bad "rm -rf left $export/d"
+
+if fio --name=v9fs --directory=/mnt/v9 --size=8m --bs=4k --rw=randrw --numjobs=2 --ioengine=psync \
+     --verify=crc32c --do_verify=1 --verify_fatal=1 --group_reporting > /tmp/fio.log 2>&1; then
+  ok "fio randrw, 2 jobs, crc32c verified: $(grep -oE '(READ|WRITE): bw=[^ ]+' /tmp/fio.log | tr '\n' ' ')"
+else
+  bad "fio: $(tail -5 /tmp/fio.log | tr '\n' ' ')"
+fi
+rm -f /mnt/v9/v9fs.*
+
+# stress-ng's filesystem class, each stressor on its own (1 instance, 1 s, --verify), so a
+# failure names its stressor. Exit 3 is "skipped: unsupported here" (listed); 2 is a failure.
+mkdir -p /mnt/v9/stress
+stressors=$(stress-ng --class 'filesystem?' 2>&1 | sed 's/.*stressors: //')
+passed_s="" skipped_s="" failed_s=""
+for s in $stressors; do
+  case " $STRESS_SKIP " in *" $s "*) continue ;; esac
+  t0=$(date +%s)
+  stress-ng --$s 1 --timeout 1 --verify --temp-path /mnt/v9/stress > /tmp/stress-$s.log 2>&1
+  rc=$?
+  t=$(( $(date +%s) - t0 ))
+  if [ $rc = 0 ] && ! grep -qE 'stress-ng: fail:|unsuccessful' /tmp/stress-$s.log; then
+    passed_s="$passed_s $s(${t}s)"
+  elif [ $rc = 3 ]; then
+    skipped_s="$skipped_s $s"
+  else
+    failed_s="$failed_s $s"
+    echo "--- stress-ng --$s: rc $rc"; grep -E 'fail|error' /tmp/stress-$s.log | head -5
+  fi
+done
+if [ -z "$failed_s" ]; then
+  ok "stress-ng --class filesystem --verify: passed:$passed_s; skipped as unsupported:${skipped_s:- none}"
+else
+  bad "stress-ng stressors failed:$failed_s (passed:$passed_s)"
+fi
+rm -rf /mnt/v9/stress
+umount /mnt/v9 && ok "umount" || bad "umount failed"
+
+if mount -t 9p -o trans=unix,version=9p2000.L,aname=dev /run/iohost.sock /mnt/v9dev; then
+  n=$(head -c 4096 /mnt/v9dev/random | wc -c)
+  a=$(head -c 64 /mnt/v9dev/random | od -An -tx1 | tr -d ' \n')
+  b=$(head -c 64 /mnt/v9dev/random | od -An -tx1 | tr -d ' \n')
+  [ "$n" = 4096 ] && [ "$a" != "$b" ] && ok "dev/random through v9fs: 4096 bytes, two reads differ" \
+    || bad "dev/random: $n bytes, $a vs $b"
+  set -- $(cat /mnt/v9dev/time)
+  [ "$4" = 1000000000 ] && [ "$1" -gt 1600000000 ] && ok "dev/time: $1 s since the epoch" || bad "dev/time: $*"
+  echo "hello from Linux" > /mnt/v9dev/cons
+  sleep 0.2
+  grep -q "cons .*: hello from Linux" /run/iohost.log && ok "dev/cons lands in iohost's log with the client's name" \
+    || bad "cons line not in the log: $(tail -3 /run/iohost.log)"
+  umount /mnt/v9dev
+else
+  bad "mount of the dev tree failed"
+fi
+
+kill -0 $pid 2>/dev/null && ok "iohost still running after all of it" || bad "iohost died: $(tail -5 /run/iohost.log)"
+kill $pid
+cp /run/iohost.log /tmp/fio.log /tmp/stress-*.log "$dir/" 2>/dev/null  # for a look afterwards
+echo "--- iohost log (last 20 lines)"
+tail -20 /run/iohost.log
+exit $failed
