@@ -114,13 +114,13 @@ help:
 	@echo "make test       everything this machine can run: check, interop, fuzz (bounded), smoke,"
 	@echo "                  xen-test; ends with the total N passed, N failed"
 	@echo "make check      host unit tests (GoogleTest)"
-	@echo "make interop    lib9p against diod (9P2000.L) on loopback"
+	@echo "make interop    lib9p vs diod, nfs-ganesha, iohost; diod's tools vs iohost (loopback)"
 	@echo "make tools      build/host-release/9p (a 9P client) and build/bin/iohost"
 	@echo "make iohost     build/bin/iohost, the I/O host (9P server; iohost/README.md)"
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: the images as PVH and PV guests on Xen 4.17 in QEMU"
-	@echo "make bench      benchmarks, JSON in build/bench/: lib9p vs diodcat on the host,"
+	@echo "make bench      benchmarks, JSON in build/bench/: iohost vs diod, lib9p vs diodcat,"
 	@echo "                  xenos vs a Linux PV domU over the same Xen 9pfs backend, image sizes"
 	@echo "make deps       install the Debian packages the build needs (deps-xen: the harness too)"
 	@echo "make clean      remove build outputs (keeps cached newlib, libstdc++, dom0 initramfs)"
@@ -208,7 +208,7 @@ $(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)
 check: $(UNIT_BIN) $(IMAGES)
 	$(Q)XENOS_IMAGE=$(BUILD)/apps/hello/hello.elf $(UNIT_BIN) --gtest_brief=1
 
-interop: $(INTEROP_BIN)
+interop: $(INTEROP_BIN) $(IOHOST)
 	$(Q)tests/interop/run.sh $(BUILD)
 
 tools: $(TOOL_9P) $(IOHOST)
@@ -235,7 +235,7 @@ $(XEN_STAMP): tools/deps.sh
 	$(Q)tools/deps.sh xen
 	$(Q)mkdir -p $(BUILD) && touch $@
 
-xen-test: $(IMAGES) | $(XEN_STAMP)
+xen-test: $(IMAGES) $(IOHOST) | $(XEN_STAMP)
 	$(Q)tests/xen/xen_test.py $(BUILD)
 
 # The app's share folder, apps/<app>/share, is its 9p share (tag "share", at /fs) unless SHARE says.
@@ -244,7 +244,7 @@ run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
 	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE) --memory 128
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
-test: $(UNIT_BIN) $(INTEROP_BIN) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
+test: $(UNIT_BIN) $(INTEROP_BIN) $(IOHOST) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/run-all.sh $(BUILD)
 
 clean:

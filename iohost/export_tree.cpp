@@ -112,15 +112,19 @@ class ExportFile final : public p9::OpenFile {
     return {};
   }
   // Open-file-description locks: they belong to this open, as the client's lock belongs to
-  // its fid. Never waits: a conflict is P9_LOCK_BLOCKED and the client retries (Linux v9fs
-  // does, for a blocking lock).
+  // its fid. A request that may wait (P9_LOCK_FLAGS_BLOCK) runs on a worker thread: it asks
+  // again every 5 ms for up to 10 s, then answers BLOCKED and the client asks later. Never
+  // F_OFD_SETLKW: a holder that never lets go would keep the worker for ever.
   Result<uint8_t> lock(const p9::Lock& l) override {
     struct flock f = to_flock(l);
-    if (::fcntl(fd_.get(), F_OFD_SETLK, &f) < 0) {
-      if (errno == EAGAIN || errno == EACCES) return p9::P9_LOCK_BLOCKED;
-      return sys_error("lock");
+    bool wait = (l.flags & p9::P9_LOCK_FLAGS_BLOCK) && f.l_type != F_UNLCK;
+    for (int tries = 0;; ++tries) {
+      struct flock attempt = f;
+      if (::fcntl(fd_.get(), F_OFD_SETLK, &attempt) == 0) return p9::P9_LOCK_SUCCESS;
+      if (errno != EAGAIN && errno != EACCES) return sys_error("lock");
+      if (!wait || tries >= 2000) return p9::P9_LOCK_BLOCKED;
+      ::usleep(5000);
     }
-    return p9::P9_LOCK_SUCCESS;
   }
   Result<p9::Lock> getlock(const p9::Lock& l) override {
     struct flock f = to_flock(l);

@@ -1,5 +1,6 @@
 // iohost: serves 9P trees (host folders, devices, remote 9P servers, services) to clients over
 // unix and TCP sockets, with one event loop. `iohost --help` says how.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -126,6 +127,10 @@ int main(int argc, char** argv) {
   if (listens.empty()) usage_error("nothing to listen on (--listen)");
   if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv)");
 
+  // Replies of up to msize (8 MiB) are made and freed at every read: keep them on the heap
+  // rather than mmap and unmap each one (page faults at every message cost more than the copy).
+  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   ::signal(SIGPIPE, SIG_IGN);
   ::umask(0);  // clients send the modes they want, their umask already applied
   rlimit files{};

@@ -632,7 +632,8 @@ template <>
 Result<Job> Session::on(uint16_t tag, Tlock& m) {
   FidPtr f = TRY(fid(m.fid));
   if (!f->file) return not_open(m.fid);
-  return job(tag, dialect_, f->blocking, [file = f->file, lock = m.lock]() -> Result<Rlock> {
+  bool waits = f->blocking || (m.lock.flags & P9_LOCK_FLAGS_BLOCK);
+  return job(tag, dialect_, waits, [file = f->file, lock = m.lock]() -> Result<Rlock> {
     return Rlock{TRY(file->lock(lock))};
   });
 }

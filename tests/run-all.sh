@@ -27,7 +27,7 @@ stage() {  # stage NAME COMMAND...: runs it, adds its "N passed, N failed" (or g
 }
 
 stage "unit tests (host)" env XENOS_IMAGE="$build/apps/hello/hello.elf" "$build/host/unit_tests" --gtest_brief=1
-stage "lib9p interop (diod)" tests/interop/run.sh "$build"
+stage "interop (lib9p, iohost, diod, nfs-ganesha, diod's tools)" tests/interop/run.sh "$build"
 stage "fuzz (libFuzzer, bounded)" tests/fuzz/run.sh "$build" "${FUZZ_SECONDS:-15}"
 stage "smoke (bare QEMU, no Xen)" tests/smoke/run.sh "$build"
 stage "xen (Xen 4.17 in QEMU, PVH guests)" tests/xen/xen_test.py "$build"

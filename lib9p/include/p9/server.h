@@ -43,11 +43,14 @@ class OpenFile {
   virtual Result<std::vector<DirEntry>> readdir(uint64_t cookie, size_t max_bytes);
   virtual Result<void> fsync(bool datasync);
   // 9P2000.L Tlock/Tgetlock: POSIX record locks. Status is P9_LOCK_SUCCESS/BLOCKED/ERROR.
+  // A request with P9_LOCK_FLAGS_BLOCK runs on the Executor (it may wait for the lock; Linux's
+  // v9fs otherwise sleeps 30 s before asking again); answering BLOCKED after a while is fine.
   virtual Result<uint8_t> lock(const Lock& request);
   virtual Result<Lock> getlock(const Lock& request);
 };
 
 constexpr uint8_t P9_LOCK_SUCCESS = 0, P9_LOCK_BLOCKED = 1, P9_LOCK_ERROR = 2, P9_LOCK_GRACE = 3;
+constexpr uint32_t P9_LOCK_FLAGS_BLOCK = 1;  // Tlock: wait for the lock (F_SETLKW)
 constexpr uint8_t P9_LOCK_TYPE_RDLCK = 0, P9_LOCK_TYPE_WRLCK = 1, P9_LOCK_TYPE_UNLCK = 2;
 
 struct Created {

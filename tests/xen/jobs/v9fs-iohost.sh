@@ -28,9 +28,10 @@ echo "written by Linux" > /mnt/v9/from-linux.txt
 [ "$(cat $export/from-linux.txt)" = "written by Linux" ] && ok "a file Linux writes is in the export" \
   || bad "from-linux.txt is not in the export"
 mkdir -p /mnt/v9/d/e && ln -s ../from-linux.txt /mnt/v9/d/link && mv /mnt/v9/from-linux.txt /mnt/v9/d/e/moved.txt
+ln /mnt/v9/d/e/moved.txt /mnt/v9/d/hard
 if [ "$(readlink $export/d/link)" = "../from-linux.txt" ] && [ -f $export/d/e/moved.txt ] && \
-   [ "$(ls /mnt/v9/d | tr '\n' ' ')" = "e link " ]; then
-  ok "mkdir -p, symlink, rename and readdir through v9fs"
+   [ "$(stat -c %h $export/d/hard)" = 2 ] && [ "$(ls /mnt/v9/d | tr '\n' ' ')" = "e hard link " ]; then
+  ok "mkdir -p, symlink, hard link, rename and readdir through v9fs"
 else
   bad "mkdir/symlink/rename/readdir: $(ls -la /mnt/v9/d $export/d 2>&1 | tr '\n' ' ')"
 fi
@@ -47,6 +48,10 @@ rm -f /mnt/v9/v9fs.*
 
 # stress-ng's filesystem class, each stressor on its own (1 instance, 1 s, --verify), so a
 # failure names its stressor. Exit 3 is "skipped: unsupported here" (listed); 2 is a failure.
+# Left out, measured here under TCG: link (109 s) and symlink (143 s) make 8192 links per
+# round whatever the time limit (both passed; hard and symbolic links are checked above), and
+# bind-mount, which stress-ng itself disables as pathological.
+STRESS_SKIP=${STRESS_SKIP-"link symlink bind-mount"}
 mkdir -p /mnt/v9/stress
 stressors=$(stress-ng --class 'filesystem?' 2>&1 | sed 's/.*stressors: //')
 passed_s="" skipped_s="" failed_s=""
@@ -58,7 +63,7 @@ for s in $stressors; do
   t=$(( $(date +%s) - t0 ))
   if [ $rc = 0 ] && ! grep -qE 'stress-ng: fail:|unsuccessful' /tmp/stress-$s.log; then
     passed_s="$passed_s $s(${t}s)"
-  elif [ $rc = 3 ]; then
+  elif [ $rc = 3 ] || grep -q 'No stress workers invoked' /tmp/stress-$s.log; then
     skipped_s="$skipped_s $s"
   else
     failed_s="$failed_s $s"
