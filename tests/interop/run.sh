@@ -85,6 +85,29 @@ if start_iohost "$build/bin/iohost" "$work" "$work/iohost.log" \
     "diodcat -s '$IOHOST_ADDRESS' -a data -m 65536 big64.bin | cmp - '$work/iohost-export/big64.bin'"
   check "diodload runs against zero and null" bash -c \
     "diodload -s '$IOHOST_ADDRESS' -r 2 -n 2 2>&1 | tee /dev/stderr | grep -q 'MB/s'"
+  check "a hostile client (a 4 GiB size field, garbage) loses only its own connection" python3 - \
+    "$IOHOST_ADDRESS" "$work/iohost.log" <<'PY'
+import socket, struct, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+def connect():
+    return socket.create_connection((host, int(port)), 5)
+def version(s):  # Tversion, tag NOTAG, msize 8192, "9P2000.L"
+    body = struct.pack("<BHI", 100, 0xffff, 8192) + struct.pack("<H", 8) + b"9P2000.L"
+    s.sendall(struct.pack("<I", len(body) + 4) + body)
+    size = struct.unpack("<I", s.recv(4))[0]
+    return s.recv(size - 4)[0] == 101
+good, bad = connect(), connect()
+assert version(good) and version(bad)
+bad.sendall(struct.pack("<I", 0xffffffff) + b"\x78" + b"\x00" * 64)  # Tclunk of 4 GiB
+bad.settimeout(5)
+assert bad.recv(100) == b"", "the hostile connection should be closed"
+assert version(good), "the other client must be served still"
+for _ in range(50):
+    if "outside [7, msize" in open(sys.argv[2]).read():
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit("iohost logged no reason for dropping the hostile client")
+PY
   # The process is still up after all of it, and logged no failure of its own.
   check "iohost survived the stage" kill -0 "$IOHOST_PID"
 else

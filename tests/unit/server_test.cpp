@@ -437,3 +437,29 @@ TEST(ServerFlush, AFlushOfAnAnsweredTagIsAnsweredAtOnce) {
   r.send(Tflush{1}, 2);
   EXPECT_EQ(r.reply_header().type, Type::Rflush);
 }
+
+TEST(ServerFlush, TooManyBlockingRequestsInFlightGetEagain) {
+  Gate gate;
+  Server::Limits limits;
+  limits.max_in_flight = 1;
+  Raw r(limits);
+  auto root = std::make_shared<SyntheticDir>();
+  root->add("slow", std::make_shared<SlowNode>(gate));
+  r.fx.server.add("slow", std::make_shared<StaticTree>(root));
+  r.start("slow");
+  r.send(Twalk{0, 1, {"slow"}}, 2);
+  r.reply_header();
+  r.send(Tlopen{1, 0}, 3);
+  r.reply_header();
+  r.send(Tread{1, 0, 10}, 10);
+  wait_for(gate.waiting, 1);
+  r.send(Tread{1, 0, 10}, 11);
+  std::vector<std::byte> m;
+  Header h = r.reply_header(&m);
+  EXPECT_EQ(h.tag, 11);
+  EXPECT_EQ(decode<Rlerror>(m, r.d, 1 << 20)->ecode, 11u);  // EAGAIN
+  gate.release();
+  h = r.reply_header();
+  EXPECT_EQ(h.type, Type::Rread);
+  EXPECT_EQ(h.tag, 10);
+}
