@@ -194,13 +194,17 @@ $(LIB9P_GUEST): $(patsubst %,$(BUILD)/guest/%.o,$(LIB9P_SRCS))
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
-	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
+	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread $(IOHOST_XEN_LIBS)
 $(INTEROP_BIN): $(patsubst %,$(BUILD)/host/%.o,$(INTEROP_SRCS)) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
-$(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(wildcard iohost/*.cpp)) $(LIB9P_RELEASE)
+# The Xen backend reads rings with the guest frontend's pure ring code (kernel/xen/flex_ring.cpp:
+# one implementation of xen/io/ring.h's flex ring, unit-tested and fuzzed), hence -Ikernel.
+IOHOST_XEN_LIBS := -lxenstore -lxengnttab -lxenevtchn
+$(BUILD)/host-release/iohost/%.cpp.o $(BUILD)/host-release/kernel/%.cpp.o: HOST_RELEASE_CXXFLAGS += -Ikernel -Ikernel/include
+$(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(wildcard iohost/*.cpp) kernel/xen/flex_ring.cpp) $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
-	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
+	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread $(IOHOST_XEN_LIBS)
 $(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread

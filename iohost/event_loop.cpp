@@ -25,7 +25,8 @@ constexpr size_t kMaxQueuedReplies = 64u << 20;  // a client that stops reading 
 p9::Error sys_error(const std::string& what) { return p9::Error{errno, what + ": " + std::strerror(errno)}; }
 
 uint64_t key_of(int fd) { return uint64_t(uint32_t(fd)); }
-constexpr uint64_t kWorkersKey = 1ull << 40, kSignalsKey = 2ull << 40, kListenerKey = 4ull << 40;
+constexpr uint64_t kWorkersKey = 1ull << 40, kSignalsKey = 2ull << 40, kListenerKey = 4ull << 40,
+                   kWatchKey = 8ull << 40;
 
 }  // namespace
 
@@ -232,6 +233,14 @@ p9::Result<void> EventLoop::listen(const std::string& address) {
   return {};
 }
 
+void EventLoop::watch(int fd, std::function<void()> on_readable) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWatchKey | watched_.size();
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  watched_.push_back(std::move(on_readable));
+}
+
 void EventLoop::accept_from(Listener& l) {
   for (;;) {
     sockaddr_storage ss{};
@@ -285,7 +294,7 @@ void EventLoop::close_connection(int fd, const std::string& why) {
 }
 
 p9::Result<void> EventLoop::run() {
-  if (listeners_.empty()) return p9::Error{EINVAL, "nothing to listen on"};
+  if (listeners_.empty() && watched_.empty()) return p9::Error{EINVAL, "nothing to listen on"};
   epoll_event events[64];
   while (!stopping_) {
     int n = ::epoll_wait(epoll_.get(), events, 64, -1);
@@ -302,6 +311,8 @@ p9::Result<void> EventLoop::run() {
         stopping_ = true;
       } else if (key == kWorkersKey) {
         workers_.run_finished();
+      } else if (key & kWatchKey) {
+        watched_[key & 0xffff]();
       } else if (key & kListenerKey) {
         accept_from(*listeners_[key & 0xffff]);
       } else {

@@ -3,6 +3,7 @@
 // (size[4]) out of its byte stream, gives them to its Session, and writes the replies back
 // in batches; a client that breaks the protocol loses its connection, never the process.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@ class EventLoop {
   // "unix:/run/iohost.sock" or "tcp:127.0.0.1:5640" (port 0: any; see bound_addresses()).
   p9::Result<void> listen(const std::string& address);
   const std::vector<std::string>& bound_addresses() const { return bound_; }
+  // Calls `on_readable` whenever `fd` is readable (the Xen backend's xenstore and event channel).
+  void watch(int fd, std::function<void()> on_readable);
   // Runs until SIGINT or SIGTERM (or stop()).
   p9::Result<void> run();
   void stop() { stopping_ = true; }
@@ -41,6 +44,7 @@ class EventLoop {
   Fd signals_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::string> bound_;
+  std::vector<std::function<void()>> watched_;
   std::map<int, std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> dirty_;  // connections with replies to write, this turn of the loop
   bool stopping_ = false;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "p9/synthetic.h"
 #include "worker_pool.h"
+#include "xen_backend.h"
 
 namespace {
 
@@ -34,6 +35,13 @@ Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the 
                                 a remote 9P2000.L server's tree, served again
                                 (ADDRESS: tcp:HOST:PORT or unix:PATH)
   --kv [NAME]                   an in-memory key-value store, keys as files (default: kv)
+
+Xen guests (iohost is then their 9pfs backend; run it in dom0):
+  --xen-guest NAME=TAG:TREE[,TAG:TREE...]
+                                the domain named NAME gets a 9pfs device TAG serving TREE
+                                (its first share is the guest's /fs); it is attached when
+                                the domain appears: create it paused (xl create -p), wait
+                                for backend/xen_9pfs/<domid>, unpause. See iohost/README.md.
 
 Options:
   --msize N                     the largest msize agreed to (default 8388608)
@@ -65,6 +73,7 @@ int main(int argc, char** argv) {
   p9::Server::Limits limits;
   size_t workers = 8;
   std::string ready_file;
+  std::vector<iohost::XenGuestConfig> xen_guests;
 
   auto value = [&](int& i, const std::string& flag) -> std::string {
     if (i + 1 >= argc) usage_error(flag + " wants a value");
@@ -111,6 +120,10 @@ int main(int argc, char** argv) {
         comma = next;
       }
       trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize));
+    } else if (a == "--xen-guest") {
+      auto g = iohost::parse_xen_guest(value(i, a));
+      if (!g) usage_error(g.error().message);
+      xen_guests.push_back(std::move(*g));
     } else if (a == "--msize") {
       limits.max_msize = parse_size(value(i, a), "msize");
       if (limits.max_msize < p9::kMinMsize) usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
@@ -124,7 +137,7 @@ int main(int argc, char** argv) {
       usage_error("unknown argument \"" + a + "\"");
     }
   }
-  if (listens.empty()) usage_error("nothing to listen on (--listen)");
+  if (listens.empty() && xen_guests.empty()) usage_error("nothing to listen on (--listen, --xen-guest)");
   if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv)");
 
   // Replies of up to msize (8 MiB) are made and freed at every read: keep them on the heap
@@ -155,6 +168,18 @@ int main(int argc, char** argv) {
       iohost::log_line(r.error().message);
       return 1;
     }
+  }
+  std::unique_ptr<iohost::XenBackend> xen;
+  if (!xen_guests.empty()) {
+    auto b = iohost::XenBackend::start(server, std::move(xen_guests), pool);
+    if (!b) {
+      iohost::log_line(b.error().message);
+      return 1;
+    }
+    xen = std::move(*b);
+    loop.watch(xen->xenstore_fd(), [&] { xen->on_xenstore(); });
+    loop.watch(xen->event_fd(), [&] { xen->on_event(); });
+    bound += "xen\n";
   }
   for (const std::string& b : loop.bound_addresses()) bound += b + "\n";
   iohost::log_line("serving " + names + " on " + [&] {

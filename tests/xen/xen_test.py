@@ -82,8 +82,20 @@ hello_pv = xenbox.Guest("hello-pv", image("hello"), type="pv", must_print=["Hell
 crash_pv = xenbox.Guest("faulty-crash-pv", image("faulty"), type="pv", cmdline="page-fault", expect="crash",
                         must_print=["*** exception 14 (page fault)", "cr2) 0x1000000000", "write_to_unmapped_memory",
                                     "shutdown: crash (exit status 127)"])
+# The same suites with iohost as their 9pfs backend instead of QEMU's (tests/xen/dom0-init
+# starts it; the domain is created paused, iohost attaches, then it runs).
+p9test_io = xenbox.Guest("p9test-io", image("p9test"), share=p9seed, extra_tags=["share-u"],
+                         cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128,
+                         backend="iohost")
+fstest_io = xenbox.Guest("fstest-io", image("fstest"), share=fsseed, extra_tags=["second:u2"],
+                         expect_summary=True, timeout=120, memory=128, backend="iohost")
+p9test_io_pv = xenbox.Guest("p9test-io-pv", image("p9test"), type="pv", share=p9seed, extra_tags=["share-u"],
+                            cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128,
+                            backend="iohost")
+ls_io = xenbox.Guest("ls-io", image("ls"), cmdline="/fs", share=appseed, backend="iohost",
+                     must_print=["/fs/sub/", "12345 /fs/sub/deeper/data.bin", "19 /fs/from-host.txt"])
 guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot,
-          selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, hang]
+          selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, p9test_io, fstest_io, p9test_io_pv, ls_io, hang]
 
 # dom0 itself: Linux's v9fs against iohost (tests/xen/jobs/v9fs-iohost.sh), before the guests.
 v9fs = xenbox.Dom0Job("v9fs-iohost", os.path.join(xenbox.HERE, "jobs", "v9fs-iohost.sh"),
@@ -107,7 +119,8 @@ if failed_first and len(failed_first) <= 3:
         print("xen: RETRY %s (first attempt: %s)" % (g.name, retried[g.name]))
         fresh = xenbox.Guest(g.name, g.image, cmdline=g.cmdline, share=g.share, expect=g.expect,
                              expect_summary=g.expect_summary, timeout=g.timeout, memory=g.memory,
-                             must_print=g.must_print, type=g.type, extra_tags=g.extra_tags)
+                             must_print=g.must_print, type=g.type, extra_tags=g.extra_tags,
+                             backend=g.backend)
         again.append(fresh)
     ok2, message2 = xenbox.run(again, build_dir=build, quiet=True)
     for original, fresh in zip(failed_first, again):
@@ -186,6 +199,19 @@ check("on the host: the PV guest's 9pfs writes are there with the right bytes",
 pv_bench = [l for l in p9test_pv.console if l.startswith("# bench ")]
 if pv_bench:
     print("# p9test-pv %s" % pv_bench[-1][2:])
+
+for g in (p9test_io, fstest_io, p9test_io_pv):
+    check("%s with iohost as its 9pfs backend passes: %s" % (
+          g.name.replace("-io", ""), "%d passed, %d failed" % g.summary if g.summary else "no summary"), g.verdict())
+check("ls lists the namespace served by iohost", ls_io.verdict())
+io_big = os.path.join(p9test_io.share_out or "", "big-from-guest.bin")
+check("on the host: what p9test wrote through iohost is there with the right bytes",
+      [] if os.path.isfile(io_big) and open(io_big, "rb").read() == p9_pattern(3 * 1024 * 1024 + 12345)
+      else ["big-from-guest.bin from p9test-io missing or wrong"])
+for g in (p9test_io, p9test_io_pv):
+    io_bench = [l for l in g.console if l.startswith("# bench ")]
+    if io_bench:
+        print("# %s %s" % (g.name, io_bench[-1][2:]))
 
 report = os.path.join(wordcount.share_out or "", "wordcount.txt")
 report_text = open(report).read() if os.path.isfile(report) else ""

@@ -31,14 +31,19 @@ XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_v
                "loglvl=all guest_loglvl=all noreboot")
 DOM0_CMDLINE = "console=hvc0 loglevel=4 panic=1"
 
+IOHOST_BINARY = None  # build/bin/iohost of the build directory run() is given
+
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 
 
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
                  expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
-                 extra_tags=(), linux=False):
+                 extra_tags=(), linux=False, backend="qemu"):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
+        # Who serves its 9pfs devices: QEMU's xen-9pfs (an xl p9= entry) or iohost, which
+        # attaches to the domain created paused (tests/xen/dom0-init).
+        self.backend = backend
         self.type = type
         self.extra_tags = list(extra_tags)  # more 9pfs devices: "tag" (same folder) or "tag:sub"
         self.linux = linux  # the Linux PV peer (build/xen/vmlinux + linux-domu.cpio.gz), not our image
@@ -128,10 +133,33 @@ def build_inputs(build_dir):
     return out
 
 
+def iohost_args(guests):
+    """iohost's command line in dom0: an export of each iohost guest's folder (and subfolders
+    for its extra tags), and which guest gets which tree."""
+    args = []
+    for g in guests:
+        if g.backend != "iohost":
+            continue
+        shares = []
+        for i, extra in enumerate(["share"] + g.extra_tags):
+            tag, _, sub = extra.partition(":")
+            tree = "%s-%d" % (g.name, i)
+            args += ["--export", "%s=/srv/%s%s" % (tree, g.name, "/" + sub if sub else "")]
+            shares.append("%s:%s" % (tag, tree))
+        args += ["--xen-guest", "%s=%s" % (g.name, ",".join(shares))]
+    return args
+
+
 def prepare_run(run_dir, guests, xen_dir, jobs=()):
     if os.path.exists(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(os.path.join(run_dir, "guests"))
+    served = iohost_args(guests)
+    if served:
+        copy_program(os.path.join(ROOT, "build", "bin", "iohost") if not IOHOST_BINARY else IOHOST_BINARY,
+                     os.path.join(run_dir, "iohost", "bin"), os.path.join(run_dir, "iohost", "lib"))
+        with open(os.path.join(run_dir, "iohost.args"), "w") as f:
+            f.write("\n".join(served) + "\n")
     if jobs:
         with open(os.path.join(run_dir, "dom0-jobs.list"), "w") as listing:
             for j in jobs:
@@ -148,7 +176,7 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
             os.makedirs(share)
             if g.share:
                 shutil.copytree(g.share, share, dirs_exist_ok=True)
-            listing.write("%s %d\n" % (g.name, g.timeout))
+            listing.write("%s %d %s\n" % (g.name, g.timeout, g.backend))
             g.share_out = os.path.join(gdir, "share-out")
             if g.linux:
                 write_linux_config(gdir, g, xen_dir)
@@ -157,11 +185,12 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
                    "--type", g.type,
                    "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
                    "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
-                   "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name),
-                   "--p9", "tag=share,path=/srv/%s" % g.name]
-            for extra in g.extra_tags:  # "tag" (the same folder) or "tag:subfolder"
-                tag, _, sub = extra.partition(":")
-                cmd += ["--p9", "tag=%s,path=/srv/%s%s" % (tag, g.name, "/" + sub if sub else "")]
+                   "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name)]
+            if g.backend == "qemu":
+                cmd += ["--p9", "tag=share,path=/srv/%s" % g.name]
+                for extra in g.extra_tags:  # "tag" (the same folder) or "tag:subfolder"
+                    tag, _, sub = extra.partition(":")
+                    cmd += ["--p9", "tag=%s,path=/srv/%s%s" % (tag, g.name, "/" + sub if sub else "")]
             if g.cmdline:
                 cmd += ["--cmdline", g.cmdline]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -201,6 +230,8 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     names = [g.name for g in guests]
     if len(set(names)) != len(names):
         return False, "guest names must be unique: %s" % names
+    global IOHOST_BINARY
+    IOHOST_BINARY = os.path.join(os.path.abspath(build_dir), "bin", "iohost")
     xen_dir = build_inputs(build_dir)
     run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", "-".join(names) or "empty"))
     prepare_run(run_dir, guests, xen_dir, jobs)
@@ -213,6 +244,7 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     consoles = {g.name: open(os.path.join(run_dir, "guests", g.name, "console.log"), "w")
                 for g in guests}
     serial = open(os.path.join(run_dir, "serial.log"), "w")
+    iohost_log = open(os.path.join(run_dir, "iohost.log"), "w")  # iohost in dom0, if it runs
 
     started = time.monotonic()
     stamp = lambda: "%6.1f" % (time.monotonic() - started)
@@ -274,6 +306,10 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
                         guest_line(by_domid[domid], m.group(2))
                     else:  # a fast guest can finish before xl has printed its domid
                         early_lines.setdefault(domid, []).append(m.group(2))
+                    continue
+                if line.startswith("[iohost] "):
+                    iohost_log.write(line[len("[iohost] "):] + "\n")
+                    log("%s %s" % (stamp(), line))
                     continue
                 m = re.match(r"^\[job ([\w.-]+)\] ?(.*)$", line)
                 if m and m.group(1) in jobs_by_name:
@@ -339,6 +375,7 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
             os.killpg(qemu.pid, signal.SIGKILL)
         qemu.wait()
         serial.close()
+        iohost_log.close()
         for f in consoles.values():
             f.close()
 

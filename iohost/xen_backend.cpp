@@ -1,0 +1,434 @@
+// The Xen 9pfs backend (see xen_backend.h). xenstore, grant mapping and event channels come
+// from Debian's libxenstore, libxengnttab and libxenevtchn; the ring arithmetic is the same
+// pure, unit-tested and fuzzed code the guest's frontend uses (kernel/xen/flex_ring.cpp).
+#include "xen_backend.h"
+#include <sys/mman.h>
+#include <cerrno>
+#include <cstring>
+#include "log.h"
+#include "xen/flex_ring.h"
+
+extern "C" {
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+#include <xen/io/9pfs.h>
+}
+
+namespace iohost {
+namespace {
+
+enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
+constexpr size_t kPageSize = 4096;
+
+std::string xs_get(xs_handle* xs, const std::string& path) {
+  unsigned len = 0;
+  char* v = static_cast<char*>(::xs_read(xs, XBT_NULL, path.c_str(), &len));
+  if (v == nullptr) return "";
+  std::string out(v, len);
+  ::free(v);
+  return out;
+}
+
+// A xenstore number the guest wrote: digits only, bounded.
+bool xs_number(xs_handle* xs, const std::string& path, unsigned* out, unsigned max = 0xffffffffu) {
+  std::string s = xs_get(xs, path);
+  if (s.empty() || s.size() > 10) return false;
+  unsigned long long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + unsigned(c - '0');
+  }
+  if (v > max) return false;
+  *out = unsigned(v);
+  return true;
+}
+
+}  // namespace
+
+struct XenBackend::Handles {
+  xs_handle* xs = nullptr;
+  xengnttab_handle* gnt = nullptr;
+  xenevtchn_handle* evtchn = nullptr;
+  ~Handles() {
+    if (evtchn) ::xenevtchn_close(evtchn);
+    if (gnt) ::xengnttab_close(gnt);
+    if (xs) ::xs_close(xs);
+  }
+};
+
+// One 9pfs device of one guest: its rings and its 9P session.
+class XenDevice final : public p9::ReplySink {
+ public:
+  XenDevice(XenBackend::Handles& h, unsigned domid, std::string guest, std::string tag, std::string fe, std::string be,
+            std::shared_ptr<p9::Tree> tree, p9::Executor& executor)
+      : h_(h), domid_(domid), guest_(std::move(guest)), tag_(std::move(tag)), fe_(std::move(fe)), be_(std::move(be)),
+        executor_(executor) {
+    server_.add(tag_, std::move(tree));  // this device's one tree: the guest sees nothing else
+  }
+  ~XenDevice() override { disconnect(); }
+
+  const std::string& fe() const { return fe_; }
+  const std::string& be() const { return be_; }
+  bool connected() const { return !rings_.empty(); }
+  std::string name() const { return "guest " + guest_ + " (domain " + std::to_string(domid_) + ") share " + tag_; }
+
+  // 9pfs.h: the frontend has written version, num-rings, ring-ref<N>, event-channel-<N>.
+  p9::Result<void> connect(unsigned max_rings, unsigned max_order) {
+    unsigned version = 0, count = 0;
+    if (!xs_number(h_.xs, fe_ + "/version", &version) || version != 1)
+      return p9::Error{EPROTO, "the frontend's version is not 1"};
+    if (!xs_number(h_.xs, fe_ + "/num-rings", &count) || count < 1 || count > max_rings)
+      return p9::Error{EPROTO, "num-rings is not between 1 and " + std::to_string(max_rings)};
+    for (unsigned i = 0; i < count; ++i) {
+      auto r = std::make_unique<Ring>();
+      unsigned ref = 0, port = 0;
+      std::string n = std::to_string(i);
+      if (!xs_number(h_.xs, fe_ + "/ring-ref" + n, &ref) || !xs_number(h_.xs, fe_ + "/event-channel-" + n, &port))
+        return fail_connect("ring-ref" + n + " or event-channel-" + n + " is missing or not a number");
+      r->intf = static_cast<xen_9pfs_data_intf*>(
+          ::xengnttab_map_grant_ref(h_.gnt, domid_, ref, PROT_READ | PROT_WRITE));
+      if (r->intf == nullptr) return fail_connect("cannot map ring-ref" + n + ": " + std::strerror(errno));
+      unsigned order = r->intf->ring_order;  // read once: the guest may change it under us
+      if (order < 1 || order > max_order) {
+        rings_.push_back(std::move(r));
+        return fail_connect("ring " + n + " has order " + std::to_string(order));
+      }
+      r->order = order;
+      uint32_t pages = 1u << order;
+      std::vector<uint32_t> refs(pages);
+      for (uint32_t p = 0; p < pages; ++p) refs[p] = r->intf->ref[p];
+      r->data = static_cast<std::byte*>(
+          ::xengnttab_map_domain_grant_refs(h_.gnt, pages, domid_, refs.data(), PROT_READ | PROT_WRITE));
+      if (r->data == nullptr) {
+        rings_.push_back(std::move(r));
+        return fail_connect("cannot map ring " + n + "'s data pages: " + std::strerror(errno));
+      }
+      r->size = uint32_t(XEN_FLEX_RING_SIZE(order));
+      int local = ::xenevtchn_bind_interdomain(h_.evtchn, domid_, port);
+      if (local < 0) {
+        rings_.push_back(std::move(r));
+        return fail_connect("cannot bind event-channel-" + n + ": " + std::strerror(errno));
+      }
+      r->port = local;
+      rings_.push_back(std::move(r));
+    }
+    // The guest's messages are at most half a ring (as Linux and our frontend assume).
+    uint32_t smallest = rings_.front()->size;
+    for (auto& r : rings_) smallest = std::min(smallest, r->size);
+    session_ = std::make_unique<p9::Session>(server_, *this, &executor_, name(), smallest / 2);
+    msize_limit_ = smallest / 2;
+    return {};
+  }
+
+  void disconnect() {
+    session_.reset();  // first: its replies have nowhere to go now
+    for (auto& r : rings_) {
+      if (r->port >= 0) ::xenevtchn_unbind(h_.evtchn, evtchn_port_t(r->port));
+      if (r->data) ::xengnttab_unmap(h_.gnt, r->data, 1u << r->order);
+      if (r->intf) ::xengnttab_unmap(h_.gnt, r->intf, 1);
+    }
+    rings_.clear();
+    ring_of_tag_.clear();
+  }
+
+  bool owns_port(int port) const {
+    for (auto& r : rings_)
+      if (r->port == port) return true;
+    return false;
+  }
+
+  // A notification: requests to read, or room for replies. Error: close the device.
+  p9::Result<void> service() {
+    for (size_t i = 0; i < rings_.size() && connected(); ++i) {
+      TRY_VOID(flush_replies(*rings_[i]));
+      TRY_VOID(read_requests(i));
+    }
+    return {};
+  }
+
+  // ReplySink: the reply goes back on the ring its request came on, whole.
+  void send(std::vector<std::byte> reply) override {
+    if (!connected()) return;
+    uint16_t tag = p9::read_le16(reply.data() + 5);
+    auto it = ring_of_tag_.find(tag);
+    size_t ring = it == ring_of_tag_.end() ? 0 : it->second;
+    Ring& r = *rings_[ring];
+    r.pending.push_back(std::move(reply));
+    if (auto f = flush_replies(r); !f) broken_ = f.error().message;
+  }
+  const std::string& broken() const { return broken_; }
+
+ private:
+  struct Ring {
+    xen_9pfs_data_intf* intf = nullptr;
+    std::byte* data = nullptr;  // in (replies) then out (requests), size bytes each
+    unsigned order = 0;
+    uint32_t size = 0;
+    int port = -1;
+    std::vector<std::vector<std::byte>> pending;  // replies waiting for room
+  };
+
+  p9::Error fail_connect(const std::string& why) { return p9::Error{EPROTO, why}; }
+
+  p9::Result<void> read_requests(size_t index) {
+    Ring& r = *rings_[index];
+    const volatile std::byte* out = r.data + r.size;
+    bool consumed = false;
+    for (;;) {
+      uint32_t cons = __atomic_load_n(&r.intf->out_cons, __ATOMIC_RELAXED);
+      uint32_t prod = __atomic_load_n(&r.intf->out_prod, __ATOMIC_ACQUIRE);  // the index before the data
+      xen::NextMessage next = xen::next_message(out, r.size, cons, prod, msize_limit_);
+      if (next.state == xen::NextMessage::kHostile) return p9::Error{EPROTO, next.why};
+      if (next.state != xen::NextMessage::kReady) break;  // nothing, or the rest is still coming
+      std::vector<std::byte> message(next.size);
+      xen::flex_read(out, r.size, cons, message);
+      // The copy is ours: give the space back at once, so the guest can send more meanwhile.
+      __atomic_store_n(&r.intf->out_cons, cons + next.size, __ATOMIC_RELEASE);
+      consumed = true;
+      ring_of_tag_[p9::read_le16(message.data() + 5)] = index;
+      TRY_VOID(session_->receive(message));
+      if (!broken_.empty()) return p9::Error{EIO, broken_};
+      if (!connected()) return {};
+    }
+    if (consumed) ::xenevtchn_notify(h_.evtchn, evtchn_port_t(r.port));
+    return {};
+  }
+
+  p9::Result<void> flush_replies(Ring& r) {
+    volatile std::byte* in = r.data;
+    bool wrote = false;
+    size_t done = 0;
+    for (; done < r.pending.size(); ++done) {
+      const std::vector<std::byte>& reply = r.pending[done];
+      uint32_t cons = __atomic_load_n(&r.intf->in_cons, __ATOMIC_ACQUIRE);
+      uint32_t prod = __atomic_load_n(&r.intf->in_prod, __ATOMIC_RELAXED);
+      auto queued = xen::flex_queued(prod, cons, r.size);
+      if (!queued) return p9::Error{EPROTO, queued.error().message};
+      if (r.size - *queued < reply.size()) break;  // the guest makes room and notifies us
+      xen::flex_write(in, r.size, prod, reply);
+      __atomic_store_n(&r.intf->in_prod, prod + uint32_t(reply.size()), __ATOMIC_RELEASE);  // published whole
+      wrote = true;
+    }
+    r.pending.erase(r.pending.begin(), r.pending.begin() + long(done));
+    if (wrote) ::xenevtchn_notify(h_.evtchn, evtchn_port_t(r.port));
+    return {};
+  }
+
+  XenBackend::Handles& h_;
+  unsigned domid_;
+  std::string guest_, tag_, fe_, be_;
+  p9::Executor& executor_;
+  p9::Server server_;
+  std::vector<std::unique_ptr<Ring>> rings_;
+  std::map<uint16_t, size_t> ring_of_tag_;
+  std::unique_ptr<p9::Session> session_;
+  uint32_t msize_limit_ = 0;
+  std::string broken_;
+};
+
+p9::Result<XenGuestConfig> parse_xen_guest(const std::string& spec) {
+  size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    return p9::Error{EINVAL, "--xen-guest wants NAME=TAG:TREE[,TAG:TREE...], not \"" + spec + "\""};
+  XenGuestConfig c;
+  c.name = spec.substr(0, eq);
+  std::string rest = spec.substr(eq + 1);
+  size_t at = 0;
+  while (at <= rest.size()) {
+    size_t comma = rest.find(',', at);
+    std::string share = rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    size_t colon = share.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == share.size())
+      return p9::Error{EINVAL, "--xen-guest " + c.name + ": \"" + share + "\" is not TAG:TREE"};
+    c.shares.emplace_back(share.substr(0, colon), share.substr(colon + 1));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return c;
+}
+
+XenBackend::XenBackend(const p9::Server& trees, std::vector<XenGuestConfig> guests, p9::Executor& executor,
+                       unsigned max_rings, unsigned max_order)
+    : trees_(trees), guests_(std::move(guests)), executor_(executor), max_rings_(max_rings), max_order_(max_order),
+      h_(std::make_unique<Handles>()) {}
+
+XenBackend::~XenBackend() {
+  std::vector<unsigned> domids;
+  for (auto& [domid, name] : attached_) domids.push_back(domid);
+  for (unsigned d : domids) detach(d, "iohost is stopping");
+}
+
+p9::Result<std::unique_ptr<XenBackend>> XenBackend::start(const p9::Server& trees, std::vector<XenGuestConfig> guests,
+                                                           p9::Executor& executor, unsigned max_rings,
+                                                           unsigned max_order) {
+  for (const XenGuestConfig& g : guests)
+    for (auto& [tag, tree] : g.shares) {
+      std::vector<std::string> rest;
+      if (trees.find(tree, &rest) == nullptr || !rest.empty())
+        return p9::Error{EINVAL, "--xen-guest " + g.name + ": no tree \"" + tree + "\""};
+    }
+  std::unique_ptr<XenBackend> b(new XenBackend(trees, std::move(guests), executor, max_rings, max_order));
+  b->h_->xs = ::xs_open(0);
+  if (!b->h_->xs) return p9::Error{errno, std::string("xen: cannot reach xenstore: ") + std::strerror(errno)};
+  b->h_->gnt = ::xengnttab_open(nullptr, 0);
+  if (!b->h_->gnt) return p9::Error{errno, std::string("xen: cannot open /dev/xen/gntdev: ") + std::strerror(errno)};
+  b->h_->evtchn = ::xenevtchn_open(nullptr, 0);
+  if (!b->h_->evtchn) return p9::Error{errno, std::string("xen: cannot open /dev/xen/evtchn: ") + std::strerror(errno)};
+  // Our own domain id, from xenstore, never assumed 0 (iohost may run in a driver domain).
+  if (!xs_number(b->h_->xs, "domid", &b->own_domid_, 0x7fef))
+    return p9::Error{EIO, "xen: cannot read this domain's id from xenstore (\"domid\")"};
+  if (!::xs_watch(b->h_->xs, "@introduceDomain", "introduce") || !::xs_watch(b->h_->xs, "@releaseDomain", "release"))
+    return p9::Error{errno, std::string("xen: cannot watch domains: ") + std::strerror(errno)};
+  b->scan_domains();
+  return b;
+}
+
+int XenBackend::xenstore_fd() const { return ::xs_fileno(h_->xs); }
+int XenBackend::event_fd() const { return ::xenevtchn_fd(h_->evtchn); }
+
+void XenBackend::scan_domains() {
+  unsigned n = 0;
+  char** ids = ::xs_directory(h_->xs, XBT_NULL, "/local/domain", &n);
+  if (ids == nullptr) return;
+  for (unsigned i = 0; i < n; ++i) {
+    char* end = nullptr;
+    unsigned long domid = std::strtoul(ids[i], &end, 10);
+    if (*end != '\0' || domid == own_domid_ || attached_.count(unsigned(domid))) continue;
+    std::string name = xs_get(h_->xs, "/local/domain/" + std::string(ids[i]) + "/name");
+    for (const XenGuestConfig& g : guests_)
+      if (g.name == name) attach(unsigned(domid), g);
+  }
+  ::free(ids);
+}
+
+void XenBackend::attach(unsigned domid, const XenGuestConfig& config) {
+  attached_[domid] = config.name;
+  std::string d = std::to_string(domid), own = std::to_string(own_domid_);
+  for (size_t devid = 0; devid < config.shares.size(); ++devid) {
+    const auto& [tag, tree_name] = config.shares[devid];
+    std::string be = "/local/domain/" + own + "/backend/xen_9pfs/" + d + "/" + std::to_string(devid);
+    std::string fe = "/local/domain/" + d + "/device/9pfs/" + std::to_string(devid);
+    // Both halves in one transaction, with libxl's permissions: the backend's directory is
+    // ours and readable by the guest; the frontend's is the guest's and readable by us.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      xs_transaction_t t = ::xs_transaction_start(h_->xs);
+      auto put = [&](const std::string& path, const std::string& value) {
+        ::xs_write(h_->xs, t, path.c_str(), value.data(), unsigned(value.size()));
+      };
+      // A node takes its parent's permissions when it is made: set the directories' first.
+      xs_permissions be_perms[2] = {{own_domid_, XS_PERM_NONE}, {domid, XS_PERM_READ}};
+      xs_permissions fe_perms[2] = {{domid, XS_PERM_NONE}, {own_domid_, XS_PERM_READ}};
+      ::xs_mkdir(h_->xs, t, be.c_str());
+      ::xs_set_permissions(h_->xs, t, be.c_str(), be_perms, 2);
+      ::xs_mkdir(h_->xs, t, fe.c_str());
+      ::xs_set_permissions(h_->xs, t, fe.c_str(), fe_perms, 2);
+      put(be + "/frontend", fe);
+      put(be + "/frontend-id", d);
+      put(be + "/online", "1");
+      put(be + "/versions", "1");
+      put(be + "/max-rings", std::to_string(max_rings_));
+      put(be + "/max-ring-page-order", std::to_string(max_order_));
+      put(be + "/state", std::to_string(kInitWait));
+      put(fe + "/backend", be);
+      put(fe + "/backend-id", own);
+      put(fe + "/tag", tag);
+      put(fe + "/state", std::to_string(kInitialising));
+      if (::xs_transaction_end(h_->xs, t, false)) break;
+      if (errno != EAGAIN) {
+        log_line("xen: guest " + config.name + ": cannot write the nodes of share " + tag + ": " + std::strerror(errno));
+        break;
+      }
+    }
+    std::vector<std::string> rest;
+    auto* tree = trees_.find(tree_name, &rest);
+    // Tree lives in trees_; the device's own Server holds it by a non-owning shared_ptr.
+    std::shared_ptr<p9::Tree> view(std::shared_ptr<p9::Tree>{}, tree);
+    devices_[fe] = std::make_unique<XenDevice>(*h_, domid, config.name, tag, fe, be, view, executor_);
+    ::xs_watch(h_->xs, (fe + "/state").c_str(), fe.c_str());
+    log_line("xen: guest " + config.name + " (domain " + d + "): share " + tag + " is tree " + tree_name);
+  }
+}
+
+void XenBackend::detach(unsigned domid, const std::string& why) {
+  std::string prefix = "/local/domain/" + std::to_string(domid) + "/device/9pfs/";
+  for (auto it = devices_.begin(); it != devices_.end();) {
+    if (it->first.rfind(prefix, 0) == 0) {
+      ::xs_unwatch(h_->xs, (it->first + "/state").c_str(), it->first.c_str());
+      it = devices_.erase(it);  // unmaps every grant, unbinds every channel
+    } else {
+      ++it;
+    }
+  }
+  std::string be = "/local/domain/" + std::to_string(own_domid_) + "/backend/xen_9pfs/" + std::to_string(domid);
+  ::xs_rm(h_->xs, XBT_NULL, be.c_str());
+  log_line("xen: guest " + attached_[domid] + " (domain " + std::to_string(domid) + ") detached: " + why);
+  attached_.erase(domid);
+}
+
+void XenBackend::frontend_changed(const std::string& fe) {
+  auto it = devices_.find(fe);
+  if (it == devices_.end()) return;
+  XenDevice& dev = *it->second;
+  unsigned state = 0, be_state = 0;
+  if (!xs_number(h_->xs, fe + "/state", &state)) return;  // gone: the domain is going away
+  xs_number(h_->xs, dev.be() + "/state", &be_state);
+  auto set_state = [&](unsigned s) {
+    std::string v = std::to_string(s);
+    ::xs_write(h_->xs, XBT_NULL, (dev.be() + "/state").c_str(), v.data(), unsigned(v.size()));
+  };
+  if (state == kInitialised && be_state == kInitWait && !dev.connected()) {
+    auto c = dev.connect(max_rings_, max_order_);
+    if (!c) {
+      log_line("xen: " + dev.name() + ": cannot connect: " + c.error().message);
+      dev.disconnect();
+      set_state(kClosing);
+      return;
+    }
+    set_state(kConnected);
+    if (verbose()) log_line("xen: " + dev.name() + ": connected");
+  } else if ((state == kClosing || state == kClosed) && be_state != kClosed) {
+    dev.disconnect();
+    set_state(kClosed);
+  } else if (state == kInitialising && be_state == kClosed) {
+    set_state(kInitWait);  // the frontend starts again: so do we
+  }
+}
+
+void XenBackend::on_xenstore() {
+  for (;;) {
+    char** w = ::xs_check_watch(h_->xs);
+    if (w == nullptr) return;
+    std::string path = w[XS_WATCH_PATH], token = w[XS_WATCH_TOKEN];
+    ::free(w);
+    if (token == "introduce") {
+      scan_domains();
+    } else if (token == "release") {
+      std::vector<unsigned> gone;
+      for (auto& [domid, name] : attached_)
+        if (!::xs_is_domain_introduced(h_->xs, domid)) gone.push_back(domid);
+      for (unsigned d : gone) detach(d, "the domain is gone");
+    } else {
+      frontend_changed(token);
+    }
+  }
+}
+
+void XenBackend::on_event() {
+  int port = ::xenevtchn_pending(h_->evtchn);
+  if (port < 0) return;
+  ::xenevtchn_unmask(h_->evtchn, evtchn_port_t(port));
+  for (auto& [fe, dev] : devices_) {
+    if (!dev->owns_port(port)) continue;
+    auto r = dev->service();
+    if (r && dev->broken().empty()) return;
+    std::string why = r ? dev->broken() : r.error().message;
+    log_line("xen: " + dev->name() + ": closed: " + why);
+    dev->disconnect();
+    std::string v = std::to_string(kClosing);
+    ::xs_write(h_->xs, XBT_NULL, (dev->be() + "/state").c_str(), v.data(), unsigned(v.size()));
+    return;
+  }
+}
+
+}  // namespace iohost
