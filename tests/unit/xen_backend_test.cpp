@@ -1,0 +1,24 @@
+// The pure parts of iohost's Xen backend: its configuration. (The rings are the guest's own
+// flex_ring code, tested in xen_logic_test.cpp; the rest is proven on Xen by the Xen stage.)
+#include "xen_backend.h"
+#include <gtest/gtest.h>
+
+TEST(XenGuestConfig, ParsesNameAndSharesInOrder) {
+  auto c = iohost::parse_xen_guest("web1=share:web,dev:dev");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->name, "web1");
+  ASSERT_EQ(c->shares.size(), 2u);
+  EXPECT_EQ(c->shares[0], (std::pair<std::string, std::string>{"share", "web"}));
+  EXPECT_EQ(c->shares[1], (std::pair<std::string, std::string>{"dev", "dev"}));
+}
+
+TEST(XenGuestConfig, RefusesWhatItCannotRead) {
+  for (const char* bad : {"", "web1", "=share:web", "web1=", "web1=share", "web1=share:", "web1=:web",
+                          "web1=share:web,", "web1=share:web,,dev:dev"}) {
+    auto c = iohost::parse_xen_guest(bad);
+    EXPECT_FALSE(c) << "accepted \"" << bad << "\"";
+    if (!c) {
+      EXPECT_NE(c.error().message.find("--xen-guest"), std::string::npos) << c.error().message;
+    }
+  }
+}
