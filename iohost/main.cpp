@@ -170,6 +170,7 @@ int main(int argc, char** argv) {
     }
   }
   std::unique_ptr<iohost::XenBackend> xen;
+  size_t xen_count = xen_guests.size();
   if (!xen_guests.empty()) {
     auto b = iohost::XenBackend::start(server, std::move(xen_guests), pool);
     if (!b) {
@@ -182,11 +183,10 @@ int main(int argc, char** argv) {
     bound += "xen\n";
   }
   for (const std::string& b : loop.bound_addresses()) bound += b + "\n";
-  iohost::log_line("serving " + names + " on " + [&] {
-    std::string s;
-    for (const std::string& b : loop.bound_addresses()) s += (s.empty() ? "" : ", ") + b;
-    return s;
-  }());
+  std::string where;
+  for (const std::string& b : loop.bound_addresses()) where += (where.empty() ? "" : ", ") + b;
+  if (xen) where += std::string(where.empty() ? "" : ", ") + "Xen 9pfs (" + std::to_string(xen_count) + " guests)";
+  iohost::log_line("serving " + names + " on " + where);
   if (!ready_file.empty()) {
     std::string tmp = ready_file + ".tmp";
     FILE* f = std::fopen(tmp.c_str(), "w");

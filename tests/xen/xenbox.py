@@ -208,9 +208,10 @@ def write_linux_config(gdir, g, xen_dir):
     with open(os.path.join(gdir, "guest.cfg"), "w") as cfg:
         cfg.write('name = "%s"\ntype = "pv"\nkernel = "%svmlinux"\nramdisk = "%slinux-domu.cpio.gz"\n'
                   'extra = "console=hvc0 quiet loglevel=3 panic=1"\nmemory = %d\nvcpus = 1\ncpus = "1"\n'
-                  "p9 = [ 'tag=share,security_model=none,path=/srv/%s' ]\n"
                   'on_poweroff = "destroy"\non_reboot = "destroy"\non_crash = "destroy"\n'
-                  % (g.name, host, host, max(g.memory, 256), g.name))
+                  % (g.name, host, host, max(g.memory, 256)))
+        if g.backend == "qemu":  # iohost gives its devices itself
+            cfg.write("p9 = [ 'tag=share,security_model=none,path=/srv/%s' ]\n" % g.name)
 
 
 def qemu_command(xen_dir, run_dir, interactive):
