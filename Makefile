@@ -86,7 +86,8 @@ UNIT_BIN := $(BUILD)/host/unit_tests
 .PHONY: fuzz fuzz-run
 FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib9p/include -Ikernel \
   -Ikernel/include -Iiohost
-FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz $(BUILD)/fuzz/server_fuzz
+FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz $(BUILD)/fuzz/server_fuzz \
+  $(BUILD)/fuzz/flex_ring_fuzz
 FUZZ_SECONDS ?= 15
 $(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib9p/include/p9/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
@@ -94,6 +95,9 @@ $(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib
 $(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp $(wildcard lib9p/include/p9/*.h lib9p/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp
+$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp kernel/xen/flex_ring.h | $(DEPS_STAMP)
+	$(call say,FUZZ,$@)
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp
 $(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp

@@ -127,6 +127,9 @@ if failed_first and len(failed_first) <= 3:
         original.__dict__.update(fresh.__dict__)  # the checks below judge the retry
     print("xen: retry run: %s" % message2)
 check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])
+check("no zombie domain after the guests (iohost unmapped every grant): xl list shows %s"
+      % (" ".join(xenbox.domains_left) or "nothing"),
+      [] if xenbox.domains_left == ["Domain-0"] else ["domains left: %s" % xenbox.domains_left])
 for name, problems in v9fs.results():
     check("dom0, Linux v9fs against iohost: " + name, problems)
 check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",

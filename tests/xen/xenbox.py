@@ -32,6 +32,7 @@ XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_v
 DOM0_CMDLINE = "console=hvc0 loglevel=4 panic=1"
 
 IOHOST_BINARY = None  # build/bin/iohost of the build directory run() is given
+domains_left = []     # what `xl list` showed after the last run's guests: Domain-0 alone, or zombies
 
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 
@@ -242,6 +243,7 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     by_name = {g.name: g for g in guests}
     by_domid = {}
     early_lines = {}  # domid -> "(dN)" lines that came before dom0 told us whose domain N is
+    del domains_left[:]
     consoles = {g.name: open(os.path.join(run_dir, "guests", g.name, "console.log"), "w")
                 for g in guests}
     serial = open(os.path.join(run_dir, "serial.log"), "w")
@@ -367,6 +369,9 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
                         g.problem = "xl create failed: " + rest
                     elif what == "copied":
                         phase.enter("next guest", 60)
+                m = re.match(r"domains left: ?(.*)$", event)
+                if m:
+                    domains_left[:] = m.group(1).split()
                 if event == "all guests done":
                     phase.enter("dom0 poweroff", 90)
         if result is None and qemu.poll() is None:
