@@ -24,6 +24,22 @@ constexpr size_t kMaxQueuedReplies = 64u << 20;  // a client that stops reading 
 
 p9::Error sys_error(const std::string& what) { return p9::Error{errno, what + ": " + std::strerror(errno)}; }
 
+// "tcp:ADDRESS:PORT" for an IPv4 or IPv6 socket address.
+std::string tcp_name(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  }
+  return "tcp:" + std::string(ip) + ":" + std::to_string(port);
+}
+
 uint64_t key_of(int fd) { return uint64_t(uint32_t(fd)); }
 constexpr uint64_t kWorkersKey = 1ull << 40, kSignalsKey = 2ull << 40, kListenerKey = 4ull << 40,
                    kWatchKey = 8ull << 40;
@@ -209,18 +225,7 @@ p9::Result<void> EventLoop::listen(const std::string& address) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     ::getsockname(l->fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
-    char ip[INET6_ADDRSTRLEN] = "?";
-    int p = 0;
-    if (ss.ss_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      ::inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-      p = ntohs(a->sin_port);
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      ::inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-      p = ntohs(a->sin6_port);
-    }
-    bound_.push_back("tcp:" + std::string(ip) + ":" + std::to_string(p));
+    bound_.push_back(tcp_name(ss));
   } else {
     return p9::Error{EINVAL, "listen " + address + ": want unix:PATH or tcp:HOST:PORT"};
   }
@@ -259,18 +264,7 @@ void EventLoop::accept_from(Listener& l) {
     } else {
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      char ip[INET6_ADDRSTRLEN] = "?";
-      int port = 0;
-      if (ss.ss_family == AF_INET) {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        ::inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-        port = ntohs(a->sin_port);
-      } else if (ss.ss_family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        ::inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-        port = ntohs(a->sin6_port);
-      }
-      name = "tcp:" + std::string(ip) + ":" + std::to_string(port);
+      name = tcp_name(ss);
     }
     int sndbuf = 4 << 20;
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);

@@ -383,11 +383,8 @@ void wait_for(std::atomic<int>& n, int value) {
   for (int i = 0; i < 2000 && n.load() < value; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-}  // namespace
-
-TEST(ServerFlush, AFlushedRequestsReplyIsNeverSentAndRflushComesAfterIt) {
-  Gate gate;
-  Raw r;
+// A session attached to a tree whose file "slow" blocks reads on `gate`; fid 1 is it, open.
+void open_slow_file(Raw& r, Gate& gate) {
   auto root = std::make_shared<SyntheticDir>();
   root->add("slow", std::make_shared<SlowNode>(gate));
   r.fx.server.add("slow", std::make_shared<StaticTree>(root));
@@ -396,6 +393,14 @@ TEST(ServerFlush, AFlushedRequestsReplyIsNeverSentAndRflushComesAfterIt) {
   EXPECT_EQ(r.reply_header().type, Type::Rwalk);
   r.send(Tlopen{1, 0}, 3);
   EXPECT_EQ(r.reply_header().type, Type::Rlopen);
+}
+
+}  // namespace
+
+TEST(ServerFlush, AFlushedRequestsReplyIsNeverSentAndRflushComesAfterIt) {
+  Gate gate;
+  Raw r;
+  open_slow_file(r, gate);
   r.send(Tread{1, 0, 10}, 10);
   wait_for(gate.waiting, 1);
   EXPECT_EQ(r.loop->session().in_flight(), 1u);
@@ -416,14 +421,7 @@ TEST(ServerFlush, AFlushedRequestsReplyIsNeverSentAndRflushComesAfterIt) {
 TEST(ServerFlush, ATagReusedWhileInFlightEndsTheSession) {
   Gate gate;
   Raw r;
-  auto root = std::make_shared<SyntheticDir>();
-  root->add("slow", std::make_shared<SlowNode>(gate));
-  r.fx.server.add("slow", std::make_shared<StaticTree>(root));
-  r.start("slow");
-  r.send(Twalk{0, 1, {"slow"}}, 2);
-  r.reply_header();
-  r.send(Tlopen{1, 0}, 3);
-  r.reply_header();
+  open_slow_file(r, gate);
   r.send(Tread{1, 0, 10}, 10);
   wait_for(gate.waiting, 1);
   r.send(Tread{1, 0, 10}, 10);
@@ -443,14 +441,7 @@ TEST(ServerFlush, TooManyBlockingRequestsInFlightGetEagain) {
   Server::Limits limits;
   limits.max_in_flight = 1;
   Raw r(limits);
-  auto root = std::make_shared<SyntheticDir>();
-  root->add("slow", std::make_shared<SlowNode>(gate));
-  r.fx.server.add("slow", std::make_shared<StaticTree>(root));
-  r.start("slow");
-  r.send(Twalk{0, 1, {"slow"}}, 2);
-  r.reply_header();
-  r.send(Tlopen{1, 0}, 3);
-  r.reply_header();
+  open_slow_file(r, gate);
   r.send(Tread{1, 0, 10}, 10);
   wait_for(gate.waiting, 1);
   r.send(Tread{1, 0, 10}, 11);
