@@ -113,7 +113,7 @@ images: $(IMAGES)
 help:
 	@echo "make            build every app image (build/apps/<app>/<app>.elf)"
 	@echo "make run        boot APP (default hello) on Xen 4.17 in the Xen-in-QEMU harness"
-	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh|pv"
+	@echo "                  APP=<name> CMDLINE='args' SHARE=<dir> TYPE=pvh|pv BACKEND=iohost|qemu"
 	@echo "make run-qemu   boot APP directly under qemu-system-x86_64 -machine microvm (no Xen)"
 	@echo "make test       everything this machine can run: check, interop, fuzz (bounded), smoke,"
 	@echo "                  xen-test; ends with the total N passed, N failed"
@@ -248,8 +248,10 @@ xen-test: $(IMAGES) $(IOHOST) | $(XEN_STAMP)
 
 # The app's share folder, apps/<app>/share, is its 9p share (tag "share", at /fs) unless SHARE says.
 SHARE ?= $(wildcard apps/$(APP)/share)
-run: $(BUILD)/apps/$(APP)/$(APP).elf | $(XEN_STAMP)
-	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE) --memory 128
+BACKEND ?= iohost
+run: $(BUILD)/apps/$(APP)/$(APP).elf $(IOHOST) | $(XEN_STAMP)
+	$(Q)tests/xen/xenbox.py $< --cmdline "$(CMDLINE)" $(if $(SHARE),--share $(SHARE)) --type $(TYPE) \
+	  --backend $(BACKEND) --memory 128
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
 test: $(UNIT_BIN) $(INTEROP_BIN) $(IOHOST) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)

@@ -404,6 +404,8 @@ def main():
                    help="another 9pfs device (this tag) on the same share folder")
     p.add_argument("--memory", type=int, default=64)
     p.add_argument("--type", default="pvh", choices=["pvh", "pv"], help="guest type")
+    p.add_argument("--backend", default="iohost", choices=["iohost", "qemu"],
+                   help="who serves its 9pfs devices: iohost (default) or QEMU's xen-9pfs (xl p9=)")
     p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
     p.add_argument("--expect-summary", action="store_true",
                    help="fail unless the guest prints 'N passed, 0 failed'")
@@ -416,7 +418,7 @@ def main():
     name = a.name or os.path.basename(a.image).split(".")[0]
     g = Guest(name, a.image, cmdline=a.cmdline, share=a.share, expect=a.expect,
               expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type,
-              extra_tags=a.tag)
+              extra_tags=a.tag, backend=a.backend)
     ok, message = run([g], build_dir=a.build, quiet=a.quiet, shell=a.shell)
     if a.shell:
         return 0
