@@ -9,6 +9,7 @@ ratios (> 1: the first named is better).
 """
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -35,7 +36,15 @@ for backend in ("qemu", "iohost"):
 bare = xenbox.Guest("hello-nomount", hello_elf, cmdline="xenos.mounts=none")
 order = ["xenos_pvh_qemu", "xenos_pvh_iohost", "xenos_pv_qemu", "xenos_pv_iohost", "linux_pv_qemu",
          "linux_pv_iohost", "hello_pvh_qemu", "hello_pvh_iohost", "hello_pv_qemu", "hello_pv_iohost"]
-ok, message = xenbox.run([by[k] for k in order] + [bare], build_dir=build, quiet=True)
+# iohost's memory over 50 guests created and destroyed one after the other (tests/xen/jobs).
+cycles_file = os.path.join(tempfile.mkdtemp(prefix="xen-bench-cycles-"), "cycles")
+with open(cycles_file, "w") as f:
+    f.write("50\n")
+cycles = xenbox.Dom0Job("iohost-cycles", os.path.join(xenbox.HERE, "jobs", "iohost-cycles.sh"),
+                        programs=[os.path.join(build, "bin", "iohost")], files=[hello_elf, cycles_file],
+                        timeout=900)
+ok, message = xenbox.run([by[k] for k in order] + [bare], build_dir=build, quiet=True, jobs=[cycles],
+                         total_timeout=1800)
 
 
 def bench_line(g):
@@ -75,6 +84,10 @@ for k in order[6:]:
 result["hello_pvh_no_share_entry_to_main_us"] = entry_to_main_us(bare)
 result["linux_pv_qemu_xl_create_to_shutdown_s"] = span(by["linux_pv_qemu"])
 result["linux_pv_iohost_xl_create_to_shutdown_s"] = span(by["linux_pv_iohost"])
+result["iohost_50_cycles"] = {
+    "lines": [l for l in cycles.lines if l.startswith(("# cycle", "ok - ", "not ok - "))],
+    "rss_kib_by_cycle": {int(m.group(1)): int(m.group(2)) for m in
+                         (re.match(r"# cycle (\d+): iohost RSS (\d+) KiB", l) for l in cycles.lines) if m}}
 result["ratios"] = {
     "xenos_pvh_iohost_over_qemu": ratio(result["xenos_pvh_iohost"], result["xenos_pvh_qemu"]),
     "xenos_pv_iohost_over_qemu": ratio(result["xenos_pv_iohost"], result["xenos_pv_qemu"]),

@@ -102,7 +102,15 @@ v9fs = xenbox.Dom0Job("v9fs-iohost", os.path.join(xenbox.HERE, "jobs", "v9fs-ioh
                       programs=[os.path.join(build, "bin", "iohost"), "/usr/bin/fio", "/usr/bin/stress-ng"],
                       timeout=400)
 
-ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=[v9fs])
+# Guest after guest served by one iohost: no zombie, memory flat (12 here; make bench runs 50).
+cycles_file = os.path.join(tempfile.mkdtemp(prefix="xenbox-cycles-"), "cycles")
+with open(cycles_file, "w") as f:
+    f.write("12\n")
+cycles = xenbox.Dom0Job("iohost-cycles", os.path.join(xenbox.HERE, "jobs", "iohost-cycles.sh"),
+                        programs=[os.path.join(build, "bin", "iohost")], files=[image("hello"), cycles_file],
+                        timeout=300)
+
+ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=[v9fs, cycles])
 
 # PVH guests under QEMU's software emulation of nested virtualisation occasionally die or stall
 # (../shared/facts/xen-in-qemu.md). A guest that failed where it should have passed gets one
@@ -132,6 +140,8 @@ check("no zombie domain after the guests (iohost unmapped every grant): xl list 
       [] if xenbox.domains_left == ["Domain-0"] else ["domains left: %s" % xenbox.domains_left])
 for name, problems in v9fs.results():
     check("dom0, Linux v9fs against iohost: " + name, problems)
+for name, problems in cycles.results():
+    check("dom0, iohost as the backend of guest after guest: " + name, problems)
 check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",
       hello.verdict())
 check("a page fault is reported (exception, backtrace) and the domain crashes", crash.verdict())

@@ -87,8 +87,9 @@ class Dom0Job:
     dom0 itself (iohost under Linux's own 9P client). `programs` are host programs it needs,
     copied into the run folder with their shared libraries (dom0 reaches them over virtio-9p;
     the initramfs stays small). Its output comes back as "[job NAME] ..." lines."""
-    def __init__(self, name, script, programs=(), timeout=300):
+    def __init__(self, name, script, programs=(), timeout=300, files=()):
         self.name, self.script, self.programs, self.timeout = name, script, list(programs), timeout
+        self.files = list(files)  # more files it reads, copied next to it (e.g. a guest image)
         self.lines = []             # what it printed
         self.rc = None              # its exit status, None when it never finished
         self.problem = None
@@ -167,6 +168,8 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
                 jdir = os.path.join(run_dir, "dom0-jobs", j.name)
                 os.makedirs(jdir)
                 shutil.copy(j.script, os.path.join(jdir, "job.sh"))
+                for f in j.files:
+                    shutil.copy(f, os.path.join(jdir, os.path.basename(f)))
                 for program in j.programs:
                     copy_program(program, os.path.join(jdir, "bin"), os.path.join(jdir, "lib"))
                 listing.write("%s %d\n" % (j.name, j.timeout))

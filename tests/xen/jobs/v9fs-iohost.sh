@@ -50,8 +50,10 @@ rm -f /mnt/v9/v9fs.*
 # failure names its stressor. Exit 3 is "skipped: unsupported here" (listed); 2 is a failure.
 # Left out, measured here under TCG: link (109 s) and symlink (143 s) make 8192 links per
 # round whatever the time limit (both passed; hard and symbolic links are checked above), and
-# bind-mount, which stress-ng itself disables as pathological.
-STRESS_SKIP=${STRESS_SKIP-"link symlink bind-mount"}
+# bind-mount, which stress-ng itself disables as pathological; fsize, which expects EFBIG from
+# fallocate past RLIMIT_FSIZE: that limit is the client kernel's to enforce, and 6.1's v9fs
+# passes such a fallocate on (seen in 1 of 3 runs, depending on how far the 1 s run gets).
+STRESS_SKIP=${STRESS_SKIP-"link symlink bind-mount fsize"}
 mkdir -p /mnt/v9/stress
 stressors=$(stress-ng --class 'filesystem?' 2>&1 | sed 's/.*stressors: //')
 passed_s="" skipped_s="" failed_s=""
