@@ -18,6 +18,8 @@ extern "C" {
 namespace iohost {
 namespace {
 
+p9::Error connect_error(const std::string& why) { return p9::Error{EPROTO, why}; }
+
 enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
 constexpr size_t kPageSize = 4096;
 
@@ -85,14 +87,14 @@ class XenDevice final : public p9::ReplySink {
       unsigned ref = 0, port = 0;
       std::string n = std::to_string(i);
       if (!xs_number(h_.xs, fe_ + "/ring-ref" + n, &ref) || !xs_number(h_.xs, fe_ + "/event-channel-" + n, &port))
-        return fail_connect("ring-ref" + n + " or event-channel-" + n + " is missing or not a number");
+        return connect_error("ring-ref" + n + " or event-channel-" + n + " is missing or not a number");
       r->intf = static_cast<xen_9pfs_data_intf*>(
           ::xengnttab_map_grant_ref(h_.gnt, domid_, ref, PROT_READ | PROT_WRITE));
-      if (r->intf == nullptr) return fail_connect("cannot map ring-ref" + n + ": " + std::strerror(errno));
+      if (r->intf == nullptr) return connect_error("cannot map ring-ref" + n + ": " + std::strerror(errno));
       unsigned order = r->intf->ring_order;  // read once: the guest may change it under us
       if (order < 1 || order > max_order) {
         rings_.push_back(std::move(r));
-        return fail_connect("ring " + n + " has order " + std::to_string(order));
+        return connect_error("ring " + n + " has order " + std::to_string(order));
       }
       r->order = order;
       uint32_t pages = 1u << order;
@@ -102,13 +104,13 @@ class XenDevice final : public p9::ReplySink {
           ::xengnttab_map_domain_grant_refs(h_.gnt, pages, domid_, refs.data(), PROT_READ | PROT_WRITE));
       if (r->data == nullptr) {
         rings_.push_back(std::move(r));
-        return fail_connect("cannot map ring " + n + "'s data pages: " + std::strerror(errno));
+        return connect_error("cannot map ring " + n + "'s data pages: " + std::strerror(errno));
       }
       r->size = uint32_t(XEN_FLEX_RING_SIZE(order));
       int local = ::xenevtchn_bind_interdomain(h_.evtchn, domid_, port);
       if (local < 0) {
         rings_.push_back(std::move(r));
-        return fail_connect("cannot bind event-channel-" + n + ": " + std::strerror(errno));
+        return connect_error("cannot bind event-channel-" + n + ": " + std::strerror(errno));
       }
       r->port = local;
       rings_.push_back(std::move(r));
@@ -168,8 +170,6 @@ class XenDevice final : public p9::ReplySink {
     int port = -1;
     std::vector<std::vector<std::byte>> pending;  // replies waiting for room
   };
-
-  p9::Error fail_connect(const std::string& why) { return p9::Error{EPROTO, why}; }
 
   p9::Result<void> read_requests(size_t index) {
     Ring& r = *rings_[index];

@@ -45,18 +45,27 @@ struct Fixture {
 
 class Dialects : public ::testing::TestWithParam<Dialect> {};
 
+// A client mounted on the fixture's server in the test's dialect.
+struct Mounted {
+  Fixture fx;
+  LoopbackServer loop{fx.server};
+  ThreadSync sync;
+  Client c{loop, sync};
+  Mounted(Dialect d, const char* aname) {
+    MountOptions o;
+    o.dialect = d;
+    o.aname = aname;
+    auto m = c.mount(o);
+    EXPECT_TRUE(m) << m.error().message;
+    EXPECT_EQ(c.dialect(), d);
+  }
+};
+
 }  // namespace
 
 TEST_P(Dialects, CreateWriteReadListRenameRemove) {
-  Fixture fx;
-  LoopbackServer loop(fx.server);
-  ThreadSync sync;
-  Client c(loop, sync);
-  MountOptions o;
-  o.dialect = GetParam();
-  o.aname = "kv";
-  ASSERT_TRUE(c.mount(o));
-  EXPECT_EQ(c.dialect(), GetParam());
+  Mounted m(GetParam(), "kv");
+  Client& c = m.c;
   {
     auto f = c.open("colour", kReadWrite | kCreate, 0644);
     ASSERT_TRUE(f) << f.error().message;
@@ -86,14 +95,8 @@ TEST_P(Dialects, CreateWriteReadListRenameRemove) {
 }
 
 TEST_P(Dialects, SyntheticFilesAndAnameSubtrees) {
-  Fixture fx;
-  LoopbackServer loop(fx.server);
-  ThreadSync sync;
-  Client c(loop, sync);
-  MountOptions o;
-  o.dialect = GetParam();
-  o.aname = "/syn/sub";
-  ASSERT_TRUE(c.mount(o));
+  Mounted m(GetParam(), "/syn/sub");
+  Client& c = m.c;
   auto deep = c.open("deep", kRead);
   ASSERT_TRUE(deep) << deep.error().message;
   EXPECT_EQ(read_all(*deep), "deep\n");
@@ -101,19 +104,11 @@ TEST_P(Dialects, SyntheticFilesAndAnameSubtrees) {
   auto up = c.open("../../motd", kRead);
   ASSERT_FALSE(up);
   EXPECT_EQ(up.error().code, ENOENT);
-  Client whole(loop, sync);  // a second attach in the same session
-  (void)whole;
 }
 
 TEST_P(Dialects, ErrorsKeepTheirErrnoAcrossTheWire) {
-  Fixture fx;
-  LoopbackServer loop(fx.server);
-  ThreadSync sync;
-  Client c(loop, sync);
-  MountOptions o;
-  o.dialect = GetParam();
-  o.aname = "syn";
-  ASSERT_TRUE(c.mount(o));
+  Mounted m(GetParam(), "syn");
+  Client& c = m.c;
   auto missing = c.open("nothing", kRead);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ENOENT) << missing.error().message;
@@ -126,7 +121,7 @@ TEST_P(Dialects, ErrorsKeepTheirErrnoAcrossTheWire) {
   auto w = c.open("sink", kWrite);
   ASSERT_TRUE(w) << w.error().message;
   ASSERT_TRUE(w->pwrite(bytes("12345"), 0));
-  EXPECT_EQ(fx.writes.load(), 5);
+  EXPECT_EQ(m.fx.writes.load(), 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Server, Dialects, ::testing::Values(Dialect::k9P2000L, Dialect::k9P2000u, Dialect::k9P2000),

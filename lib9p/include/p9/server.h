@@ -176,7 +176,6 @@ class Session {
     bool flushed = false;
     std::vector<uint16_t> flushes;  // Tflush tags to answer once this request is done
   };
-  template <typename M> friend struct Dispatch;
 
   Result<Job> prepare(const Header& header, std::span<const std::byte> message);
   template <typename T> Result<Job> on(uint16_t tag, T& request);
