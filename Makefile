@@ -1,4 +1,5 @@
 # xenos: one `make` entry point. `make help` lists the targets. Quiet by default; V=1 shows commands.
+.DEFAULT_GOAL := all
 BUILD ?= build
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)

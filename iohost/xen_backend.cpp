@@ -175,7 +175,9 @@ class XenDevice final : public p9::ReplySink {
     Ring& r = *rings_[index];
     const volatile std::byte* out = r.data + r.size;
     bool consumed = false;
-    for (;;) {
+    // Back-pressure: while this ring's replies wait for room, its requests wait too. A guest
+    // that sends without ever reading its replies stalls itself, not iohost's memory.
+    while (r.pending.empty()) {
       uint32_t cons = __atomic_load_n(&r.intf->out_cons, __ATOMIC_RELAXED);
       uint32_t prod = __atomic_load_n(&r.intf->out_prod, __ATOMIC_ACQUIRE);  // the index before the data
       xen::NextMessage next = xen::next_message(out, r.size, cons, prod, msize_limit_);

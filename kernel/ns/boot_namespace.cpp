@@ -25,8 +25,9 @@ Namespace& root() {
   return *the_namespace;
 }
 
-Result<void> mount_share(const std::string& tag, const std::string& point, int flags) {
+Result<void> mount_share(const std::string& tag, const std::string& point, int flags, uint64_t wait_ns) {
   xenos::ninep::Options o;
+  o.device_wait_ns = wait_ns;
   // Rings cost memory (order 9: 2 MiB each): keep a share's rings within a quarter of what is free.
   uint64_t budget = kernel::frames().free_frames() * kernel::kPageSize / 4;
   while (o.max_order > 4 && (uint64_t(1) << (o.max_order + 12)) * 8 > budget) --o.max_order;
@@ -37,7 +38,11 @@ Result<void> mount_share(const std::string& tag, const std::string& point, int f
   return root().mount(server, "/", point, flags);
 }
 
+// xenos.mounts: "auto" mounts the 9pfs devices the domain has at boot (xl p9=, or a backend
+// that attached while the domain was paused); "none" mounts nothing; "a,b" mounts those tags,
+// waiting for a backend that attaches after boot (iohost attaching to a running domain).
 void boot_namespace(const std::vector<std::string>& options) {
+  constexpr uint64_t kLateShareWaitNs = 30'000'000'000ull;
   Namespace& n = root();
   auto* dev = new DevServer;
   auto* env = new EnvServer;
@@ -45,21 +50,34 @@ void boot_namespace(const std::vector<std::string>& options) {
   servers->push_back(env);
   (void)n.mount(dev, "/", "/dev", MREPL);
   (void)n.mount(env, "/", "/env", MREPL);
-  if (option(options, "xenos.mounts", "auto") == "none") return;
-  auto devices = xenos::ninep::devices();
-  if (!devices) {
-    kernel::log("namespace: cannot list 9pfs devices: %s\n", devices.error().message);
-    return;
+  std::string mounts = option(options, "xenos.mounts", "auto");
+  if (mounts == "none") return;
+  std::vector<std::string> tags;
+  uint64_t wait_ns = 0;
+  if (mounts == "auto") {
+    auto devices = xenos::ninep::devices();
+    if (!devices) {
+      kernel::log("namespace: cannot list 9pfs devices: %s\n", devices.error().message);
+      return;
+    }
+    for (const auto& d : *devices) tags.push_back(d.tag);
+  } else {
+    for (size_t at = 0; at < mounts.size();) {
+      size_t comma = std::min(mounts.find(',', at), mounts.size());
+      if (comma > at) tags.push_back(mounts.substr(at, comma - at));
+      at = comma + 1;
+    }
+    wait_ns = kLateShareWaitNs;
   }
-  std::string fs_tag = option(options, "xenos.fs", devices->empty() ? "" : (*devices)[0].tag);
-  for (const auto& d : *devices) {
-    auto r = mount_share(d.tag, "/mnt/" + d.tag, MREPL | MCREATE);
+  std::string fs_tag = option(options, "xenos.fs", tags.empty() ? "" : tags[0]);
+  for (const std::string& tag : tags) {
+    auto r = mount_share(tag, "/mnt/" + tag, MREPL | MCREATE, wait_ns);
     if (!r) {
-      kernel::log("namespace: share \"%s\" not mounted: %s\n", d.tag.c_str(), r.error().message.c_str());
+      kernel::log("namespace: share \"%s\" not mounted: %s\n", tag.c_str(), r.error().message.c_str());
       continue;
     }
-    if (d.tag == fs_tag) {
-      (void)n.bind("/mnt/" + d.tag, "/fs", MREPL | MCREATE);
+    if (tag == fs_tag) {
+      (void)n.bind("/mnt/" + tag, "/fs", MREPL | MCREATE);
       (void)n.chdir("/fs");
     }
   }

@@ -1,7 +1,8 @@
 // The namespace every program starts with: /dev (#c), /env (#e), each 9pfs share at
 // /mnt/<tag>, and one share also at /fs (the working directory). Kernel options on the command
 // line (words starting "xenos.") shape it: xenos.mounts=none leaves the shares alone (for apps
-// that open them themselves), xenos.fs=<tag> picks the share bound at /fs.
+// that open them themselves), xenos.mounts=a,b mounts those tags, waiting for a backend that
+// attaches after boot, xenos.fs=<tag> picks the share bound at /fs.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@ namespace ns {
 Namespace& root();
 // Builds it; `options` are the "xenos.*" words. Problems are logged, never fatal.
 void boot_namespace(const std::vector<std::string>& options);
-// Mounts a 9pfs share by tag at `point` (the C API's mount()).
-Result<void> mount_share(const std::string& tag, const std::string& point, int flags);
+// Mounts a 9pfs share by tag at `point` (the C API's mount()), waiting up to `wait_ns` for a
+// backend to offer the tag.
+Result<void> mount_share(const std::string& tag, const std::string& point, int flags, uint64_t wait_ns = 0);
 
 }  // namespace ns

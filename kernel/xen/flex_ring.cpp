@@ -34,8 +34,9 @@ NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uin
   std::byte field[4];
   flex_read(ring, ring_size, cons, field);
   uint32_t size = uint32_t(field[0]) | uint32_t(field[1]) << 8 | uint32_t(field[2]) << 16 | uint32_t(field[3]) << 24;
-  if (size < 7) return {NextMessage::kHostile, size, "9pfs: a reply's size[4] is below a 9P header"};
-  if (size > msize || size > ring_size) return {NextMessage::kHostile, size, "9pfs: a reply's size[4] is above msize"};
+  if (size < 7) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is below a 9P header"};
+  if (size > ring_size) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is larger than the ring"};
+  if (size > msize) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is above msize (it could never end)"};
   if (*queued < size) return {NextMessage::kPartial, size, nullptr};
   return {NextMessage::kReady, size, nullptr};
 }

@@ -22,6 +22,7 @@
 #include "xenos/event_channel.h"
 #include "xenos/grant.h"
 #include "xenos/ninep.h"
+#include "xenos/ninep_testing.h"
 #include "xenos/thread.h"
 #include "xenos/time.h"
 #include "xenos/xenstore.h"
@@ -139,6 +140,7 @@ class Transport final : public p9::Transport {
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
   Stats stats() const { return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_}; }
+  Result<void> abuse(testing::RingAbuse how);
 
  private:
   struct Ring {
@@ -153,6 +155,7 @@ class Transport final : public p9::Transport {
   };
 
   static void on_event(uint32_t, void* self) { static_cast<Transport*>(self)->waiters_.wake_all(); }
+  static void watch_backend(void* self);
   Result<void> setup_ring(Ring& r);
   void fail(const char* why);  // interrupts off
 
@@ -165,7 +168,37 @@ class Transport final : public p9::Transport {
   unsigned next_ring_ = 0;     // where receive() looks first
   uint64_t sent_ = 0, received_ = 0;
   bool connected_ = false;
+  ThreadHandle backend_watcher_;  // runs while connected (watch_backend)
+  bool stop_watching_ = false;
 };
+
+// While the share is connected a thread watches the backend's state: a backend that closes the
+// device (it judged our ring hostile, or it is going away) must fail the requests waiting on it
+// instead of leaving them waiting forever. Xen tells nobody when the other end of an event
+// channel closes; xenstore is where a backend says so.
+void Transport::watch_backend(void* self) {
+  auto* t = static_cast<Transport*>(self);
+  std::string path = t->device_.backend + "/state";
+  auto w = xs::watch(path);
+  if (!w) {
+    kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device_.tag.c_str(), path.c_str(),
+                w.error().message);
+    return;
+  }
+  constexpr uint64_t kTickNs = 1'000'000'000;  // how soon a close() that saw no change is noticed
+  while (!t->stop_watching_) {
+    auto changed = w->next(monotonic_ns() + kTickNs);
+    if (t->stop_watching_) return;
+    if (!changed && changed.error().code == ETIMEDOUT) continue;
+    auto state = read_number(path);
+    if (changed && state && *state == kConnected) continue;
+    arch::InterruptGuard guard;
+    t->fail(!changed ? "9pfs: xenstore failed while watching the backend"
+            : !state ? "9pfs: the backend's state is gone (the backend went away)"
+                     : "9pfs: the backend closed the device");
+    return;
+  }
+}
 
 Result<void> Transport::setup_ring(Ring& r) {
   unsigned pages = 1u << order_;
@@ -236,6 +269,9 @@ Result<void> Transport::connect(const Options& options) {
   if (TRY(read_number(be + "/state")) != kConnected) return Error{EIO, "9pfs: the backend closed during the handshake"};
   TRY_VOID(xs::write(fe + "/state", std::to_string(kConnected)));
   connected_ = true;
+  auto watcher = spawn("9pfs-backend", watch_backend, this);
+  if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
+  backend_watcher_ = std::move(*watcher);
   kernel::log("9pfs: share \"%s\" connected: %zu rings of order %u (%u KiB each way), backend domain %u\n",
               device_.tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024, device_.backend_id);
   return {};
@@ -244,12 +280,14 @@ Result<void> Transport::connect(const Options& options) {
 Result<void> Transport::close() {
   if (rings_.empty()) return {};
   const std::string& fe = device_.path;
+  stop_watching_ = true;
   if (connected_) {
     (void)xs::write(fe + "/state", std::to_string(kClosing));
     auto s = wait_for_state(device_.backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
                             "9pfs: the backend did not close");
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
   }
+  backend_watcher_.join();  // the backend's state change woke it, or its tick will
   bool leaked = false;
   for (Ring* r : rings_) {
     r->channel.close();
@@ -346,20 +384,72 @@ p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
   }
 }
 
+Result<void> Transport::abuse(testing::RingAbuse how) {
+  using testing::RingAbuse;
+  if (rings_.empty()) return Error{ENOTCONN, "9pfs: the share is not connected"};
+  Ring& r = *rings_[0];
+  LockGuard one_sender(r.send_lock);
+  arch::InterruptGuard guard;
+  uint32_t prod = r.intf->out_prod;
+  uint32_t size = how == RingAbuse::kSizeBeyondRing    ? 0xfffffff0u
+                  : how == RingAbuse::kSizeBelowHeader ? 3u
+                                                       : uint32_t(max_message_size()) + 1;
+  std::byte header[7] = {std::byte(size), std::byte(size >> 8), std::byte(size >> 16), std::byte(size >> 24),
+                         std::byte(100), std::byte(0xfe), std::byte(0xff)};  // Tversion, tag 0xfffe
+  if (how == RingAbuse::kIndexBeyondRing) {
+    r.intf->out_prod = r.intf->out_cons + ring_bytes_ + 64;
+  } else {
+    flex_write(r.out, ring_bytes_, prod, header);
+    asm volatile("" ::: "memory");
+    r.intf->out_prod = prod + sizeof header;
+  }
+  r.channel.notify();
+  return {};
+}
+
 // ---- Share ----------------------------------------------------------------------------------
 
-p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& options) {
-  auto all = devices();
-  if (!all) return to_p9(all.error());
-  const Device* found = nullptr;
-  std::string known;
-  for (const Device& d : *all) {
-    if (d.tag == tag) found = &d;
-    known += (known.empty() ? "" : ", ") + d.tag;
+namespace {
+
+// The device tagged `tag`, waiting up to `wait_ns` for a backend to offer it: xl writes its
+// devices before the domain runs, but a backend such as iohost may attach to a running domain.
+// While waiting, a half-written device (a backend between two writes) counts as not there yet.
+p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
+  uint64_t deadline = monotonic_ns() + wait_ns;
+  xs::Watch w;
+  for (;;) {
+    auto all = devices();
+    std::string known;
+    if (all) {
+      for (const Device& d : *all) {
+        if (d.tag == tag) return d;
+        known += (known.empty() ? "" : ", ") + d.tag;
+      }
+    }
+    bool waiting = wait_ns != 0 && monotonic_ns() < deadline;
+    if (!waiting) {
+      if (!all) return to_p9(all.error());
+      return p9::Error{ENOENT, "9pfs: no share tagged \"" + tag + "\" (this domain has: " +
+                               (known.empty() ? std::string("none") : known) + ")"};
+    }
+    if (!w.valid()) {  // first time round: say so once, then wait for device/9pfs to change
+      kernel::log("9pfs: no share tagged \"%s\" yet; waiting up to %llu s for a backend to offer it\n",
+                  tag.c_str(), (unsigned long long)(wait_ns / 1'000'000'000));
+      auto watch = xs::watch("device/9pfs");
+      if (!watch) return to_p9(watch.error());
+      w = std::move(*watch);
+    }
+    auto changed = w.next(deadline);
+    if (!changed && changed.error().code != ETIMEDOUT) return to_p9(changed.error());
   }
-  if (!found)
-    return p9::Error{ENOENT, "9pfs: no share tagged \"" + tag + "\" (this domain has: " +
-                                 (known.empty() ? std::string("none") : known) + ")"};
+}
+
+}  // namespace
+
+p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& options) {
+  auto device = find_device(tag, options.device_wait_ns);
+  if (!device) return device.error();
+  const Device* found = &*device;
   if (!open_devices) open_devices = new std::vector<Device*>;
   for (Device* d : *open_devices)
     if (d->path == found->path) return p9::Error{EBUSY, "9pfs: share \"" + tag + "\" is open already"};
@@ -389,5 +479,21 @@ Share::~Share() {
 }
 
 Stats Share::stats() const { return transport_->stats(); }
+
+namespace testing {
+
+const char* name(RingAbuse how) {
+  switch (how) {
+    case RingAbuse::kIndexBeyondRing: return "an out_prod index beyond the ring";
+    case RingAbuse::kSizeBeyondRing: return "a size[4] larger than the ring";
+    case RingAbuse::kSizeBelowHeader: return "a size[4] below a 9P header";
+    case RingAbuse::kSizeBeyondMsize: return "a never-ending message (size[4] above msize)";
+  }
+  return "?";
+}
+
+Result<void> abuse_ring(Share& share, RingAbuse how) { return share.transport_->abuse(how); }
+
+}  // namespace testing
 
 }  // namespace xenos::ninep

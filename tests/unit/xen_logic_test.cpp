@@ -200,16 +200,28 @@ TEST(FlexRing, NextMessageIsFramedBySizeAndChecked) {
   EXPECT_EQ(ready.size, 20u);
 }
 
-TEST(FlexRing, HostileRepliesAreRecognised) {
+TEST(FlexRing, HostileMessagesAreRecognisedWithTheirReason) {
   std::vector<std::byte> ring(64);
+  auto why = [&](uint32_t cons, uint32_t prod, uint32_t msize) {
+    auto next = xen::next_message(ring.data(), 64, cons, prod, msize);
+    EXPECT_EQ(next.state, xen::NextMessage::kHostile);
+    return std::string(next.why ? next.why : "");
+  };
   put_size(ring, 0, 3);  // below a 9P header
-  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 10, 64).state, xen::NextMessage::kHostile);
+  EXPECT_NE(why(0, 10, 64).find("below a 9P header"), std::string::npos);
   put_size(ring, 0, 60);  // fits the ring but exceeds msize 32
-  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 64, 32).state, xen::NextMessage::kHostile);
+  EXPECT_NE(why(0, 64, 32).find("above msize"), std::string::npos);
+  // A message that could never end: only its header is there and it claims more than msize.
+  // Judged at once from size[4], not left waiting for bytes that may never come.
+  EXPECT_NE(why(0, 7, 32).find("above msize"), std::string::npos);
   put_size(ring, 0, 1000);  // larger than the ring itself
-  EXPECT_EQ(xen::next_message(ring.data(), 64, 0, 64, 4096).state, xen::NextMessage::kHostile);
-  // Indexes that claim more than the ring holds.
+  EXPECT_NE(why(0, 64, 4096).find("larger than the ring"), std::string::npos);
+  put_size(ring, 60, 0xfffffff0u);  // a huge size[4] that wraps around the ring's end
+  EXPECT_NE(why(60, 60 + 7, 4096).find("larger than the ring"), std::string::npos);
+  // Indexes that claim more than the ring holds, also across the index wrap-around.
   auto lie = xen::next_message(ring.data(), 64, 0, 65, 64);
   EXPECT_EQ(lie.state, xen::NextMessage::kHostile);
-  EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
+  EXPECT_NE(why(0xfffffff0u, 0xfffffff0u + 65, 64).find("more than the ring"), std::string::npos);
+  EXPECT_NE(why(100, 99, 64).find("more than the ring"), std::string::npos);  // prod behind cons
+EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
 }

@@ -40,10 +40,10 @@ SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
                  expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
-                 extra_tags=(), linux=False, backend="qemu"):
+                 extra_tags=(), linux=False, backend="iohost"):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
-        # Who serves its 9pfs devices: QEMU's xen-9pfs (an xl p9= entry) or iohost, which
-        # attaches to the domain created paused (tests/xen/dom0-init).
+        # Who serves its 9pfs devices: iohost (the default), which attaches to the domain
+        # created paused (tests/xen/dom0-init), or QEMU's xen-9pfs (an xl p9= entry).
         self.backend = backend
         self.type = type
         self.extra_tags = list(extra_tags)  # more 9pfs devices: "tag" (same folder) or "tag:sub"
@@ -135,20 +135,27 @@ def build_inputs(build_dir):
     return out
 
 
+def guest_shares(g):
+    """(tag, tree name, folder in dom0) of each 9pfs device of guest g: "share" is its folder,
+    an extra tag "tag" the same folder and "tag:sub" a subfolder."""
+    out = []
+    for i, extra in enumerate(["share"] + g.extra_tags):
+        tag, _, sub = extra.partition(":")
+        out.append((tag, "%s-%d" % (g.name, i), "/srv/%s%s" % (g.name, "/" + sub if sub else "")))
+    return out
+
+
 def iohost_args(guests):
-    """iohost's command line in dom0: an export of each iohost guest's folder (and subfolders
-    for its extra tags), and which guest gets which tree."""
+    """iohost's command line in dom0: an export of each iohost guest's folders, and which
+    guest gets which tree."""
     args = []
     for g in guests:
         if g.backend != "iohost":
             continue
-        shares = []
-        for i, extra in enumerate(["share"] + g.extra_tags):
-            tag, _, sub = extra.partition(":")
-            tree = "%s-%d" % (g.name, i)
-            args += ["--export", "%s=/srv/%s%s" % (tree, g.name, "/" + sub if sub else "")]
-            shares.append("%s:%s" % (tag, tree))
-        args += ["--xen-guest", "%s=%s" % (g.name, ",".join(shares))]
+        shares = guest_shares(g)
+        for tag, tree, folder in shares:
+            args += ["--export", "%s=%s" % (tree, folder)]
+        args += ["--xen-guest", "%s=%s" % (g.name, ",".join("%s:%s" % (tag, tree) for tag, tree, _ in shares))]
     return args
 
 
@@ -190,11 +197,11 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
                    "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
                    "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
                    "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name)]
-            if g.backend == "qemu":
-                cmd += ["--p9", "tag=share,path=/srv/%s" % g.name]
-                for extra in g.extra_tags:  # "tag" (the same folder) or "tag:subfolder"
-                    tag, _, sub = extra.partition(":")
-                    cmd += ["--p9", "tag=%s,path=/srv/%s%s" % (tag, g.name, "/" + sub if sub else "")]
+            for tag, tree, folder in guest_shares(g):
+                if g.backend == "qemu":
+                    cmd += ["--p9", "tag=%s,path=%s" % (tag, folder)]
+                elif "xenos.mounts=" not in g.cmdline:  # the guest mounts them, waiting for iohost
+                    cmd += ["--iohost", "%s=%s" % (tag, tree)]
             if g.cmdline:
                 cmd += ["--cmdline", g.cmdline]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -238,7 +245,10 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     global IOHOST_BINARY
     IOHOST_BINARY = os.path.join(os.path.abspath(build_dir), "bin", "iohost")
     xen_dir = build_inputs(build_dir)
-    run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", "-".join(names) or "empty"))
+    run_name = "-".join(names) or "empty"
+    if len(run_name) > 120:  # a folder name has a limit; long runs are named by their first guest
+        run_name = "%s-and-%d-more" % (names[0], len(names) - 1)
+    run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", run_name))
     prepare_run(run_dir, guests, xen_dir, jobs)
     jobs_by_name = {j.name: j for j in jobs}
     if shell:

@@ -27,6 +27,9 @@ struct Options {
   unsigned max_rings = 0;   // 0: as many as the backend offers
   unsigned max_order = 9;   // ring order cap (2^order pages per ring; QEMU allows 9)
   p9::MountOptions mount;   // msize 0 here means: the largest the rings carry
+  // How long open() waits for a backend to offer the tag (a backend that attaches to a running
+  // domain, as iohost may); 0: the device must be there already.
+  uint64_t device_wait_ns = 0;
 };
 
 struct Stats {
@@ -36,6 +39,11 @@ struct Stats {
 };
 
 class Transport;  // kernel/xen/ninep_front.cpp
+class Share;
+namespace testing {  // xenos/ninep_testing.h
+enum class RingAbuse;
+Result<void> abuse_ring(Share&, RingAbuse);
+}  // namespace testing
 
 // One connected share: the rings to the backend and the 9P session on them. Closing it (or
 // destroying it) ends the session and takes the rings down (Closing, Closed, grants ended).
@@ -51,6 +59,7 @@ class Share {
   Stats stats() const;
 
  private:
+  friend Result<void> testing::abuse_ring(Share&, testing::RingAbuse);  // xenos/ninep_testing.h
   Share() = default;
   Device device_;
   Transport* transport_ = nullptr;

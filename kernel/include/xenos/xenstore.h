@@ -56,6 +56,8 @@ class Watch {
   Watch& operator=(const Watch&) = delete;
   ~Watch();
 
+  bool valid() const { return state_ != nullptr; }
+
   // The path of the next change; ETIMEDOUT if none comes before `deadline_ns` (0: wait forever).
   Result<std::string> next(uint64_t deadline_ns = 0);
 
