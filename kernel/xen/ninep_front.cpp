@@ -316,7 +316,7 @@ Result<void> Transport::close() {
 void Transport::fail(const char* why) {
   if (broken_) return;
   broken_ = why;
-  kernel::log("9pfs: share \"%s\": %s; its requests now fail with EIO\n", device_.tag.c_str(), why);
+  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", why, device_.tag.c_str());
   waiters_.wake_all();
 }
 
