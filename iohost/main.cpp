@@ -15,6 +15,8 @@
 #include "import_tree.h"
 #include "kv_tree.h"
 #include "log.h"
+#include "net_tree.h"
+#include "reactor.h"
 #include "p9/synthetic.h"
 #include "worker_pool.h"
 #include "xen_backend.h"
@@ -35,13 +37,19 @@ Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the 
                                 a remote 9P2000.L server's tree, served again
                                 (ADDRESS: tcp:HOST:PORT or unix:PATH)
   --kv [NAME]                   an in-memory key-value store, keys as files (default: kv)
+  --net NAME[,announce=PORT[-PORT]]...[,connect=ADDRESS]...
+                                the host's network as Plan 9's /net (tcp, udp, cs): connect
+                                anywhere (or only to the connect= addresses), announce only
+                                on the announce= ports; each attach has its own conversations
 
 Xen guests (iohost is then their 9pfs backend; run it in dom0):
   --xen-guest NAME=TAG:TREE[,TAG:TREE...]
                                 the domain named NAME gets a 9pfs device TAG serving TREE
                                 (its first share is the guest's /fs); it is attached when
-                                the domain appears: create it paused (xl create -p), wait
-                                for backend/xen_9pfs/<domid>, unpause. See iohost/README.md.
+                                the domain appears or, at start, if it runs already. A guest
+                                made with mkimage --iohost waits for its shares; others are
+                                created paused (xl create -p) and unpaused once
+                                backend/xen_9pfs/<domid> exists. See iohost/README.md.
 
 Options:
   --msize N                     the largest msize agreed to (default 8388608)
@@ -74,6 +82,7 @@ int main(int argc, char** argv) {
   size_t workers = 8;
   std::string ready_file;
   std::vector<iohost::XenGuestConfig> xen_guests;
+  iohost::Reactor reactor;  // where the net tree's parked requests wait
 
   auto value = [&](int& i, const std::string& flag) -> std::string {
     if (i + 1 >= argc) usage_error(flag + " wants a value");
@@ -103,6 +112,10 @@ int main(int argc, char** argv) {
       trees.emplace_back(optional_name(i, "dev"), std::make_shared<iohost::DevTree>());
     } else if (a == "--kv") {
       trees.emplace_back(optional_name(i, "kv"), std::make_shared<iohost::KvTree>());
+    } else if (a == "--net") {
+      auto net = iohost::parse_net(value(i, a));
+      if (!net) usage_error(net.error().message);
+      trees.emplace_back(net->name, std::make_shared<iohost::NetTree>(reactor, net->policy));
     } else if (a == "--import") {
       std::string spec = value(i, a);
       size_t eq = spec.find('=');
@@ -138,7 +151,7 @@ int main(int argc, char** argv) {
     }
   }
   if (listens.empty() && xen_guests.empty()) usage_error("nothing to listen on (--listen, --xen-guest)");
-  if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv)");
+  if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv, --net)");
 
   // Replies of up to msize (8 MiB) are made and freed at every read: keep them on the heap
   // rather than mmap and unmap each one (page faults at every message cost more than the copy).
@@ -161,6 +174,7 @@ int main(int argc, char** argv) {
   }
   iohost::WorkerPool pool(workers);
   iohost::EventLoop loop(server, pool);
+  loop.watch(reactor.fd(), [&] { reactor.dispatch(); });
   std::string bound;
   for (const std::string& l : listens) {
     auto r = loop.listen(l);

@@ -40,6 +40,18 @@ Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) { return Error
 Result<void> OpenFile::fsync(bool) { return {}; }
 Result<uint8_t> OpenFile::lock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
 Result<Lock> OpenFile::getlock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
+Cancel OpenFile::read_parked(uint64_t, size_t, Done<std::vector<std::byte>> done) {
+  done(Error{EBADF, "not readable"});
+  return [] {};
+}
+Cancel OpenFile::write_parked(uint64_t, std::vector<std::byte>, Done<size_t> done) {
+  done(Error{EBADF, "not writable"});
+  return [] {};
+}
+Cancel Node::open_parked(uint32_t, Done<std::unique_ptr<OpenFile>> done) {
+  done(Error{EACCES, "this file cannot be opened"});
+  return [] {};
+}
 
 Result<std::shared_ptr<Node>> Node::walk(std::string_view) { return Error{ENOTDIR, "not a directory"}; }
 Result<void> Node::setattr(const SetAttr&) { return Error{EPERM, "attributes cannot be changed"}; }
@@ -96,7 +108,10 @@ Session::~Session() {
 // Fids whose nodes may block (an import's fid clunks on its server) are let go of on the
 // Executor, so the session's thread never waits for another server.
 void Session::reset() {
+  auto parked = std::move(in_flight_);
   in_flight_.clear();  // work still running finds no entry: its reply is dropped
+  for (auto& [tag, request] : parked)
+    if (request.cancel) request.cancel();
   std::vector<std::shared_ptr<FidState>> blocking;
   for (auto& [number, state] : fids_)
     if (state->blocking) blocking.push_back(std::move(state));
@@ -191,7 +206,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
     sink_.send(error_reply(h.tag, job.error()));
     return {};
   }
-  if (!job->blocking || executor_ == nullptr) {
+  if (!job->park && (!job->blocking || executor_ == nullptr)) {
     finish_now(h.tag, job->work());
     return {};
   }
@@ -199,7 +214,12 @@ Result<void> Session::receive(std::span<const std::byte> message) {
     sink_.send(error_reply(h.tag, {EAGAIN, "too many requests in flight"}));
     return {};
   }
-  in_flight_[h.tag] = {};
+  if (job->park) {
+    start_parked(h.tag, std::move(*job));
+    return {};
+  }
+  uint64_t serial = next_serial_++;
+  in_flight_[h.tag] = {serial};
   auto outcome = std::make_shared<Outcome>();
   std::weak_ptr<bool> alive = alive_;
   uint16_t tag = h.tag;
@@ -207,10 +227,28 @@ Result<void> Session::receive(std::span<const std::byte> message) {
                    *outcome = work();
                    work = nullptr;  // let go of nodes here, not on the session's thread
                  },
-                 [this, alive, tag, outcome] {
-                   if (alive.lock()) finish(tag, std::move(*outcome));
+                 [this, alive, tag, serial, outcome] {
+                   if (!alive.lock()) return;
+                   auto it = in_flight_.find(tag);  // after a Tversion the tag may be another request's
+                   if (it != in_flight_.end() && it->second.serial == serial) finish(tag, std::move(*outcome));
                  });
   return {};
+}
+
+// The parked work may finish at once (data was waiting): then its entry is gone before the
+// cancel is known, and the serial keeps a late call from answering a newer request's tag.
+void Session::start_parked(uint16_t tag, Job job) {
+  uint64_t serial = next_serial_++;
+  in_flight_[tag] = {serial};
+  std::weak_ptr<bool> alive = alive_;
+  Cancel cancel = job.park([this, alive, tag, serial](Outcome outcome) {
+    if (!alive.lock()) return;
+    auto it = in_flight_.find(tag);
+    if (it == in_flight_.end() || it->second.serial != serial) return;
+    finish(tag, std::move(outcome));
+  });
+  auto it = in_flight_.find(tag);
+  if (it != in_flight_.end() && it->second.serial == serial) it->second.cancel = std::move(cancel);
 }
 
 // A reply larger than msize would be cut by any client: send an error in its place.
@@ -236,6 +274,15 @@ void Session::finish(uint16_t tag, Outcome outcome) {
 void Session::flush(uint16_t tag, uint16_t oldtag) {
   auto it = in_flight_.find(oldtag);
   if (it == in_flight_.end()) {  // already answered, or never seen: flush(5) says answer now
+    sink_.send(encode(Rflush{}, tag, dialect_));
+    return;
+  }
+  if (it->second.cancel) {  // parked: stop it, and the flush is done
+    Cancel cancel = std::move(it->second.cancel);
+    std::vector<uint16_t> earlier = std::move(it->second.flushes);
+    in_flight_.erase(it);
+    cancel();
+    for (uint16_t flush_tag : earlier) sink_.send(encode(Rflush{}, flush_tag, dialect_));
     sink_.send(encode(Rflush{}, tag, dialect_));
     return;
   }

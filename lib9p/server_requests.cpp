@@ -209,6 +209,25 @@ Result<void> openable(const Session::FidState& f, uint32_t number) {
   return {};
 }
 
+// An open that waits (a network listen): the reply and the fid's new state come when it is done.
+template <typename Reply>
+Job parked_open(uint16_t tag, Dialect d, FidPtr f, uint32_t flags, bool remove_on_clunk) {
+  Job j;
+  j.park = [tag, d, f, flags, remove_on_clunk](std::function<void(Outcome)> reply) -> Cancel {
+    return f->node().open_parked(flags, [tag, d, f, flags, remove_on_clunk, reply](Result<std::unique_ptr<OpenFile>> r) {
+      if (!r) return reply({error_message(tag, r.error(), d), {}});
+      std::shared_ptr<OpenFile> opened = std::move(*r);
+      reply({encode(Reply{f->node().qid(), 0}, tag, d), [f, flags, remove_on_clunk, opened] {
+               f->file = opened;
+               f->open_flags = flags;
+               f->remove_on_clunk = remove_on_clunk;
+               f->dir_offset = f->dir_cookie = 0;
+             }});
+    });
+  };
+  return j;
+}
+
 }  // namespace
 
 template <>
@@ -216,6 +235,7 @@ Result<Job> Session::on(uint16_t tag, Tlopen& m) {
   FidPtr f = TRY(fid(m.fid));
   TRY_VOID(openable(*f, m.fid));
   uint32_t flags = m.flags & ~(linux_flags::O_CREAT | linux_flags::O_EXCL);
+  if (f->node().parks_open()) return parked_open<Rlopen>(tag, dialect_, f, flags, false);
   auto opened = std::make_shared<std::shared_ptr<OpenFile>>();
   return job(tag, dialect_, f->blocking,
              [f, flags, opened]() -> Result<Rlopen> {
@@ -235,6 +255,7 @@ Result<Job> Session::on(uint16_t tag, Topen& m) {
   TRY_VOID(openable(*f, m.fid));
   uint32_t flags = linux_flags_from_plan9_mode(m.mode);
   bool rclose = m.mode & ORCLOSE;
+  if (f->node().parks_open() && !f->is_dir()) return parked_open<Ropen>(tag, dialect_, f, flags, rclose);
   auto opened = std::make_shared<std::shared_ptr<OpenFile>>();
   return job(tag, dialect_, f->blocking,
              [f, flags, opened]() -> Result<Ropen> {
@@ -395,6 +416,20 @@ Result<Job> Session::on(uint16_t tag, Tread& m) {
     return Job{[tag, d, f, cookie = f->dir_cookie, count] { return read_stats(tag, d, f, cookie, count); },
                f->blocking};
   }
+  if (f->file->parks()) {
+    Job j;
+    j.park = [tag, d, file = f->file, offset, count](std::function<void(Outcome)> reply) -> Cancel {
+      return file->read_parked(offset, count, [tag, d, count, reply](Result<std::vector<std::byte>> r) {
+        if (!r) return reply({error_message(tag, r.error(), d), {}});
+        size_t n = std::min<size_t>(r->size(), count);
+        std::vector<std::byte> out(11);
+        out.insert(out.end(), r->begin(), r->begin() + long(n));
+        finish_rread(out, tag, n);
+        reply({std::move(out), {}});
+      });
+    };
+    return j;
+  }
   return Job{[tag, d, file = f->file, offset, count]() -> Outcome {
                std::vector<std::byte> out(11 + size_t(count));
                auto n = file->read(offset, std::span(out).subspan(11));
@@ -410,6 +445,18 @@ Result<Job> Session::on(uint16_t tag, Twrite& m) {
   FidPtr f = TRY(fid(m.fid));
   if (!f->file || !writable(f->open_flags)) return not_open(m.fid);
   std::span<const std::byte> data = m.data.bytes;
+  if (f->file->parks()) {
+    Job j;
+    j.park = [tag, d = dialect_, file = f->file, offset = m.offset,
+              copy = std::vector<std::byte>(data.begin(), data.end())](std::function<void(Outcome)> reply) mutable -> Cancel {
+      size_t asked = copy.size();
+      return file->write_parked(offset, std::move(copy), [tag, d, asked, reply](Result<size_t> r) {
+        if (!r) return reply({error_message(tag, r.error(), d), {}});
+        reply({encode(Rwrite{uint32_t(std::min(*r, asked))}, tag, d), {}});
+      });
+    };
+    return j;
+  }
   std::shared_ptr<std::vector<std::byte>> copy;
   if (f->blocking) {  // the message buffer is gone by the time the Executor runs it
     copy = std::make_shared<std::vector<std::byte>>(data.begin(), data.end());

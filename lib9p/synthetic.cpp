@@ -134,14 +134,20 @@ Result<std::shared_ptr<Node>> SyntheticDir::walk(std::string_view name) {
 
 Result<std::unique_ptr<OpenFile>> SyntheticDir::open(uint32_t flags) {
   if (wants_write(flags)) return Error{EISDIR, "a directory cannot be written"};
+  std::vector<std::pair<std::string, Qid>> children;
+  for (auto& [name, child] : children_) children.emplace_back(name, child->qid());
+  return listing(qid(), children);
+}
+
+std::unique_ptr<OpenFile> listing(const Qid& self, const std::vector<std::pair<std::string, Qid>>& children) {
   std::vector<DirEntry> entries;
   uint64_t n = 0;
   auto add = [&](std::string name, Qid qid) {
     entries.push_back({qid, ++n, uint8_t((qid.type & QTDIR) ? 4 : 8), std::move(name)});  // DT_DIR, DT_REG
   };
-  add(".", qid());
-  add("..", qid());
-  for (auto& [name, child] : children_) add(name, child->qid());
+  add(".", self);
+  add("..", self);
+  for (auto& [name, qid] : children) add(name, qid);
   return std::unique_ptr<OpenFile>(new DirListing(std::move(entries)));
 }
 

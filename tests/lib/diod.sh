@@ -21,7 +21,7 @@ start_diod() {
 }
 
 stop_diod() {
-  if [[ -n ${DIOD_PID:-} ]]; then kill "$DIOD_PID" 2>/dev/null; wait "$DIOD_PID" 2>/dev/null; fi
+  if [[ -n ${DIOD_PID:-} ]]; then kill "$DIOD_PID" 2>/dev/null; wait "$DIOD_PID" 2>/dev/null || true; fi
   DIOD_PID=""
   [[ -n ${DIOD_CLEANUP:-} ]] && rm -rf "$DIOD_CLEANUP"
   return 0

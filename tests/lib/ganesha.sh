@@ -30,7 +30,7 @@ CONF
 }
 
 stop_ganesha() {
-  if [[ -n ${GANESHA_PID:-} ]]; then kill "$GANESHA_PID" 2>/dev/null; wait "$GANESHA_PID" 2>/dev/null; fi
+  if [[ -n ${GANESHA_PID:-} ]]; then kill "$GANESHA_PID" 2>/dev/null; wait "$GANESHA_PID" 2>/dev/null || true; fi
   GANESHA_PID=""
   return 0
 }

@@ -24,7 +24,7 @@ start_iohost() {
 }
 
 stop_iohost() {
-  if [[ -n ${IOHOST_PID:-} ]]; then kill "$IOHOST_PID" 2>/dev/null; wait "$IOHOST_PID" 2>/dev/null; fi
+  if [[ -n ${IOHOST_PID:-} ]]; then kill "$IOHOST_PID" 2>/dev/null; wait "$IOHOST_PID" 2>/dev/null || true; fi
   IOHOST_PID=""
   [[ -n ${IOHOST_CLEANUP:-} ]] && rm -rf "$IOHOST_CLEANUP"
   return 0

@@ -79,6 +79,14 @@ class LoopbackServer final : public p9::Transport, public p9::ReplySink, public 
     });
   }
 
+  // Runs `f` on the session's side (inside receive(), with the session lock held), as a
+  // parked request's completion runs on iohost's loop thread.
+  void post(std::function<void()> f) {
+    std::lock_guard<std::mutex> l(mu_);
+    done_.push_back(std::move(f));
+    cv_.notify_all();
+  }
+
   // Raw access for protocol tests: the session's next reply, or nothing within `ms`.
   std::optional<std::vector<std::byte>> next_reply(int ms = 2000) {
     auto r = receive(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -449,3 +449,151 @@ TEST(ServerFlush, TooManyBlockingRequestsInFlightGetEagain) {
   EXPECT_EQ(h.type, Type::Rread);
   EXPECT_EQ(h.tag, 10);
 }
+
+namespace {
+
+// A file whose reads park (as a network connection's data does) and a node whose open parks
+// (as a listen does): the test completes them through LoopbackServer::post, on the session's
+// side, or sees them cancelled.
+struct Parking {
+  Done<std::vector<std::byte>> read_done;
+  Done<std::unique_ptr<OpenFile>> open_done;
+  int cancels = 0;
+};
+
+class ParkedFile final : public OpenFile {
+ public:
+  explicit ParkedFile(std::shared_ptr<Parking> p) : p_(std::move(p)) {}
+  bool parks() const override { return true; }
+  Cancel read_parked(uint64_t, size_t, Done<std::vector<std::byte>> done) override {
+    p_->read_done = std::move(done);
+    return [p = p_] {
+      ++p->cancels;
+      p->read_done = nullptr;
+    };
+  }
+
+ private:
+  std::shared_ptr<Parking> p_;
+};
+
+class ParkedNode final : public Node {
+ public:
+  explicit ParkedNode(std::shared_ptr<Parking> p) : p_(std::move(p)) {}
+  Qid qid() override { return {QTFILE, 0, 78}; }
+  Result<Attr> getattr() override { return synthetic_attr(qid(), 0666, 0); }
+  Result<std::unique_ptr<OpenFile>> open(uint32_t) override { return Error{EIO, "parks only"}; }
+  bool parks_open() const override { return true; }
+  Cancel open_parked(uint32_t, Done<std::unique_ptr<OpenFile>> done) override {
+    p_->open_done = std::move(done);
+    return [p = p_] {
+      ++p->cancels;
+      p->open_done = nullptr;
+    };
+  }
+
+ private:
+  std::shared_ptr<Parking> p_;
+};
+
+// fid 1 walked to "parked"; its open parks until the test completes it.
+std::shared_ptr<Parking> walk_to_parked(Raw& r) {
+  auto parking = std::make_shared<Parking>();
+  auto root = std::make_shared<SyntheticDir>();
+  root->add("parked", std::make_shared<ParkedNode>(parking));
+  r.fx.server.add("net", std::make_shared<StaticTree>(root));
+  r.start("net");
+  r.send(Twalk{0, 1, {"parked"}}, 2);
+  EXPECT_EQ(r.reply_header().type, Type::Rwalk);
+  return parking;
+}
+
+void complete_open(Raw& r, const std::shared_ptr<Parking>& p) {
+  r.loop->post([p] {
+    auto done = std::move(p->open_done);
+    ASSERT_TRUE(done);
+    done(std::unique_ptr<OpenFile>(new ParkedFile(p)));
+  });
+}
+
+void complete_read(Raw& r, const std::shared_ptr<Parking>& p, std::string text) {
+  r.loop->post([p, text] {
+    auto done = std::move(p->read_done);
+    if (done) done(std::vector<std::byte>(reinterpret_cast<const std::byte*>(text.data()),
+                                          reinterpret_cast<const std::byte*>(text.data()) + text.size()));
+  });
+}
+
+}  // namespace
+
+TEST(ServerParked, AParkedOpenAndReadHoldNothingUpAndAnswerWhenDone) {
+  Raw r;
+  auto p = walk_to_parked(r);
+  r.send(Tlopen{1, 2}, 10);  // waits, as an open of a listen file waits for a call
+  EXPECT_FALSE(r.loop->next_reply(50));
+  r.send(Tgetattr{0, P9_GETATTR_BASIC}, 11);  // the session goes on meanwhile
+  EXPECT_EQ(r.reply_header().type, Type::Rgetattr);
+  complete_open(r, p);
+  Header h = r.reply_header();
+  EXPECT_EQ(h.type, Type::Rlopen);
+  EXPECT_EQ(h.tag, 10);
+  r.send(Tread{1, 0, 100}, 12);
+  EXPECT_FALSE(r.loop->next_reply(50));
+  EXPECT_EQ(r.loop->session().in_flight(), 1u);
+  complete_read(r, p, "data from the peer");
+  std::vector<std::byte> m;
+  h = r.reply_header(&m);
+  ASSERT_EQ(h.type, Type::Rread);
+  auto rr = decode<Rread>(m, r.d, 1 << 20);
+  ASSERT_TRUE(rr);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(rr->data.bytes.data()), rr->data.bytes.size()),
+            "data from the peer");
+  EXPECT_EQ(r.loop->session().in_flight(), 0u);
+}
+
+TEST(ServerParked, AFlushCancelsAParkedReadAndIsAnsweredAtOnce) {
+  Raw r;
+  auto p = walk_to_parked(r);
+  r.send(Tlopen{1, 2}, 10);
+  complete_open(r, p);
+  EXPECT_EQ(r.reply_header().type, Type::Rlopen);
+  r.send(Tread{1, 0, 100}, 20);
+  EXPECT_FALSE(r.loop->next_reply(50));
+  auto stale = p->read_done;  // a completion that comes after the flush must go nowhere
+  r.send(Tflush{20}, 21);
+  Header h = r.reply_header();
+  EXPECT_EQ(h.type, Type::Rflush);  // at once: a parked request has nothing left to run
+  EXPECT_EQ(h.tag, 21);
+  EXPECT_EQ(p->cancels, 1);
+  EXPECT_EQ(r.loop->session().in_flight(), 0u);
+  // The tag is free again: a new read with it parks, and the stale completion cannot answer it.
+  r.send(Tread{1, 0, 100}, 20);
+  r.loop->post([stale] { stale(std::vector<std::byte>(3, std::byte('x'))); });
+  EXPECT_FALSE(r.loop->next_reply(50));
+  complete_read(r, p, "fresh");
+  std::vector<std::byte> m;
+  h = r.reply_header(&m);
+  ASSERT_EQ(h.type, Type::Rread);
+  EXPECT_EQ(decode<Rread>(m, r.d, 1 << 20)->data.bytes.size(), 5u);
+  EXPECT_FALSE(r.loop->next_reply(50));
+}
+
+TEST(ServerParked, AVersionOrTheSessionsEndCancelsEveryParkedRequest) {
+  auto p = std::make_shared<Parking>();
+  {
+    Raw r;
+    p = walk_to_parked(r);
+    r.send(Tlopen{1, 2}, 10);
+    EXPECT_FALSE(r.loop->next_reply(50));
+    r.send(Tversion{8192, "9P2000.L"}, NOTAG);
+    EXPECT_EQ(r.reply_header().type, Type::Rversion);
+    EXPECT_EQ(p->cancels, 1);
+    r.send(Tattach{0, NOFID, "u", "net", 0}, 1);
+    EXPECT_EQ(r.reply_header().type, Type::Rattach);
+    r.send(Twalk{0, 1, {"parked"}}, 2);
+    EXPECT_EQ(r.reply_header().type, Type::Rwalk);
+    r.send(Tlopen{1, 2}, 10);
+    EXPECT_FALSE(r.loop->next_reply(50));
+  }  // the session ends with the open parked
+  EXPECT_EQ(p->cancels, 2);
+}

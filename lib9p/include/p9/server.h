@@ -31,6 +31,14 @@ struct Caller {
   uint32_t n_uname = NONUNAME;
 };
 
+// Work that waits on the world (a network peer) without holding a thread: it starts on the
+// session's thread and returns at once, then calls `done` later, once, on the session's thread.
+// The Cancel it returns stops it (Tflush, Tversion, the session ending); after a cancel,
+// `done` is never called. A parked request costs no thread, so thousands may wait at once.
+using Cancel = std::function<void()>;
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
 // An open file: what Tlopen/Topen/Tlcreate give a fid. Defaults refuse politely.
 class OpenFile {
  public:
@@ -47,6 +55,11 @@ class OpenFile {
   // v9fs otherwise sleeps 30 s before asking again); answering BLOCKED after a while is fine.
   virtual Result<uint8_t> lock(const Lock& request);
   virtual Result<Lock> getlock(const Lock& request);
+  // A file that parks (a network connection's data): Tread and Twrite call these instead of
+  // read() and write(). `count` is at most what fits the reply.
+  virtual bool parks() const { return false; }
+  virtual Cancel read_parked(uint64_t offset, size_t count, Done<std::vector<std::byte>> done);
+  virtual Cancel write_parked(uint64_t offset, std::vector<std::byte> data, Done<size_t> done);
 };
 
 constexpr uint8_t P9_LOCK_SUCCESS = 0, P9_LOCK_BLOCKED = 1, P9_LOCK_ERROR = 2, P9_LOCK_GRACE = 3;
@@ -88,6 +101,9 @@ class Node {
   // names. The defaults: no attributes at all.
   virtual Result<std::vector<std::byte>> xattr(std::string_view name);
   virtual bool blocking() const { return false; }
+  // A node whose open waits on the world (a network listen): Tlopen and Topen call this.
+  virtual bool parks_open() const { return false; }
+  virtual Cancel open_parked(uint32_t flags, Done<std::unique_ptr<OpenFile>> done);
 };
 
 // What Tattach's aname chooses.
@@ -143,7 +159,7 @@ class Server {
 //
 // Requests on a blocking() node run on the Executor; their replies may overtake earlier
 // ones (9P allows any order). A flushed request's reply is never sent; its Rflush follows
-// once it is done (flush(5)).
+// once it is done (flush(5)), or at once for a parked request, which the flush cancels.
 class Session {
  public:
   Session(const Server& server, ReplySink& sink, Executor* executor, std::string client, size_t transport_max);
@@ -169,13 +185,18 @@ class Session {
   struct Job {
     std::function<Outcome()> work;
     bool blocking = false;
+    // Instead of work: start it, get the Outcome later through the callback (see Cancel).
+    std::function<Cancel(std::function<void(Outcome)>)> park;
   };
 
  private:
   struct InFlight {
+    uint64_t serial = 0;            // which request of this tag (a tag is reused after its reply)
     bool flushed = false;
     std::vector<uint16_t> flushes;  // Tflush tags to answer once this request is done
+    Cancel cancel;                  // a parked request: stops it
   };
+  void start_parked(uint16_t tag, Job job);
 
   Result<Job> prepare(const Header& header, std::span<const std::byte> message);
   template <typename T> Result<Job> on(uint16_t tag, T& request);
@@ -201,6 +222,7 @@ class Session {
   Dialect dialect_ = Dialect::k9P2000L;
   std::map<uint32_t, std::shared_ptr<FidState>> fids_;
   std::map<uint16_t, InFlight> in_flight_;
+  uint64_t next_serial_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work that outlives us
 };
 

@@ -56,6 +56,9 @@ class SyntheticDir : public Node {
   std::map<std::string, std::shared_ptr<Node>, std::less<>> children_;
 };
 
+// An open directory listing `children` (and "." and ".."), for nodes that walk by themselves.
+std::unique_ptr<OpenFile> listing(const Qid& self, const std::vector<std::pair<std::string, Qid>>& children);
+
 // A tree whose every attach sees the same root.
 class StaticTree : public Tree {
  public:
