@@ -53,7 +53,11 @@ int errno_from_text(std::string_view text) {
   // Our own server says errno_text() in its Rerror strings: the same table, read backwards.
   static const int known[] = {EPERM, ENOENT, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EBUSY, EEXIST, EXDEV,
                               ENOTDIR, EISDIR, EINVAL, EFBIG, ENOSPC, EROFS, ENAMETOOLONG, ENOSYS,
-                              ENOTEMPTY, ELOOP, EBADMSG, EOPNOTSUPP, ETIMEDOUT, EMFILE, ENODATA, EMSGSIZE};
+                              ENOTEMPTY, ELOOP, EBADMSG, EOPNOTSUPP, ETIMEDOUT, EMFILE, ENODATA, EMSGSIZE,
+                              EPIPE, ENOLCK, EPROTO, ENOTSOCK, EDESTADDRREQ, ENOPROTOOPT, EPROTONOSUPPORT,
+                              EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETDOWN, ENETUNREACH, ENETRESET,
+                              ECONNABORTED, ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ECONNREFUSED,
+                              EHOSTUNREACH, EALREADY, EINPROGRESS};  // EALREADY's text holds EINPROGRESS's
   for (int code : known)
     if (e.find(errno_text(code)) != std::string::npos) return code;
   // Plan 9's and other servers' words.
@@ -82,7 +86,12 @@ int errno_from_linux(uint32_t linux_errno) {
       {24, EMFILE}, {25, ENOTTY}, {26, ETXTBSY}, {27, EFBIG}, {28, ENOSPC}, {29, ESPIPE},
       {30, EROFS}, {31, EMLINK}, {32, EPIPE}, {34, ERANGE}, {36, ENAMETOOLONG}, {38, ENOSYS},
       {39, ENOTEMPTY}, {40, ELOOP}, {61, ENODATA}, {74, EBADMSG}, {75, EOVERFLOW},
-      {95, EOPNOTSUPP}, {110, ETIMEDOUT}, {122, EDQUOT},
+      {95, EOPNOTSUPP}, {110, ETIMEDOUT}, {122, EDQUOT}, {37, ENOLCK}, {71, EPROTO},
+      // The network's (iohost's /net): a socket error reaches the guest as what it is.
+      {88, ENOTSOCK}, {89, EDESTADDRREQ}, {90, EMSGSIZE}, {92, ENOPROTOOPT}, {93, EPROTONOSUPPORT},
+      {97, EAFNOSUPPORT}, {98, EADDRINUSE}, {99, EADDRNOTAVAIL}, {100, ENETDOWN}, {101, ENETUNREACH},
+      {102, ENETRESET}, {103, ECONNABORTED}, {104, ECONNRESET}, {105, ENOBUFS}, {106, EISCONN},
+      {107, ENOTCONN}, {111, ECONNREFUSED}, {113, EHOSTUNREACH}, {114, EALREADY}, {115, EINPROGRESS},
   };
   for (auto& e : table)
     if (e.linux_value == linux_errno) return e.local;
@@ -117,6 +126,28 @@ const char* errno_text(int e) {
     case EMFILE: return "too many open files";
     case ENODATA: return "no data available";
     case EMSGSIZE: return "message too long";
+    case EPIPE: return "broken pipe";
+    case ENOLCK: return "no locks available";
+    case EPROTO: return "protocol error";
+    case ENOTSOCK: return "not a socket";
+    case EDESTADDRREQ: return "destination address required";
+    case ENOPROTOOPT: return "protocol not available";
+    case EPROTONOSUPPORT: return "protocol not supported";
+    case EAFNOSUPPORT: return "address family not supported";
+    case EADDRINUSE: return "address in use";
+    case EADDRNOTAVAIL: return "address not available";
+    case ENETDOWN: return "network is down";
+    case ENETUNREACH: return "network unreachable";
+    case ENETRESET: return "connection reset by network";
+    case ECONNABORTED: return "connection aborted";
+    case ECONNRESET: return "connection reset by peer";
+    case ENOBUFS: return "no buffer space";
+    case EISCONN: return "already connected";
+    case ENOTCONN: return "not connected";
+    case ECONNREFUSED: return "connection refused";
+    case EHOSTUNREACH: return "host unreachable";
+    case EALREADY: return "already in progress";
+    case EINPROGRESS: return "in progress";
     default: return "error";
   }
 }

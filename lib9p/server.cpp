@@ -219,7 +219,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
     return {};
   }
   uint64_t serial = next_serial_++;
-  in_flight_[h.tag] = {serial};
+  in_flight_[h.tag] = InFlight(serial);
   auto outcome = std::make_shared<Outcome>();
   std::weak_ptr<bool> alive = alive_;
   uint16_t tag = h.tag;
@@ -239,7 +239,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
 // cancel is known, and the serial keeps a late call from answering a newer request's tag.
 void Session::start_parked(uint16_t tag, Job job) {
   uint64_t serial = next_serial_++;
-  in_flight_[tag] = {serial};
+  in_flight_[tag] = InFlight(serial);
   std::weak_ptr<bool> alive = alive_;
   Cancel cancel = job.park([this, alive, tag, serial](Outcome outcome) {
     if (!alive.lock()) return;

@@ -321,7 +321,7 @@ TEST(NetTree, CsTranslatesLocalhost) {
       << answer;
   auto bad = cs->pwrite(bytes("tcp!no-such-host.invalid!80"), 0);
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("cannot translate"), std::string::npos);
+  EXPECT_EQ(bad.error().code, ENOENT);
 }
 
 TEST(NetTree, AFlushCancelsAParkedReadAndTheDataWaitsForTheNextRead) {

@@ -183,6 +183,8 @@ class Session {
     std::function<void()> commit;
   };
   struct Job {
+    Job() = default;
+    Job(std::function<Outcome()> w, bool b) : work(std::move(w)), blocking(b) {}
     std::function<Outcome()> work;
     bool blocking = false;
     // Instead of work: start it, get the Outcome later through the callback (see Cancel).
@@ -191,6 +193,7 @@ class Session {
 
  private:
   struct InFlight {
+    explicit InFlight(uint64_t s = 0) : serial(s) {}
     uint64_t serial = 0;            // which request of this tag (a tag is reused after its reply)
     bool flushed = false;
     std::vector<uint16_t> flushes;  // Tflush tags to answer once this request is done
