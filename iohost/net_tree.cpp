@@ -293,6 +293,13 @@ class CtlFile final : public p9::OpenFile {
       ::setsockopt(conv().sock.get(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
       return answer(done, Result<void>{}, n);
     }
+    if (verb == "shutdown" && words.size() == 2) {  // BSD's half-close: "shutdown rd|wr|rdwr"
+      int how = words[1] == "rd" ? SHUT_RD : words[1] == "wr" ? SHUT_WR : words[1] == "rdwr" ? SHUT_RDWR : -1;
+      if (how < 0) return answer(done, Error{EINVAL, "net: shutdown wants rd, wr or rdwr"});
+      if (!conv().sock.valid() || ::shutdown(conv().sock.get(), how) < 0)
+        return answer(done, conv().sock.valid() ? sys_error("shutdown") : Error{ENOTCONN, "net: shutdown: not connected"});
+      return answer(done, Result<void>{}, n);
+    }
     if (verb == "headers" && words.size() == 1 && conv().proto == Proto::kUdp) {
       conv().headers = true;
       return answer(done, Result<void>{}, n);

@@ -207,7 +207,7 @@ void stdio_over_the_share() {
 
 void union_of_two_shares() {
   CHECK(put("/mnt/second/only-in-second.txt", "second"));
-  CHECK(bind("/mnt/second", "/fs", MAFTER) == 0);  // /fs = share, then second
+  CHECK(xenos_bind("/mnt/second", "/fs", MAFTER) == 0);  // /fs = share, then second
   CHECK(slurp("/fs/only-in-second.txt") == "second");
   CHECK(slurp("/fs/from-host.txt") == "seeded by the host\n");
   auto names = listing("/fs");
@@ -216,12 +216,12 @@ void union_of_two_shares() {
   struct stat st;
   CHECK(stat("/mnt/share/created-in-union.txt", &st) == 0);
   CHECK_ERRNO(stat("/mnt/second/created-in-union.txt", &st), ENOENT);
-  CHECK(unmount("/mnt/second", "/fs") == 0);
+  CHECK(xenos_unmount("/mnt/second", "/fs") == 0);
   CHECK_ERRNO(stat("/fs/only-in-second.txt", &st), ENOENT);
   CHECK(unlink("/fs/created-in-union.txt") == 0);
-  CHECK_ERRNO(mount("second", "/again", MREPL), EBUSY);  // one session per 9pfs device
-  CHECK_ERRNO(mount("no-such-tag", "/again", MREPL), ENOENT);
-  CHECK_ERRNO(unmount(nullptr, "/not-a-mount"), EINVAL);
+  CHECK_ERRNO(xenos_mount("second", "/again", MREPL), EBUSY);  // one session per 9pfs device
+  CHECK_ERRNO(xenos_mount("no-such-tag", "/again", MREPL), ENOENT);
+  CHECK_ERRNO(xenos_unmount(nullptr, "/not-a-mount"), EINVAL);
 }
 
 void cleanup() {

@@ -40,9 +40,10 @@ p9::Client& c() { return share->client(); }
 void discovers_the_share_and_its_backend() {
   auto devices = ninep::devices();
   CHECK_OK(devices);
-  CHECK(devices->size() == 2);  // the harness gives "share" and "share-u", one folder
+  // The harness gives "share" and "share-u", one folder; iohost also gives "net" (its /net).
+  CHECK(devices->size() == 2 || devices->size() == 3);
   for (const auto& d : *devices) {
-    CHECK(d.tag == "share" || d.tag == "share-u");
+    CHECK(d.tag == "share" || d.tag == "share-u" || d.tag == "net");
     // QEMU's xen-9pfs (an xl p9= entry) or iohost (its own backend kind, which QEMU ignores).
     CHECK(d.backend.find("/backend/9pfs/") != std::string::npos ||
           d.backend.find("/backend/xen_9pfs/") != std::string::npos);
@@ -269,6 +270,82 @@ void lists_a_directory_larger_than_one_reply() {
   CHECK_OK(c.remove("many"));
 }
 
+// ---- iohost's /net, when the harness gives it (tag "net") ---------------------------------------
+
+bool has_net() {
+  auto devices = ninep::devices();
+  if (!devices) return false;
+  for (const auto& d : *devices)
+    if (d.tag == "net") return true;
+  return false;
+}
+
+std::string get(p9::File& f) {
+  std::vector<std::byte> buf(128);
+  auto n = f.pread(buf, 0);
+  return n ? std::string(reinterpret_cast<char*>(buf.data()), *n) : "(" + n.error().message + ")";
+}
+
+p9::Result<size_t> put(p9::File& f, const std::string& text) { return f.pwrite(bytes_of(text), 0); }
+
+void tcp_through_net_and_a_flushed_listen() {
+  ninep::Options o;
+  o.max_rings = 2;
+  o.max_order = 6;
+  o.mount.timeout_ns = 2'000'000'000;  // a request not answered in 2 s is flushed
+  auto opened = ninep::Share::open("net", o);
+  CHECK_OK(opened);
+  p9::Client& n = (*opened)->client();
+  auto lctl = n.open("tcp/clone", p9::kReadWrite);
+  CHECK_OK(lctl);
+  std::string l = get(*lctl);
+  CHECK_OK(put(*lctl, "announce 20001"));
+  // Nobody calls yet: the listen's open parks in iohost, the client gives up after 2 s and
+  // sends Tflush over the ring; the flush cancels it and is answered at once.
+  uint64_t t0 = monotonic_ns();
+  auto early = n.open("tcp/" + l + "/listen", p9::kReadWrite);
+  uint64_t t1 = monotonic_ns();
+  CHECK(!early && early.error().code == ETIMEDOUT);
+  printf("# net: a listen with no caller was flushed after %.2f s\n", double(t1 - t0) / 1e9);
+  // A caller through dom0's loopback; the listen now gives the call at once.
+  auto cctl = n.open("tcp/clone", p9::kReadWrite);
+  CHECK_OK(cctl);
+  std::string cn = get(*cctl);
+  CHECK_OK(put(*cctl, "connect 127.0.0.1!20001"));
+  auto call = n.open("tcp/" + l + "/listen", p9::kReadWrite);
+  CHECK_OK(call);
+  std::string a = get(*call);
+  CHECK(a != l && a != cn);
+  auto from = n.open("tcp/" + cn + "/data", p9::kReadWrite);
+  auto to = n.open("tcp/" + a + "/data", p9::kReadWrite);
+  CHECK_OK(from);
+  CHECK_OK(to);
+  const size_t kTotal = 1u << 20, kPiece = 32 * 1024;
+  std::vector<std::byte> piece(kPiece), in(kPiece);
+  size_t got = 0;
+  bool same = true;
+  uint64_t t2 = monotonic_ns();
+  for (size_t at = 0; at < kTotal; at += kPiece) {
+    for (size_t i = 0; i < kPiece; ++i) piece[i] = std::byte(pattern(at + i));
+    CHECK_OK(from->pwrite(piece, 0));
+    while (got < at + kPiece) {  // the stream comes in pieces of any size
+      auto r = to->pread(in, 0);
+      CHECK_OK(r);
+      CHECK(*r > 0);
+      for (size_t i = 0; i < *r; ++i) same &= in[i] == std::byte(pattern(got + i));
+      got += *r;
+    }
+  }
+  uint64_t t3 = monotonic_ns();
+  CHECK(same && got == kTotal);
+  printf("# net: 1 MiB guest -> dom0 loopback -> guest over /net in %.1f ms\n", double(t3 - t2) / 1e6);
+  CHECK_OK(put(*to, "pong"));
+  CHECK(get(*from) == "pong");
+  auto status = n.open("tcp/" + cn + "/status", p9::kRead);
+  CHECK_OK(status);
+  CHECK(get(*status) == "Established\n");
+}
+
 // ---- hostile mode -------------------------------------------------------------------------------
 
 // Waits up to 10 s for the backend's state to leave Connected; returns what it became.
@@ -356,6 +433,9 @@ int main(int argc, char** argv) {
     suite::run("8 threads do I/O at once across the rings", many_threads_do_io_at_once);
     suite::run("errors carry errno (ENOENT, ENOTDIR, ENOTEMPTY)", reports_errors_with_errno);
     suite::run("benchmark: 16 MiB in 1 MiB requests, 4 KiB ops", benchmark_sequential_and_small_io);
+    if (has_net())
+      suite::run("iohost's /net: tcp through dom0's loopback, 1 MiB both ways, a parked listen flushed",
+                 tcp_through_net_and_a_flushed_listen);
     suite::run("the other device at once: 9P2000.u, msize 8192, 2 rings of order 4",
                opens_the_other_device_with_dot_u_and_a_small_msize);
     if (share_u) {

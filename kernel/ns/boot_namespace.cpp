@@ -69,15 +69,21 @@ void boot_namespace(const std::vector<std::string>& options) {
     }
     wait_ns = kLateShareWaitNs;
   }
-  std::string fs_tag = option(options, "xenos.fs", tags.empty() ? "" : tags[0]);
+  std::string first_folder;
+  for (const std::string& tag : tags)
+    if (tag != "net" && first_folder.empty()) first_folder = tag;
+  std::string fs_tag = option(options, "xenos.fs", first_folder);
   for (const std::string& tag : tags) {
-    auto r = mount_share(tag, "/mnt/" + tag, MREPL | MCREATE, wait_ns);
+    // A share tagged "net" is the I/O host's network (iohost --net): Plan 9 puts it at /net,
+    // where the socket calls look for it.
+    std::string point = tag == "net" ? "/net" : "/mnt/" + tag;
+    auto r = mount_share(tag, point, MREPL | MCREATE, wait_ns);
     if (!r) {
       kernel::log("namespace: share \"%s\" not mounted: %s\n", tag.c_str(), r.error().message.c_str());
       continue;
     }
     if (tag == fs_tag) {
-      (void)n.bind("/mnt/" + tag, "/fs", MREPL | MCREATE);
+      (void)n.bind(point, "/fs", MREPL | MCREATE);
       (void)n.chdir("/fs");
     }
   }

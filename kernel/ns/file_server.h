@@ -49,6 +49,9 @@ class OpenFile {
   virtual Result<void> sync() { return {}; }
   virtual bool is_terminal() const { return false; }
   virtual bool appends() const { return false; }  // writes go to the end whatever the offset
+  // The most one read or write moves as one message (0: no limit). A stream (a /net data
+  // file) must be read and written a message at a time, in order: sockets use this.
+  virtual size_t max_io() const { return 0; }
 };
 
 class FileServer {

@@ -20,7 +20,7 @@ Attr attr_from(const p9::FileInfo& i) {
 
 class NinepFile final : public OpenFile {
  public:
-  NinepFile(p9::File f, bool append) : file_(std::move(f)), append_(append) {}
+  NinepFile(p9::File f, bool append, size_t max_io) : file_(std::move(f)), append_(append), max_io_(max_io) {}
   Result<size_t> read(std::span<std::byte> out, uint64_t offset) override { return file_.pread(out, offset); }
   Result<size_t> write(std::span<const std::byte> in, uint64_t offset) override { return file_.pwrite(in, offset); }
   Result<Attr> stat() override {
@@ -30,10 +30,12 @@ class NinepFile final : public OpenFile {
   Result<void> truncate(uint64_t size) override { return file_.truncate(size); }
   Result<void> sync() override { return file_.fsync(); }
   bool appends() const override { return append_; }
+  size_t max_io() const override { return max_io_; }
 
  private:
   p9::File file_;
   bool append_;
+  size_t max_io_;
 };
 
 std::string or_root(const std::string& p) { return p.empty() ? "." : p; }
@@ -53,7 +55,7 @@ Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32
                 uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
                 "ns and p9 open modes are the same bits");
   p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
-  return xenos::Owned<OpenFile>(new NinepFile(std::move(f), mode & kAppend));
+  return xenos::Owned<OpenFile>(new NinepFile(std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
 }
 
 Result<std::vector<Entry>> NinepServer::list(const std::string& path) {

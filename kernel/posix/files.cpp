@@ -26,6 +26,7 @@ struct Description {
   int flags = 0;                    // O_* as given
   bool is_dir = false;
   int refs = 1;
+  Socket* socket = nullptr;         // the same object as `file`, when it is a socket
 };
 
 std::vector<Description*>* table;
@@ -95,6 +96,20 @@ void open_standard_descriptors() {
     d->flags = fd == 0 ? O_RDONLY : O_WRONLY;
     install(d, fd);
   }
+}
+
+int install_socket(xenos::Owned<ns::OpenFile> file, Socket* socket, int flags) {
+  auto* d = new Description;
+  d->file = std::move(file);
+  d->path = "socket";
+  d->flags = O_RDWR | flags;
+  d->socket = socket;
+  return install(d);
+}
+
+Socket* socket_of(int fd) {
+  Description* d = get(fd);
+  return d ? d->socket : nullptr;
 }
 
 std::vector<ns::Entry>* list_directory(int fd, int* error) {
@@ -203,7 +218,7 @@ int write(int fd, const void* buffer, size_t count) {
 off_t lseek(int fd, off_t offset, int whence) {
   posix::Description* d = get(fd);
   if (!d) return fail(EBADF);
-  if (d->file && d->file->is_terminal()) return fail(ESPIPE);
+  if ((d->file && d->file->is_terminal()) || d->socket) return fail(ESPIPE);
   int64_t base = 0;
   if (whence == SEEK_CUR) {
     base = int64_t(d->offset);
@@ -377,17 +392,17 @@ int access(const char* path, int) {
 
 // ---- the namespace from C (xenos/namespace.h) ----------------------------------------------
 
-int bind(const char* new_path, const char* old_path, int flags) {
+int xenos_bind(const char* new_path, const char* old_path, int flags) {
   auto r = ns::root().bind(new_path, old_path, flags);
   return r ? 0 : fail(r.error());
 }
 
-int mount(const char* tag, const char* old_path, int flags) {
+int xenos_mount(const char* tag, const char* old_path, int flags) {
   auto r = ns::mount_share(tag, ns::clean_path(old_path, ns::root().cwd()), flags);
   return r ? 0 : fail(r.error());
 }
 
-int unmount(const char* new_path, const char* old_path) {
+int xenos_unmount(const char* new_path, const char* old_path) {
   auto r = ns::root().unmount(new_path ? new_path : "", old_path);
   return r ? 0 : fail(r.error());
 }

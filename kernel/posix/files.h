@@ -10,4 +10,9 @@ void open_standard_descriptors();
 // The entries of the directory open at `fd` (a fresh list), or nullptr with *error set.
 std::vector<ns::Entry>* list_directory(int fd, int* error);
 
+// Sockets (kernel/posix/sockets.cpp) are descriptors whose file is their /net conversation.
+class Socket;
+int install_socket(xenos::Owned<ns::OpenFile> file, Socket* socket, int flags);
+Socket* socket_of(int fd);  // nullptr if fd is not an open socket
+
 }  // namespace posix

@@ -52,6 +52,8 @@ ln -s ../run "$root/var/run"
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$here/dom0-init" "$root/init"
 : > "$root/etc/xen/xl.conf"
+# iohost's /net/cs resolves with glibc: "localhost" needs the hosts file (nss files is in libc).
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n' > "$root/etc/hosts"
 mkdir -p "$root/usr/share/qemu/keymaps" && cp /usr/share/qemu/keymaps/en-us "$root/usr/share/qemu/keymaps/"
 
 binaries=(

@@ -48,7 +48,7 @@ p9seed = tempfile.mkdtemp(prefix="xenbox-p9-")
 with open(os.path.join(p9seed, "from-host.txt"), "w") as f:
     f.write("seeded by the host\n")
 p9test = xenbox.Guest("p9test", image("p9test"), share=p9seed, extra_tags=["share-u"],
-                      cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128)
+                      cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128, net=True)
 fsseed = tempfile.mkdtemp(prefix="xenbox-fs-")
 with open(os.path.join(fsseed, "from-host.txt"), "w") as f:
     f.write("seeded by the host\n")
@@ -77,7 +77,7 @@ wc_missing = xenbox.Guest("wordcount-missing", image("wordcount"), cmdline="miss
 # The same suites as PV guests: one image boots both ways.
 selftest_pv = xenbox.Guest("selftest-pv", image("selftest"), type="pv", expect_summary=True, timeout=90)
 p9test_pv = xenbox.Guest("p9test-pv", image("p9test"), type="pv", share=p9seed, extra_tags=["share-u"],
-                         cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128)
+                         cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128, net=True)
 fstest_pv = xenbox.Guest("fstest-pv", image("fstest"), type="pv", share=fsseed, extra_tags=["second:u2"],
                          expect_summary=True, timeout=120, memory=128)
 hello_pv = xenbox.Guest("hello-pv", image("hello"), type="pv", must_print=["Hello from xenos on xen-pv!"])
@@ -88,8 +88,12 @@ crash_pv = xenbox.Guest("faulty-crash-pv", image("faulty"), type="pv", cmdline="
 p9test_qemu = xenbox.Guest("p9test-qemu", image("p9test"), share=p9seed, extra_tags=["share-u"],
                            cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128,
                            backend="qemu")
+# BSD sockets over iohost's /net (the guest's device "net", mounted at /net), PVH and PV.
+nettest = xenbox.Guest("nettest", image("nettest"), net=True, expect_summary=True, timeout=180, memory=128)
+nettest_pv = xenbox.Guest("nettest-pv", image("nettest"), type="pv", net=True, expect_summary=True, timeout=180,
+                          memory=128)
 guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot,
-          selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, p9test_qemu, hang]
+          selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, p9test_qemu, nettest, nettest_pv, hang]
 
 # dom0 itself: Linux's v9fs against iohost (tests/xen/jobs/v9fs-iohost.sh), before the guests.
 v9fs = xenbox.Dom0Job("v9fs-iohost", os.path.join(xenbox.HERE, "jobs", "v9fs-iohost.sh"),
@@ -128,7 +132,7 @@ if failed_first and len(failed_first) <= 3:
         fresh = xenbox.Guest(g.name, g.image, cmdline=g.cmdline, share=g.share, expect=g.expect,
                              expect_summary=g.expect_summary, timeout=g.timeout, memory=g.memory,
                              must_print=g.must_print, type=g.type, extra_tags=g.extra_tags,
-                             backend=g.backend)
+                             backend=g.backend, net=g.net)
         again.append(fresh)
     ok2, message2 = xenbox.run(again, build_dir=build, quiet=True)
     for original, fresh in zip(failed_first, again):
@@ -156,6 +160,10 @@ ring_log = os.path.join(os.path.dirname(selftest.share_out or ""), "console-ring
 ring_text = open(ring_log, errors="replace").read() if os.path.isfile(ring_log) else ""
 check("p9test (lib9p over Xen 9pfs to iohost) passes: %s" % (
       "%d passed, %d failed" % p9test.summary if p9test.summary else "no summary"), p9test.verdict())
+for g in (p9test, p9test_pv):
+    check("%s: iohost's /net over the guest's rings: tcp through dom0's loopback, a parked listen flushed"
+          % g.name, [] if any("iohost's /net" in l and l.startswith("ok ") for l in g.console)
+          else ["no passing /net test on the console"])
 
 
 def p9_pattern(n):
@@ -224,6 +232,14 @@ check("on the host: what p9test wrote through QEMU's backend is there with the r
 qemu_bench = [l for l in p9test_qemu.console if l.startswith("# bench ")]
 if qemu_bench:
     print("# p9test-qemu %s" % qemu_bench[-1][2:])
+
+for g in (nettest, nettest_pv):
+    check("%s (BSD sockets over iohost's /net: tcp, udp, getaddrinfo via cs, 50 connections) passes: %s"
+          % (g.name, "%d passed, %d failed" % g.summary if g.summary else "no summary"),
+          g.verdict() + ([] if g.summary and g.summary[0] >= 11 else ["fewer than 11 tests ran"]))
+    net_bench = [l for l in g.console if l.startswith("# bench ")]
+    if net_bench:
+        print("# %s %s" % (g.name, net_bench[-1][2:]))
 
 report = os.path.join(wordcount.share_out or "", "wordcount.txt")
 report_text = open(report).read() if os.path.isfile(report) else ""

@@ -40,11 +40,12 @@ SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
                  expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
-                 extra_tags=(), linux=False, backend="iohost"):
+                 extra_tags=(), linux=False, backend="iohost", net=False):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
         # Who serves its 9pfs devices: iohost (the default), which attaches to the domain
         # created paused (tests/xen/dom0-init), or QEMU's xen-9pfs (an xl p9= entry).
         self.backend = backend
+        self.net = net  # iohost also gives it a device "net": the host's network as Plan 9 /net
         self.type = type
         self.extra_tags = list(extra_tags)  # more 9pfs devices: "tag" (same folder) or "tag:sub"
         self.linux = linux  # the Linux PV peer (build/xen/vmlinux + linux-domu.cpio.gz), not our image
@@ -142,7 +143,12 @@ def guest_shares(g):
     for i, extra in enumerate(["share"] + g.extra_tags):
         tag, _, sub = extra.partition(":")
         out.append((tag, "%s-%d" % (g.name, i), "/srv/%s%s" % (g.name, "/" + sub if sub else "")))
+    if g.net and g.backend == "iohost":
+        out.append(("net", "%s-net" % g.name, None))  # a net tree, not a folder
     return out
+
+
+NET_PORTS = "20000-20099"  # what a guest with net=True may announce on (dom0's loopback)
 
 
 def iohost_args(guests):
@@ -154,7 +160,10 @@ def iohost_args(guests):
             continue
         shares = guest_shares(g)
         for tag, tree, folder in shares:
-            args += ["--export", "%s=%s" % (tree, folder)]
+            if folder is None:
+                args += ["--net", "%s,announce=%s" % (tree, NET_PORTS)]
+            else:
+                args += ["--export", "%s=%s" % (tree, folder)]
         args += ["--xen-guest", "%s=%s" % (g.name, ",".join("%s:%s" % (tag, tree) for tag, tree, _ in shares))]
     return args
 

@@ -1,5 +1,6 @@
-/* The namespace from C: Plan 9's bind(2), mount(2) and unmount(2). Paths may be relative to
- * the working directory. Return 0, or -1 with errno set. */
+/* The namespace from C: Plan 9's bind(2), mount(2) and unmount(2), named xenos_* so that they
+ * do not clash with the socket bind() and Linux's mount(). Paths may be relative to the
+ * working directory. Return 0, or -1 with errno set. */
 #ifndef XENOS_NAMESPACE_H
 #define XENOS_NAMESPACE_H
 
@@ -12,11 +13,11 @@ extern "C" {
 #define MAFTER  0x0002  /* add to the end of the union at old */
 #define MCREATE 0x0004  /* creates in the union go here */
 
-int bind(const char *new_path, const char *old_path, int flags);
+int xenos_bind(const char *new_path, const char *old_path, int flags);
 /* Mounts the 9pfs share `tag` (xl's p9=['tag=...']) at old_path. */
-int mount(const char *tag, const char *old_path, int flags);
+int xenos_mount(const char *tag, const char *old_path, int flags);
 /* Removes what new_path put at old_path; new_path NULL removes everything there. */
-int unmount(const char *new_path, const char *old_path);
+int xenos_unmount(const char *new_path, const char *old_path);
 
 #ifdef __cplusplus
 }
