@@ -250,10 +250,10 @@ void fifty_connections_in_a_row_leak_no_descriptor() {
   }
   t->join();
   CHECK(e.served == 50);
-  close(e.listen_fd);
-  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  int probe = socket(AF_INET, SOCK_STREAM, 0);  // still the same lowest free descriptor
   CHECK(probe == first);
   close(probe);
+  close(e.listen_fd);
 }
 
 void udp_keeps_datagrams_and_tells_who_sent_them() {
