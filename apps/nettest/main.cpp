@@ -9,6 +9,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -326,6 +328,78 @@ void read_and_write_work_on_sockets_too() {
   close(e.listen_fd);
 }
 
+// A connected pair through dom0's loopback: *client dialled, *server accepted.
+bool pair(int* client, int* server, int* listen_fd) {
+  *listen_fd = listener(kEchoPort);
+  if (*listen_fd < 0) return false;
+  *client = dial(kEchoPort);
+  *server = *client < 0 ? -1 : accept(*listen_fd, nullptr, nullptr);
+  return *client >= 0 && *server >= 0;
+}
+
+void poll_waits_for_data_with_a_timeout() {
+  int c, sv, l;
+  CHECK(pair(&c, &sv, &l));
+  pollfd p{c, POLLIN | POLLOUT, 0};
+  CHECK(poll(&p, 1, 0) == 1 && p.revents == POLLOUT);  // writable at once, nothing to read
+  p.events = POLLIN;
+  uint64_t t0 = xenos::monotonic_ns();
+  CHECK(poll(&p, 1, 200) == 0);  // nothing comes: the timeout
+  uint64_t waited = (xenos::monotonic_ns() - t0) / 1000000;
+  CHECK(waited >= 190 && waited < 2000);
+  CHECK(send_all(sv, "ping", 4));
+  CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN));
+  char buf[8] = {};
+  CHECK(recv(c, buf, sizeof buf, 0) == 4 && std::memcmp(buf, "ping", 4) == 0);  // the read ahead's data
+  // select() on both ends: only the one with data is readable.
+  CHECK(send_all(c, "pong", 4));
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(c, &r);
+  FD_SET(sv, &r);
+  timeval tv{5, 0};
+  CHECK(select((c > sv ? c : sv) + 1, &r, nullptr, nullptr, &tv) == 1);
+  CHECK(FD_ISSET(sv, &r) && !FD_ISSET(c, &r));
+  CHECK(recv(sv, buf, sizeof buf, 0) == 4);
+  close(c);
+  close(sv);
+  close(l);
+}
+
+void poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly() {
+  int l = listener(kEchoPort);
+  CHECK(l >= 0);
+  pollfd p{l, POLLIN, 0};
+  CHECK(poll(&p, 1, 100) == 0);  // no call yet
+  auto t = xenos::spawn("caller", [](void*) {
+    xenos::sleep_ms(100);
+    int fd = dial(kEchoPort);
+    send_all(fd, "x", 1);
+    close(fd);
+  }, nullptr, 64 * 1024);
+  CHECK_OK(t);
+  CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN));
+  int s = accept(l, nullptr, nullptr);  // the call poll() saw
+  CHECK(s >= 0);
+  char c = 0;
+  CHECK(recv(s, &c, 1, 0) == 1 && c == 'x');
+  t->join();
+  close(s);
+  // A socket closed while poll's read ahead waits in the I/O host: hung up, nothing left over.
+  int a, b, l2 = -1;
+  close(l);
+  CHECK(pair(&a, &b, &l2));
+  pollfd q{a, POLLIN, 0};
+  CHECK(poll(&q, 1, 50) == 0);  // a read ahead is now parked
+  CHECK(close(a) == 0);
+  CHECK(recv(b, &c, 1, 0) == 0);  // the peer sees the hangup
+  close(b);
+  close(l2);
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(probe == l2);  // the lowest of the three (the listener's) is free again: nothing held
+  close(probe);
+}
+
 }  // namespace
 
 int main() {
@@ -341,5 +415,7 @@ int main() {
   suite::run("shutdown(SHUT_WR): the peer reads the end, the other way still works", shutdown_for_writing_ends_the_peers_stream_only);
   suite::run("listen on a port outside the policy: EACCES", announcing_outside_the_policy_is_refused);
   suite::run("read and write on a socket descriptor", read_and_write_work_on_sockets_too);
+  suite::run("poll: a timeout, then data; select on two sockets", poll_waits_for_data_with_a_timeout);
+  suite::run("poll on a listener sees a call; a socket closed while polled hangs up", poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly);
   return suite::finish();
 }

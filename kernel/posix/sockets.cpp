@@ -5,7 +5,11 @@
 // at a time and in order (a stream must not be split into parallel 9P requests).
 // Names go through /net/cs (see netdb.cpp). Unsupported options fail with ENOPROTOOPT.
 #include <arpa/inet.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <cerrno>
+#include <initializer_list>  // before <memory>: the freestanding headers do not bring it
+#include <memory>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,8 +19,25 @@
 #include <sys/stat.h>
 #include "ns/boot_namespace.h"
 #include "posix/files.h"
+#include "xenos/thread.h"
+#include "xenos/time.h"
 
 namespace posix {
+
+// poll() on a socket: a 9P read cannot ask "is there data?", so poll reads ahead. A thread
+// issues the read the app would (a data read, or a listen's open), which waits parked in the
+// I/O host; what it brings back waits here for the app's next recv() or accept(). The state is
+// shared with that thread, which may outlive the socket (it then drops what it got).
+struct ReadAhead {
+  bool running = false, ready = false;
+  std::vector<std::byte> data;
+  size_t at = 0;
+  int error = 0;                      // the read failed: recv reports it
+  xenos::Owned<ns::OpenFile> call;    // a listening socket: the next call's ctl
+  std::string call_number;
+  bool closed = false;                // the socket is gone
+};
+xenos::WaitQueue* poll_waiters;       // woken whenever a read-ahead comes back
 
 class Socket final : public ns::OpenFile {
  public:
@@ -40,7 +61,8 @@ class Socket final : public ns::OpenFile {
   }
   ns::Result<void> open_data() {
     if (data_) return {};
-    data_ = TRY(ns::root().open(dir_ + "/data", ns::kReadWrite, 0));
+    auto data = TRY(ns::root().open(dir_ + "/data", ns::kReadWrite, 0));
+    data_.reset(data.release());
     return {};
   }
   // A text file of the conversation: local, remote, status, err.
@@ -52,10 +74,32 @@ class Socket final : public ns::OpenFile {
     return std::string(buf, n);
   }
 
+  ~Socket() override {
+    if (!ahead_) return;
+    ahead_->closed = true;
+    // A read ahead still parked in the I/O host holds the conversation open: hang it up, so
+    // that the read fails, its thread ends and the conversation is freed.
+    if (ahead_->running) (void)control("hangup");
+  }
+
   // ns::OpenFile: what read(), write() and close() on the descriptor do.
   ns::Result<size_t> read(std::span<std::byte> out, uint64_t) override {
     if (!data_) return ns::Error{ENOTCONN, "socket: not connected"};
     if (shut_read_) return size_t(0);
+    if (ahead_ && (ahead_->running || ahead_->ready)) {  // poll() read ahead: that read comes first
+      while (!ahead_->ready) poll_waiters->wait();
+      if (ahead_->error) {
+        int e = ahead_->error;
+        ahead_->ready = false;
+        ahead_->error = 0;
+        return ns::Error{e, "socket: read"};
+      }
+      size_t n = std::min(out.size(), ahead_->data.size() - ahead_->at);
+      std::memcpy(out.data(), ahead_->data.data() + ahead_->at, n);
+      ahead_->at += n;
+      if (ahead_->at == ahead_->data.size()) ahead_->ready = false;
+      return n;
+    }
     size_t limit = data_->max_io();
     return data_->read(limit && out.size() > limit ? out.first(limit) : out, 0);
   }
@@ -76,6 +120,33 @@ class Socket final : public ns::OpenFile {
     a.mode = 0140000 | 0666;  // S_IFSOCK
     return a;
   }
+  // For accept(): a call that poll() took already, if there is one.
+  bool take_call(xenos::Owned<ns::OpenFile>* ctl, std::string* number, int* error) {
+    if (!ahead_ || !(ahead_->running || ahead_->ready)) return false;
+    while (!ahead_->ready) poll_waiters->wait();
+    ahead_->ready = false;
+    *error = ahead_->error;
+    ahead_->error = 0;
+    *ctl = std::move(ahead_->call);
+    *number = std::move(ahead_->call_number);
+    return true;
+  }
+
+  // poll(): what is ready now; starts a read ahead for POLLIN if nothing is.
+  short ready(short events) {
+    short r = 0;
+    bool listening = listening_;
+    if ((events & POLLOUT) && data_ && !shut_write_) r |= POLLOUT;
+    if (events & POLLIN) {
+      if (shut_read_) return short(r | POLLIN);
+      if (!data_ && !listening) return short(r | POLLHUP);
+      if (ahead_ && ahead_->ready) return short(r | (ahead_->error ? POLLIN | POLLERR : POLLIN));
+      start_read_ahead();
+    }
+    return r;
+  }
+  void set_listening() { listening_ = true; }
+
   void shut(int how) {
     if (how == SHUT_RD || how == SHUT_RDWR) shut_read_ = true;
     if (how == SHUT_WR || how == SHUT_RDWR) shut_write_ = true;
@@ -84,9 +155,57 @@ class Socket final : public ns::OpenFile {
  private:
   int type_, family_;
   std::string dir_;  // /net/tcp/N
-  xenos::Owned<ns::OpenFile> ctl_, data_;
+  xenos::Owned<ns::OpenFile> ctl_;
+  std::shared_ptr<ns::OpenFile> data_;  // shared with a read ahead that may outlive the socket
+  void start_read_ahead() {
+    if (!ahead_) ahead_ = std::make_shared<ReadAhead>();
+    if (ahead_->running || ahead_->ready) return;
+    if (!poll_waiters) poll_waiters = new xenos::WaitQueue;
+    struct Job {
+      std::shared_ptr<ReadAhead> ahead;
+      std::shared_ptr<ns::OpenFile> data;
+      std::string listen;   // a listening socket: the listen file to open
+      size_t size;
+    };
+    auto* job = new Job{ahead_, data_, listening_ ? dir_ + "/listen" : "",
+                        data_ && data_->max_io() ? data_->max_io() : 64 * 1024};
+    ahead_->running = true;
+    ahead_->data.clear();
+    ahead_->at = 0;
+    auto t = xenos::spawn("read-ahead", [](void* arg) {
+      std::unique_ptr<Job> j(static_cast<Job*>(arg));
+      ReadAhead& a = *j->ahead;
+      if (!j->listen.empty()) {
+        auto ctl = ns::root().open(j->listen, ns::kReadWrite, 0);
+        if (ctl) {
+          char number[16];
+          auto n = (*ctl)->read({reinterpret_cast<std::byte*>(number), sizeof number - 1}, 0);
+          if (n) a.call_number.assign(number, *n), a.call = std::move(*ctl);
+          else a.error = n.error().code;
+        } else {
+          a.error = ctl.error().code;
+        }
+      } else if (!a.closed) {
+        std::vector<std::byte> buf(j->size);
+        auto n = j->data->read(buf, 0);
+        if (n) buf.resize(*n), a.data = std::move(buf);
+        else a.error = n.error().code;
+      }
+      a.running = false;
+      a.ready = true;
+      poll_waiters->wake_all();
+    }, job, 64 * 1024);
+    if (!t) {
+      delete job;
+      ahead_->running = false;
+      return;
+    }
+    t->detach();
+  }
+
   std::string bound_;
-  bool headers_ = false, shut_read_ = false, shut_write_ = false;
+  bool headers_ = false, shut_read_ = false, shut_write_ = false, listening_ = false;
+  std::shared_ptr<ReadAhead> ahead_;
 };
 
 namespace {
@@ -217,6 +336,7 @@ int listen(int fd, int) {
   if (s->udp()) return fail(EOPNOTSUPP);
   if (s->bound().empty()) return fail(EDESTADDRREQ);  // no ephemeral announce: bind first
   if (auto a = s->control("announce " + s->bound()); !a) return fail(a.error());
+  s->set_listening();
   return 0;
 }
 
@@ -226,13 +346,23 @@ int accept4(int fd, sockaddr* address, socklen_t* length, int flags) {
   if (s->udp()) return fail(EOPNOTSUPP);
   if (flags & SOCK_NONBLOCK) return fail(EINVAL);
   // Opening listen waits (in iohost, parked) for a call; what it opens is the call's ctl.
-  auto ctl = ns::root().open(s->dir() + "/listen", ns::kReadWrite, 0);
-  if (!ctl) return fail(ctl.error());
-  char number[16];
-  auto n = (*ctl)->read({reinterpret_cast<std::byte*>(number), sizeof number - 1}, 0);
-  if (!n) return fail(n.error());
-  std::string dir = s->dir().substr(0, s->dir().rfind('/') + 1) + std::string(number, *n);
-  auto* call = new Socket(SOCK_STREAM, s->family(), dir, std::move(*ctl));
+  // poll() may have done so already.
+  xenos::Owned<ns::OpenFile> ctl;
+  std::string number;
+  int error = 0;
+  if (s->take_call(&ctl, &number, &error)) {
+    if (error) return fail(error);
+  } else {
+    auto opened = ns::root().open(s->dir() + "/listen", ns::kReadWrite, 0);
+    if (!opened) return fail(opened.error());
+    char text[16];
+    auto n = (*opened)->read({reinterpret_cast<std::byte*>(text), sizeof text - 1}, 0);
+    if (!n) return fail(n.error());
+    number.assign(text, *n);
+    ctl = std::move(*opened);
+  }
+  std::string dir = s->dir().substr(0, s->dir().rfind('/') + 1) + number;
+  auto* call = new Socket(SOCK_STREAM, s->family(), dir, std::move(ctl));
   xenos::Owned<ns::OpenFile> owned(call);
   if (auto d = call->open_data(); !d) return fail(d.error());
   if (address && length) {
@@ -385,6 +515,66 @@ int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
   *static_cast<int*>(value) = v;
   *length = sizeof(int);
   return 0;
+}
+
+}  // extern "C"
+
+// ---- poll and select ------------------------------------------------------------------------
+
+extern "C" {
+
+int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
+  uint64_t deadline = timeout_ms > 0 ? xenos::monotonic_ns() + uint64_t(timeout_ms) * 1000000 : 0;
+  if (!posix::poll_waiters) posix::poll_waiters = new xenos::WaitQueue;
+  for (;;) {
+    int ready = 0;
+    for (nfds_t i = 0; i < count; ++i) {
+      pollfd& p = fds[i];
+      p.revents = 0;
+      if (p.fd < 0) continue;
+      if (Socket* s = posix::socket_of(p.fd)) {
+        p.revents = s->ready(p.events);
+      } else {
+        struct stat st;
+        if (fstat(p.fd, &st) < 0) p.revents = POLLNVAL;
+        else p.revents = short(p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));  // files never wait
+      }
+      if (p.revents) ++ready;
+    }
+    if (ready || timeout_ms == 0) return ready;
+    if (timeout_ms < 0) {
+      posix::poll_waiters->wait();
+    } else if (!posix::poll_waiters->wait_until(deadline)) {
+      // The deadline passed: one last look, so a read ahead that just came back counts.
+      for (nfds_t i = 0; i < count; ++i)
+        if (Socket* s = posix::socket_of(fds[i].fd); s && (fds[i].revents = s->ready(fds[i].events))) ++ready;
+      return ready;
+    }
+  }
+}
+
+int select(int n, fd_set* readable, fd_set* writable, fd_set* failed, struct timeval* timeout) {
+  if (n < 0 || n > FD_SETSIZE) return fail(EINVAL);
+  std::vector<pollfd> fds;
+  for (int fd = 0; fd < n; ++fd) {
+    short events = short((readable && FD_ISSET(fd, readable) ? POLLIN : 0) |
+                         (writable && FD_ISSET(fd, writable) ? POLLOUT : 0));
+    if (events || (failed && FD_ISSET(fd, failed))) fds.push_back({fd, events, 0});
+  }
+  int ms = timeout ? int(timeout->tv_sec * 1000 + timeout->tv_usec / 1000) : -1;
+  int r = poll(fds.data(), fds.size(), ms);
+  if (r < 0) return r;
+  if (readable) FD_ZERO(readable);
+  if (writable) FD_ZERO(writable);
+  if (failed) FD_ZERO(failed);
+  int bits = 0;
+  for (const pollfd& p : fds) {
+    if (p.revents & POLLNVAL) return fail(EBADF);
+    if (readable && (p.revents & (POLLIN | POLLHUP | POLLERR))) FD_SET(p.fd, readable), ++bits;
+    if (writable && (p.revents & POLLOUT)) FD_SET(p.fd, writable), ++bits;
+    if (failed && (p.revents & POLLERR)) FD_SET(p.fd, failed), ++bits;
+  }
+  return bits;
 }
 
 }  // extern "C"

@@ -42,6 +42,7 @@ void reap_finished() {  // interrupts off
   if (finished_thread && finished_thread != current_thread) {
     kernel::frames().free(finished_thread->stack_base / kernel::kPageSize, finished_thread->stack_frames);
     finished_thread->stack_frames = 0;
+    if (finished_thread->detached) delete finished_thread;
     finished_thread = nullptr;
   }
 }
@@ -175,6 +176,21 @@ void ThreadHandle::join() {
     while (thread_->state != Thread::State::kFinished) {
       Scheduler::enqueue(thread_->joiners, Scheduler::current());
       Scheduler::block_current();
+    }
+    reap_finished();
+  }
+  delete thread_;
+  thread_ = nullptr;
+}
+
+void ThreadHandle::detach() {
+  if (!thread_) return;
+  {
+    arch::InterruptGuard guard;
+    if (thread_->state != Thread::State::kFinished) {
+      thread_->detached = true;  // reap_finished() frees it
+      thread_ = nullptr;
+      return;
     }
     reap_finished();
   }

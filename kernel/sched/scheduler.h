@@ -24,6 +24,7 @@ class Thread {
   Thread* timer_next = nullptr;
   bool timed_out = false;
   WaitQueue joiners;
+  bool detached = false;          // nobody joins: freed when it has finished
 };
 
 class Scheduler {

@@ -24,6 +24,7 @@ class Owned {
   T* operator->() const { return p_; }
   T& operator*() const { return *p_; }
   T* get() const { return p_; }
+  T* release() { return std::exchange(p_, nullptr); }  // the caller owns it now
   explicit operator bool() const { return p_ != nullptr; }
 
  private:

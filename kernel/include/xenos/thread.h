@@ -22,6 +22,7 @@ class ThreadHandle {
   ~ThreadHandle() { join(); }
 
   void join();  // waits for the thread to return, then frees its stack
+  void detach();  // nobody will join: the thread frees itself when it returns
   bool joinable() const { return thread_ != nullptr; }
 
  private:
