@@ -114,7 +114,13 @@ isolation = xenbox.Dom0Job("iohost-isolation", os.path.join(xenbox.HERE, "jobs",
                            programs=[os.path.join(build, "bin", "iohost")], files=[image("p9test"), image("cat")],
                            timeout=420)
 
-ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=[v9fs, cycles, isolation])
+# HTTP over iohost's /net: apps/httpd in a guest served to dom0's wget and nc; apps/fetch in a
+# guest downloading from busybox httpd in dom0 (tests/xen/jobs/http.sh).
+http = xenbox.Dom0Job("http", os.path.join(xenbox.HERE, "jobs", "http.sh"),
+                      programs=[os.path.join(build, "bin", "iohost")], files=[image("httpd"), image("fetch")],
+                      timeout=300)
+
+ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=[v9fs, cycles, isolation, http])
 
 # PVH guests under QEMU's software emulation of nested virtualisation occasionally die or stall
 # (../shared/facts/xen-in-qemu.md). A guest that failed where it should have passed gets one
@@ -148,6 +154,8 @@ for name, problems in cycles.results():
     check("dom0, iohost as the backend of guest after guest: " + name, problems)
 for name, problems in isolation.results():
     check("dom0, guests at once on one iohost: " + name, problems)
+for name, problems in http.results():
+    check("dom0, HTTP with guest apps over /net: " + name, problems)
 check("hello runs as a PVH guest, prints its greeting and argv through Xen, powers off",
       hello.verdict())
 check("a page fault is reported (exception, backtrace) and the domain crashes", crash.verdict())
