@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int send_all(int fd, const char *b, size_t n) {
@@ -53,6 +54,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fetch: %s: %s\n", host, gai_strerror(e));
     return 1;
   }
+  struct timespec started;
+  clock_gettime(CLOCK_MONOTONIC, &started);
   int fd = -1;
   for (struct addrinfo *r = res; r && fd < 0; r = r->ai_next) {
     fd = socket(r->ai_family, r->ai_socktype, r->ai_protocol);
@@ -136,6 +139,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fetch: got %lld of %lld bytes\n", total, length);
     return 1;
   }
-  printf("fetch: %s -> %s: %lld bytes\n", argv[1], out, total);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double seconds = (double)(now.tv_sec - started.tv_sec) + (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+  printf("fetch: %s -> %s: %lld bytes in %.3f s (%.1f MiB/s)\n", argv[1], out, total, seconds,
+         seconds > 0 ? (double)total / 1048576.0 / seconds : 0.0);
   return 0;
 }

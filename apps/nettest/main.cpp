@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
+#include <xenos/net.h>
 #include <xenos/thread.h>
 #include <xenos/time.h>
 #include "suite.h"
@@ -400,9 +402,87 @@ void poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly() {
   close(probe);
 }
 
+void plan9_dial_announce_listen_accept() {
+  char adir[NET_DIRLEN], ldir[NET_DIRLEN], ddir[NET_DIRLEN];
+  int actl = xenos_announce("tcp!*!20014", adir);
+  CHECK(actl >= 0);
+  CHECK(std::strncmp(adir, "/net/tcp/", 9) == 0);
+  struct Answer {
+    char dir[NET_DIRLEN];
+    int ok = 0;
+  } answer;
+  std::strcpy(answer.dir, adir);
+  auto t = xenos::spawn("answer", [](void* arg) {
+    auto* a = static_cast<Answer*>(arg);
+    char ldir2[NET_DIRLEN];
+    int lcfd = xenos_listen(a->dir, ldir2);
+    int dfd = lcfd < 0 ? -1 : xenos_accept(lcfd, ldir2);
+    char buf[16] = {};
+    if (dfd >= 0 && read(dfd, buf, sizeof buf) == 5 && std::memcmp(buf, "hello", 5) == 0 && write(dfd, "olleh", 5) == 5)
+      a->ok = 1;
+    if (dfd >= 0) close(dfd);
+    if (lcfd >= 0) close(lcfd);
+  }, &answer, 64 * 1024);
+  CHECK_OK(t);
+  int fd = xenos_dial("tcp!localhost!20014", ddir);  // a name: through /net/cs
+  CHECK(fd >= 0);
+  CHECK(write(fd, "hello", 5) == 5);
+  char buf[16] = {};
+  CHECK(read(fd, buf, sizeof buf) == 5 && std::memcmp(buf, "olleh", 5) == 0);
+  t->join();
+  CHECK(answer.ok == 1);
+  close(fd);
+  close(actl);
+  CHECK(xenos_dial("tcp!localhost!20011", nullptr) == -1 && errno == ECONNREFUSED);
+  (void)ldir;
+}
+
+// `nettest bench PORT` (make bench): 64 MiB in 1 MiB writes to a sink in dom0 on PORT, then
+// the rate of connection setups (connect, accept, close both) through dom0's loopback.
+int bench(uint16_t sink_port) {
+  int fd = dial(sink_port);
+  if (fd < 0) {
+    std::printf("nettest bench: cannot reach the sink on port %u: %s\n", sink_port, std::strerror(errno));
+    return 1;
+  }
+  const size_t kTotal = 64u << 20, kChunk = 1u << 20;
+  std::vector<char> chunk(kChunk, 'n');
+  uint64_t t0 = xenos::monotonic_ns();
+  for (size_t at = 0; at < kTotal; at += kChunk)
+    if (!send_all(fd, chunk.data(), kChunk)) return 1;
+  close(fd);
+  uint64_t t1 = xenos::monotonic_ns();
+  Echo e;
+  e.listen_fd = listener(kEchoPort);
+  e.count = 100;
+  auto t = xenos::spawn("accepts", [](void* arg) {
+    auto* echo = static_cast<Echo*>(arg);
+    for (int i = 0; i < echo->count; ++i) {
+      int c = accept(echo->listen_fd, nullptr, nullptr);
+      if (c < 0) return;
+      close(c);
+      ++echo->served;
+    }
+  }, &e, 64 * 1024);
+  if (!t) return 1;
+  uint64_t t2 = xenos::monotonic_ns();
+  for (int i = 0; i < e.count; ++i) {
+    int c = dial(kEchoPort);
+    if (c < 0) return 1;
+    close(c);
+  }
+  t->join();
+  uint64_t t3 = xenos::monotonic_ns();
+  close(e.listen_fd);
+  std::printf("# bench {\"tcp_guest_to_dom0_64MiB_1MiB_writes_mib_s\": %.1f, \"tcp_connections_per_s\": %.1f}\n",
+              double(kTotal) / (1 << 20) / (double(t1 - t0) / 1e9), e.served / (double(t3 - t2) / 1e9));
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "bench") == 0) return bench(uint16_t(std::atoi(argv[2])));
   std::printf("# nettest: BSD sockets over iohost's /net\n");
   suite::run("sockets are descriptors; bad families and types are refused", sockets_are_descriptors_and_bad_families_are_refused);
   suite::run("inet_pton and inet_ntop, IPv4 and IPv6", converts_addresses_both_ways);
@@ -417,5 +497,6 @@ int main() {
   suite::run("read and write on a socket descriptor", read_and_write_work_on_sockets_too);
   suite::run("poll: a timeout, then data; select on two sockets", poll_waits_for_data_with_a_timeout);
   suite::run("poll on a listener sees a call; a socket closed while polled hangs up", poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly);
+  suite::run("Plan 9's dial, announce, listen and accept on /net files", plan9_dial_announce_listen_accept);
   return suite::finish();
 }

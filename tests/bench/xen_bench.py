@@ -62,7 +62,13 @@ with open(cycles_file, "w") as f:
 cycles = xenbox.Dom0Job("iohost-cycles", os.path.join(xenbox.HERE, "jobs", "iohost-cycles.sh"),
                         programs=[os.path.join(build, "bin", "iohost")], files=[hello_elf, cycles_file],
                         timeout=900)
-ok, message = xenbox.run(plan + [bare], build_dir=build, quiet=True, jobs=[cycles], total_timeout=3600)
+# TCP over iohost's /net against dom0's own loopback (the ceiling), alternating: there is no vif
+# for the Linux domU in the harness, so dom0's loopback stands in as the peer to compare with.
+net_bench = xenbox.Dom0Job("net-bench", os.path.join(xenbox.HERE, "jobs", "net-bench.sh"),
+                           programs=[os.path.join(build, "bin", "iohost")],
+                           files=[os.path.join(build, "apps", "nettest", "nettest.elf"),
+                                  os.path.join(build, "apps", "fetch", "fetch.elf")], timeout=900)
+ok, message = xenbox.run(plan + [bare], build_dir=build, quiet=True, jobs=[cycles, net_bench], total_timeout=3600)
 
 
 def bench_line(g):
@@ -134,6 +140,31 @@ result["iohost_50_cycles"] = {
     "lines": [l for l in cycles.lines if l.startswith(("# cycle", "ok - ", "not ok - "))],
     "rss_kib_by_cycle": {int(m.group(1)): int(m.group(2)) for m in
                          (re.match(r"# cycle (\d+): iohost RSS (\d+) KiB", l) for l in cycles.lines) if m}}
+# The net bench: the guest's lines are JSON; dom0's ceiling lines say "N bytes in S seconds".
+guest_tcp, guest_conns, ceiling, guest_fetch = [], [], [], []
+for line in net_bench.lines:
+    m = re.match(r"# bench round \d+: (\{.*\})$", line)
+    if m:
+        b = json.loads(m.group(1))
+        guest_tcp.append(b.get("tcp_guest_to_dom0_64MiB_1MiB_writes_mib_s"))
+        guest_conns.append(b.get("tcp_connections_per_s"))
+    m = re.match(r"# fetch round \d+: fetch: .* bytes in [\d.]+ s \(([\d.]+) MiB/s\)", line)
+    if m:
+        guest_fetch.append(float(m.group(1)))
+    m = re.match(r"# ceiling round \d+: (\d+) bytes in ([\d.]+) seconds", line)
+    if m and float(m.group(2)) > 0:
+        ceiling.append(round(int(m.group(1)) / (1 << 20) / float(m.group(2)), 1))
+result["net"] = {
+    "http_64MiB_guest_fetch_from_dom0_mib_s": spread(guest_fetch),
+    "http_64MiB_dom0_wget_over_loopback_mib_s": spread(ceiling),
+    "tcp_guest_to_dom0_64MiB_1MiB_writes_mib_s": spread(guest_tcp),
+    "tcp_connections_per_s_guest_to_guest_via_dom0": spread(guest_conns),
+    "lines": [l for l in net_bench.lines if l.startswith(("#", "ok", "not ok"))],
+}
+if result["net"]["http_64MiB_guest_fetch_from_dom0_mib_s"] and result["net"]["http_64MiB_dom0_wget_over_loopback_mib_s"]:
+    result["net"]["guest_fetch_fraction_of_dom0_wget"] = round(
+        result["net"]["http_64MiB_guest_fetch_from_dom0_mib_s"]["median"] /
+        result["net"]["http_64MiB_dom0_wget_over_loopback_mib_s"]["median"], 3)
 result["ratios"] = {
     "xenos_pvh_iohost_over_qemu": ratio(result["xenos_pvh_iohost"], result["xenos_pvh_qemu"]),
     "xenos_pv_iohost_over_qemu": ratio(result["xenos_pv_iohost"], result["xenos_pv_qemu"]),
