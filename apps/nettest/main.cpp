@@ -24,6 +24,7 @@
 namespace {
 
 constexpr uint16_t kEchoPort = 20010, kClosedPort = 20011, kUdpPort = 20012, kSinkPort = 20013;
+constexpr uint16_t kDom0EchoPort = 20099;  // busybox nc -ll -e cat in dom0 (tests/xen/dom0-init)
 
 sockaddr_in loopback(uint16_t port) {
   sockaddr_in a{};
@@ -191,6 +192,22 @@ void tcp_echo_with_a_guest_listener_and_its_names() {
   t->join();
   CHECK(e.served == 1);
   close(e.listen_fd);
+}
+
+void tcp_echo_with_a_dom0_peer() {
+  int fd = dial(kDom0EchoPort);
+  CHECK(fd >= 0);
+  const char text[] = "echoed by a program in dom0";
+  CHECK(send_all(fd, text, sizeof text - 1));
+  char buf[64] = {};
+  size_t got = 0;
+  while (got < sizeof text - 1) {
+    ssize_t n = recv(fd, buf + got, sizeof buf - got, 0);
+    CHECK(n > 0);
+    got += size_t(n);
+  }
+  CHECK(std::memcmp(buf, text, sizeof text - 1) == 0);
+  CHECK(close(fd) == 0);
 }
 
 void sixteen_mebibytes_arrive_whole() {
@@ -489,6 +506,7 @@ int main(int argc, char** argv) {
   suite::run("getaddrinfo: names through /net/cs, numbers in the guest", getaddrinfo_asks_cs_for_names);
   suite::run("connect to a closed port: ECONNREFUSED", connecting_to_a_closed_port_is_refused);
   suite::run("tcp echo: a guest listener, accept, getsockname/getpeername, options", tcp_echo_with_a_guest_listener_and_its_names);
+  suite::run("tcp echo with a dom0 peer (busybox nc -e cat on dom0's loopback)", tcp_echo_with_a_dom0_peer);
   suite::run("16 MiB through a tcp connection, checked by hash", sixteen_mebibytes_arrive_whole);
   suite::run("50 connections in a row, no descriptor leaked", fifty_connections_in_a_row_leak_no_descriptor);
   suite::run("udp: datagram boundaries kept, recvfrom/sendto name the peer", udp_keeps_datagrams_and_tells_who_sent_them);
