@@ -567,6 +567,11 @@ class ConvFile final : public p9::Node {
         return text();
     }
   }
+  Result<void> setattr(const p9::SetAttr& attr) override {  // a shell's ">" truncates: meaningless here
+    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40 /* CTIME */))
+      return Error{EPERM, "net: attributes cannot be changed"};
+    return {};
+  }
   bool parks_open() const override { return kind_ == kListen; }
   Cancel open_parked(uint32_t, Done<std::unique_ptr<p9::OpenFile>> done) override {
     std::shared_ptr<Conv> c = conv_;
@@ -643,6 +648,11 @@ class CloneFile final : public p9::Node {
   Result<p9::Attr> getattr() override { return p9::synthetic_attr(qid(), 0666, 0); }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
     return std::unique_ptr<p9::OpenFile>(new CtlFile(stack_, stack_->allocate(proto_)));
+  }
+  Result<void> setattr(const p9::SetAttr& attr) override {
+    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40))
+      return Error{EPERM, "net: attributes cannot be changed"};
+    return {};
   }
 
  private:

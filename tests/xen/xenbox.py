@@ -184,6 +184,7 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
                 jdir = os.path.join(run_dir, "dom0-jobs", j.name)
                 os.makedirs(jdir)
                 shutil.copy(j.script, os.path.join(jdir, "job.sh"))
+                shutil.copy(os.path.join(HERE, "jobs", "lib.sh"), os.path.join(jdir, "lib.sh"))  # the jobs' helpers
                 for f in j.files:
                     shutil.copy(f, os.path.join(jdir, os.path.basename(f)))
                 for program in j.programs:

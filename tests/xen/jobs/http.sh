@@ -7,48 +7,19 @@
 #  2. The fetch guest (apps/fetch) downloads a 4 MiB file from busybox httpd in dom0, by name
 #     (localhost, through /net/cs); dom0 checks the file the guest wrote into its share.
 dir=$1
-failed=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; failed=$((failed + 1)); }
-console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
-running() { xl domid "$1" > /dev/null 2>&1; }
-not_running() { ! running "$1"; }
-console_has() { console "$1" | grep -q "$2"; }
-wait_for() {  # SECONDS COMMAND...
-  limit=$(( $1 * 5 )); shift; i=0
-  while ! "$@" && [ $i -lt $limit ]; do sleep 0.2; i=$((i + 1)); done
-  "$@"
-}
-show() { console "$1" | sed "s/^/# $1: /"; }
-cfg() {  # NAME IMAGE CMDLINE
-  cat > "/tmp/$1.cfg" <<CFG
-name = "$1"
-type = "pv"
-kernel = "$dir/$2"
-memory = 64
-vcpus = 1
-cpus = "1"
-cmdline = "$3"
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-CFG
-}
+. "$dir/lib.sh"
 
 mkdir -p /srv/www-guest/sub /srv/www-host /srv/fetched
 echo "<html><body>hello from the xenos httpd</body></html>" > /srv/www-guest/index.html
 echo "a file in a folder" > /srv/www-guest/sub/a.txt
 dd if=/dev/urandom of=/srv/www-guest/big.bin bs=1024 count=4096 2>/dev/null
 dd if=/dev/urandom of=/srv/www-host/big.bin bs=1024 count=4096 2>/dev/null
-iohost --export www=/srv/www-guest --export fetched=/srv/fetched \
+start_iohost /run/http.ready /run/http.log --export www=/srv/www-guest --export fetched=/srv/fetched \
   --net web-net,announce=20080 --net fetch-net \
-  --xen-guest httpd=share:www,net:web-net --xen-guest fetch=share:fetched,net:fetch-net \
-  --ready-file /run/http.ready 2> /run/http.log &
-pid=$!
-wait_for 10 test -f /run/http.ready || { bad "iohost did not start: $(cat /run/http.log)"; exit 1; }
+  --xen-guest httpd=share:www,net:web-net --xen-guest fetch=share:fetched,net:fetch-net
 
 # ---- 1. httpd in the guest, clients in dom0 ----
-cfg httpd httpd.elf "xenos.mounts=share,net -p 20080 -n 5"
+guest_cfg httpd httpd.elf 64 "xenos.mounts=share,net -p 20080 -n 5"
 xl create /tmp/httpd.cfg > /tmp/httpd.create 2>&1 || bad "xl create httpd: $(cat /tmp/httpd.create)"
 if wait_for 60 console_has httpd "serving /fs on port 20080"; then
   ok "the httpd guest announced port 20080 through iohost's /net"
@@ -82,7 +53,7 @@ console_has httpd "5 connections served, exiting" && ok "httpd served its 5 conn
 busybox httpd -f -p 127.0.0.1:20081 -h /srv/www-host &
 server=$!
 sleep 0.3
-cfg fetch fetch.elf "xenos.mounts=share,net http://localhost:20081/big.bin got.bin"
+guest_cfg fetch fetch.elf 64 "xenos.mounts=share,net http://localhost:20081/big.bin got.bin"
 xl create /tmp/fetch.cfg > /tmp/fetch.create 2>&1 || bad "xl create fetch: $(cat /tmp/fetch.create)"
 wait_for 90 not_running fetch || { bad "fetch did not finish in 90 s"; xl destroy fetch; }
 sleep 0.3
@@ -92,8 +63,8 @@ else
   bad "fetch: got.bin missing or different"; show fetch
 fi
 kill $server
-left=$(xl list | tail -n +2 | awk '{print $1}' | grep -v '^Domain-0$' | tr '\n' ' ')
+left=$(zombies)
 [ -z "$left" ] && ok "no zombie domain after the HTTP guests" || bad "domains left: $left"
-kill $pid
-wait $pid 2>/dev/null
+kill $iohost_pid
+wait $iohost_pid 2>/dev/null
 exit $failed

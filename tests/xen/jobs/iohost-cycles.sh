@@ -6,27 +6,11 @@
 dir=$1
 cycles=${CYCLES:-50}
 [ -f "$dir/cycles" ] && cycles=$(cat "$dir/cycles")  # the harness's choice
-failed=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; failed=$((failed + 1)); }
+. "$dir/lib.sh"
 mkdir -p /srv/cycles && echo "cycle share" > /srv/cycles/motd
-iohost --export c=/srv/cycles --xen-guest cycle=share:c --ready-file /run/cycles.ready 2> /run/cycles.log &
-pid=$!
-i=0
-while [ ! -f /run/cycles.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -f /run/cycles.ready ] || { bad "iohost did not start: $(cat /run/cycles.log)"; exit 1; }
-cat > /tmp/cycle.cfg <<CFG
-name = "cycle"
-type = "pv"
-kernel = "$dir/hello.elf"
-memory = 32
-vcpus = 1
-cpus = "1"
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-CFG
-rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
+start_iohost /run/cycles.ready /run/cycles.log --export c=/srv/cycles --xen-guest cycle=share:c
+guest_cfg cycle hello.elf 32 ""
+rss() { awk '/^VmRSS/ {print $2}' /proc/$iohost_pid/status; }
 started=$(date +%s) rss5="" served=0
 n=0
 while [ $n -lt $cycles ]; do
@@ -52,7 +36,7 @@ done
 sleep 1
 rss_end=$(rss)
 took=$(( $(date +%s) - started ))
-left=$(xl list | tail -n +2 | awk '{print $1}' | grep -v '^Domain-0$' | tr '\n' ' ')
+left=$(zombies)
 detached=$(grep -c "detached: the domain is gone" /run/cycles.log)
 [ $n = "$cycles" ] && [ "$detached" = "$cycles" ] && [ -z "$left" ] \
   && ok "$cycles guests created and destroyed with iohost as their backend in ${took} s: all detached, no zombie" \
@@ -64,5 +48,5 @@ if [ -n "$rss5" ] && [ $((rss_end - rss5)) -lt 1024 ]; then
 else
   bad "iohost's memory grew: ${rss5:-?} KiB after 5 cycles, ${rss_end} KiB after $n"
 fi
-kill $pid
+kill $iohost_pid
 exit $failed

@@ -8,52 +8,22 @@
 #     the victim's devices with a log line naming the fault, the victim's requests must fail
 #     instead of hanging, and the bystander's suite must pass untouched. No zombie afterwards.
 dir=$1
-failed=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; failed=$((failed + 1)); }
-console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
-running() { xl domid "$1" > /dev/null 2>&1; }
-# wait_for SECONDS COMMAND...: polls every 0.2 s; false at the deadline
-wait_for() {
-  limit=$(( $1 * 5 )); shift; i=0
-  while ! "$@" && [ $i -lt $limit ]; do sleep 0.2; i=$((i + 1)); done
-  "$@"
-}
-not_running() { ! running "$1"; }
-console_has() { console "$1" | grep -q "$2"; }
-show() { console "$1" | sed "s/^/# $1: /"; }
-cfg() {  # NAME IMAGE MEMORY CMDLINE
-  cat > "/tmp/$1.cfg" <<CFG
-name = "$1"
-type = "pv"
-kernel = "$dir/$2"
-memory = $3
-vcpus = 1
-cpus = "1"
-cmdline = "$4"
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-CFG
-}
+. "$dir/lib.sh"
 for d in late bystander victim; do
   mkdir -p "/srv/iso/$d" && echo "seeded by the host" > "/srv/iso/$d/from-host.txt"
 done
 
 # ---- 1. a share that appears after boot ----
-cfg late cat.elf 32 "xenos.mounts=share from-host.txt"
+guest_cfg late cat.elf 32 "xenos.mounts=share from-host.txt"
 xl create /tmp/late.cfg > /tmp/late.create 2>&1 || bad "xl create late: $(cat /tmp/late.create)"
 if wait_for 30 console_has late "waiting up to"; then
   ok "a guest whose share is not there yet waits for it (no device when it booted)"
 else
   bad "the late guest never said it waits for its share"; show late
 fi
-iohost --export late=/srv/iso/late --export by=/srv/iso/bystander --export v=/srv/iso/victim \
-  --xen-guest late=share:late --xen-guest bystander=share:by,share-u:by \
-  --xen-guest victim=index:v,huge:v,tiny:v,endless:v \
-  --ready-file /run/iso.ready 2> /run/iso.log &
-pid=$!
-wait_for 10 test -f /run/iso.ready || { bad "iohost did not start: $(cat /run/iso.log)"; exit 1; }
+start_iohost /run/iso.ready /run/iso.log --export late=/srv/iso/late --export by=/srv/iso/bystander \
+  --export v=/srv/iso/victim --xen-guest late=share:late --xen-guest bystander=share:by,share-u:by \
+  --xen-guest victim=index:v,huge:v,tiny:v,endless:v
 wait_for 30 not_running late || { bad "the late guest did not finish in 30 s"; xl destroy late; }
 sleep 0.3  # xenconsoled writes the last lines
 if console_has late "seeded by the host"; then
@@ -63,8 +33,8 @@ else
 fi
 
 # ---- 2. a hostile guest next to a well-behaved one ----
-cfg bystander p9test.elf 128 "xenos.mounts=none"
-cfg victim p9test.elf 64 "xenos.mounts=none hostile"
+guest_cfg bystander p9test.elf 128 "xenos.mounts=none"
+guest_cfg victim p9test.elf 64 "xenos.mounts=none hostile"
 xl create /tmp/bystander.cfg > /tmp/by.create 2>&1 || bad "xl create bystander: $(cat /tmp/by.create)"
 wait_for 60 console_has bystander "# rings" || bad "the bystander never connected its share"
 xl create /tmp/victim.cfg > /tmp/victim.create 2>&1 || bad "xl create victim: $(cat /tmp/victim.create)"
@@ -94,9 +64,9 @@ else
   bad "the bystander was disturbed"; show bystander
 fi
 sleep 1
-left=$(xl list | tail -n +2 | awk '{print $1}' | grep -v '^Domain-0$' | tr '\n' ' ')
+left=$(zombies)
 [ -z "$left" ] && ok "no zombie domain: every grant of the three guests unmapped" || bad "domains left: $left"
-kill $pid
-wait $pid 2>/dev/null
+kill $iohost_pid
+wait $iohost_pid 2>/dev/null
 sed 's/^/# iohost: /' /run/iso.log
 exit $failed

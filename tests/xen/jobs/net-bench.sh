@@ -8,33 +8,13 @@
 #      setups guest -> dom0 loopback -> guest ("# bench" lines)
 dir=$1
 rounds=${ROUNDS:-3}
-failed=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; failed=$((failed + 1)); }
-running() { xl domid "$1" > /dev/null 2>&1; }
+. "$dir/lib.sh"
 mkdir -p /srv/netbench /srv/www-bench
 dd if=/dev/zero of=/srv/www-bench/zero64 bs=1048576 count=64 2>/dev/null
-iohost --export nb=/srv/netbench --net nb-net,announce=20000-20099 \
-  --xen-guest netbench=share:nb,net:nb-net --xen-guest netfetch=share:nb,net:nb-net \
-  --ready-file /run/nb.ready 2> /run/nb.log &
-pid=$!
-i=0; while [ ! -f /run/nb.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+start_iohost /run/nb.ready /run/nb.log --export nb=/srv/netbench --net nb-net,announce=20000-20099 \
+  --xen-guest netbench=share:nb,net:nb-net --xen-guest netfetch=share:nb,net:nb-net
 busybox httpd -f -p 127.0.0.1:20095 -h /srv/www-bench &
 server=$!
-cfg() {  # NAME IMAGE CMDLINE
-  cat > "/tmp/$1.cfg" <<CFG
-name = "$1"
-type = "pv"
-kernel = "$dir/$2"
-memory = 128
-vcpus = 1
-cpus = "1"
-cmdline = "$3"
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-CFG
-}
 run_guest() {  # NAME: runs it to its end, prints its console
   : > "/var/log/xen/console/guest-$1.log" 2>/dev/null
   xl create "/tmp/$1.cfg" > /dev/null 2>&1 || bad "xl create $1"
@@ -43,8 +23,8 @@ run_guest() {  # NAME: runs it to its end, prints its console
   sleep 0.3
   cat "/var/log/xen/console/guest-$1.log"
 }
-cfg netfetch fetch.elf "xenos.mounts=share,net http://127.0.0.1:20095/zero64 /dev/null"
-cfg netbench nettest.elf "xenos.mounts=share,net bench 20090"
+guest_cfg netfetch fetch.elf 128 "xenos.mounts=share,net http://127.0.0.1:20095/zero64 /dev/null"
+guest_cfg netbench nettest.elf 128 "xenos.mounts=share,net bench 20090"
 sleep 0.3
 r=0
 while [ $r -lt "$rounds" ]; do
@@ -61,5 +41,5 @@ while [ $r -lt "$rounds" ]; do
   kill $sink 2>/dev/null
 done
 kill $server
-kill $pid
+kill $iohost_pid
 exit $failed

@@ -4,6 +4,7 @@
 #  - an export mounted with version=9p2000.L: fio (random read/write, 2 jobs, crc32c verify),
 #    stress-ng's filesystem class with --verify, and files checked from dom0's side;
 #  - the dev tree mounted: random reads, time parses, cons lands in iohost's log.
+#  - the net tree mounted: a shell dials dom0's echo service through clone, ctl and data.
 # Prints "ok - ..." / "not ok - ..." lines; exits non-zero if any failed.
 dir=$1
 failed=0
@@ -11,7 +12,7 @@ ok() { echo "ok - $*"; }
 bad() { echo "not ok - $*"; failed=$((failed + 1)); }
 export=/run/iohost-export
 mkdir -p $export /mnt/v9 /mnt/v9dev
-iohost --listen unix:/run/iohost.sock --export data=$export --dev dev --ready-file /run/iohost.ready \
+iohost --listen unix:/run/iohost.sock --export data=$export --dev dev --net net --ready-file /run/iohost.ready \
   2> /run/iohost.log &
 pid=$!
 i=0
@@ -95,6 +96,28 @@ if mount -t 9p -o trans=unix,version=9p2000.L,aname=dev /run/iohost.sock /mnt/v9
   umount /mnt/v9dev
 else
   bad "mount of the dev tree failed"
+fi
+
+# The net tree as Plan 9 uses it, from a shell on Linux's v9fs: clone, ctl, data. The peer is
+# dom0's echo service (busybox nc -e cat on port 20099, started by dom0-init).
+mkdir -p /mnt/v9net
+if mount -t 9p -o trans=unix,version=9p2000.L,aname=net,cache=none /run/iohost.sock /mnt/v9net; then
+  exec 3<> /mnt/v9net/tcp/clone
+  read -r conv <&3
+  echo "connect 127.0.0.1!20099" >&3
+  status=$(cat /mnt/v9net/tcp/$conv/status)
+  exec 4<> /mnt/v9net/tcp/$conv/data
+  echo "through /net from a shell" >&4
+  # Linux's v9fs reads until the buffer is full (p9_client_read loops): on a stream, read exactly
+  # what is expected, or the read waits for more (Plan 9's mount driver returns after one Tread).
+  answer=$(timeout 10 dd bs=26 count=1 2>/dev/null <&4)
+  exec 4>&- 3>&-
+  [ "$status" = Established ] && [ "$answer" = "through /net from a shell" ] \
+    && ok "Linux v9fs as a /net client: a shell dials through tcp/clone and ctl, echoes through data" \
+    || bad "/net from a shell: status '$status', answer '$answer'"
+  umount /mnt/v9net 2>/dev/null || umount -l /mnt/v9net  # lazily if a closed fd is still being released
+else
+  bad "mount of the net tree failed"
 fi
 
 kill -0 $pid 2>/dev/null && ok "iohost still running after all of it" || bad "iohost died: $(tail -5 /run/iohost.log)"

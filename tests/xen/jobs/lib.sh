@@ -1,0 +1,40 @@
+# Sourced by the dom0 jobs (xenbox.py copies it next to each job.sh): results, guests, waits.
+# Lines "ok - ..." / "not ok - ..." are what the harness reads; `failed` counts the second kind.
+failed=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; failed=$((failed + 1)); }
+console() { cat "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
+console_has() { console "$1" | grep -q "$2"; }
+show() { console "$1" | sed "s/^/# $1: /"; }
+running() { xl domid "$1" > /dev/null 2>&1; }
+not_running() { ! running "$1"; }
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; false at the deadline.
+wait_for() {
+  limit=$(( $1 * 5 )); shift; i=0
+  while ! "$@" && [ $i -lt $limit ]; do sleep 0.2; i=$((i + 1)); done
+  "$@"
+}
+# guest_cfg NAME IMAGE MEMORY CMDLINE: a PV xl config /tmp/NAME.cfg for an image next to the job.
+guest_cfg() {
+  cat > "/tmp/$1.cfg" <<CFG
+name = "$1"
+type = "pv"
+kernel = "$dir/$2"
+memory = $3
+vcpus = 1
+cpus = "1"
+cmdline = "$4"
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+}
+# start_iohost READY_FILE LOG ARGS...: iohost in the background (pid in $iohost_pid), waited for.
+start_iohost() {
+  ready=$1 log=$2; shift 2
+  iohost "$@" --ready-file "$ready" 2> "$log" &
+  iohost_pid=$!
+  wait_for 10 test -f "$ready" || { bad "iohost did not start: $(cat "$log")"; exit 1; }
+}
+# zombies: the domains besides Domain-0 that xl still lists.
+zombies() { xl list | tail -n +2 | awk '{print $1}' | grep -v '^Domain-0$' | tr '\n' ' '; }
