@@ -419,6 +419,30 @@ void poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly() {
   close(probe);
 }
 
+void close_while_another_thread_reads() {
+  int c, sv, l;
+  CHECK(pair(&c, &sv, &l));
+  struct Reader {
+    int fd;
+    ssize_t n = -2;
+    char buf[8] = {};
+  } r{c};
+  auto t = xenos::spawn("reader", [](void* arg) {
+    auto* rd = static_cast<Reader*>(arg);
+    rd->n = recv(rd->fd, rd->buf, sizeof rd->buf, 0);
+  }, &r, 64 * 1024);
+  CHECK_OK(t);
+  xenos::sleep_ms(50);   // the reader now waits in recv
+  CHECK(close(c) == 0);  // another thread closes the descriptor: the reader's socket stays valid
+  CHECK(send_all(sv, "late", 4));
+  t->join();
+  CHECK(r.n == 4 && std::memcmp(r.buf, "late", 4) == 0);
+  char x;
+  CHECK(recv(sv, &x, 1, 0) == 0);  // once the read returned, the last use hung up
+  close(sv);
+  close(l);
+}
+
 void plan9_dial_announce_listen_accept() {
   char adir[NET_DIRLEN], ldir[NET_DIRLEN], ddir[NET_DIRLEN];
   int actl = xenos_announce("tcp!*!20014", adir);
@@ -516,5 +540,6 @@ int main(int argc, char** argv) {
   suite::run("poll: a timeout, then data; select on two sockets", poll_waits_for_data_with_a_timeout);
   suite::run("poll on a listener sees a call; a socket closed while polled hangs up", poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly);
   suite::run("Plan 9's dial, announce, listen and accept on /net files", plan9_dial_announce_listen_accept);
+  suite::run("close() by one thread while another waits in recv on the same socket", close_while_another_thread_reads);
   return suite::finish();
 }

@@ -17,7 +17,6 @@
 // global of the same name, or the program would never see it.
 
 namespace posix {
-namespace {
 
 struct Description {
   xenos::Owned<ns::OpenFile> file;  // empty for a directory opened with open()
@@ -28,6 +27,8 @@ struct Description {
   int refs = 1;
   Socket* socket = nullptr;         // the same object as `file`, when it is a socket
 };
+
+namespace {
 
 std::vector<Description*>* table;
 
@@ -58,6 +59,25 @@ int install(Description* d, int lowest = 0) {
 void release(Description* d) {
   if (--d->refs == 0) delete d;  // closes the server's file
 }
+
+// A description held for the length of a call: another thread may close() the descriptor
+// while this call waits on the I/O host, and the description (and its file) must outlive it.
+class Held {
+ public:
+  explicit Held(int fd) : d_(get(fd)) {
+    if (d_) ++d_->refs;
+  }
+  ~Held() {
+    if (d_) release(d_);
+  }
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  Description* operator->() const { return d_; }
+  explicit operator bool() const { return d_ != nullptr; }
+
+ private:
+  Description* d_;
+};
 
 uint32_t ns_mode(int flags) {
   uint32_t m = (flags & O_ACCMODE) == O_RDWR ? ns::kReadWrite : (flags & O_ACCMODE) == O_WRONLY ? ns::kWrite : ns::kRead;
@@ -111,6 +131,15 @@ Socket* socket_of(int fd) {
   Description* d = get(fd);
   return d ? d->socket : nullptr;
 }
+
+SocketRef::SocketRef(int fd) : d_(posix::get(fd)) {
+  if (d_ && d_->socket) ++d_->refs;
+  else d_ = nullptr;
+}
+SocketRef::~SocketRef() {
+  if (d_) release(d_);
+}
+Socket* SocketRef::get() const { return d_ ? d_->socket : nullptr; }
 
 std::vector<ns::Entry>* list_directory(int fd, int* error) {
   Description* d = get(fd);
@@ -168,7 +197,7 @@ int close(int fd) {
 }
 
 ssize_t pread(int fd, void* buffer, size_t count, off_t offset) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d || (d->flags & O_ACCMODE) == O_WRONLY) return fail(EBADF);
   if (d->is_dir) return fail(EISDIR);
   if (offset < 0) return fail(EINVAL);
@@ -178,7 +207,7 @@ ssize_t pread(int fd, void* buffer, size_t count, off_t offset) {
 }
 
 ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d || (d->flags & O_ACCMODE) == O_RDONLY) return fail(EBADF);
   if (offset < 0) return fail(EINVAL);
   auto n = d->file->write({static_cast<const std::byte*>(buffer), count}, uint64_t(offset));
@@ -187,7 +216,7 @@ ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset) {
 }
 
 int read(int fd, void* buffer, size_t count) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d) return fail(EBADF);
   ssize_t n = pread(fd, buffer, count, off_t(d->offset));
   if (n > 0) d->offset += uint64_t(n);
@@ -195,7 +224,7 @@ int read(int fd, void* buffer, size_t count) {
 }
 
 int write(int fd, const void* buffer, size_t count) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d) {
     // Before the namespace exists (early boot, or an app that closed them) 1 and 2 still reach
     // the console, so nothing printed is lost.
@@ -216,7 +245,7 @@ int write(int fd, const void* buffer, size_t count) {
 }
 
 off_t lseek(int fd, off_t offset, int whence) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d) return fail(EBADF);
   if ((d->file && d->file->is_terminal()) || d->socket) return fail(ESPIPE);
   int64_t base = 0;
@@ -236,7 +265,7 @@ off_t lseek(int fd, off_t offset, int whence) {
 }
 
 int fstat(int fd, struct stat* st) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d) {
     if (fd >= 0 && fd <= 2 && !posix::table) {  // the early console
       *st = {};
@@ -274,7 +303,7 @@ int isatty(int fd) {
 }
 
 int fsync(int fd) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d) return fail(EBADF);
   if (d->is_dir) return 0;
   auto r = d->file->sync();
@@ -282,7 +311,7 @@ int fsync(int fd) {
 }
 
 int ftruncate(int fd, off_t size) {
-  posix::Description* d = get(fd);
+  posix::Held d(fd);
   if (!d || (d->flags & O_ACCMODE) == O_RDONLY) return fail(EBADF);
   if (size < 0) return fail(EINVAL);
   auto r = d->file->truncate(uint64_t(size));

@@ -12,7 +12,21 @@ std::vector<ns::Entry>* list_directory(int fd, int* error);
 
 // Sockets (kernel/posix/sockets.cpp) are descriptors whose file is their /net conversation.
 class Socket;
+struct Description;
 int install_socket(xenos::Owned<ns::OpenFile> file, Socket* socket, int flags);
 Socket* socket_of(int fd);  // nullptr if fd is not an open socket
+
+// A socket held for the length of a call: a close() by another thread meanwhile cannot free it.
+class SocketRef {
+ public:
+  explicit SocketRef(int fd);
+  ~SocketRef();
+  SocketRef(const SocketRef&) = delete;
+  SocketRef& operator=(const SocketRef&) = delete;
+  Socket* get() const;  // nullptr if fd is not an open socket
+
+ private:
+  Description* d_;
+};
 
 }  // namespace posix

@@ -314,7 +314,8 @@ int socket(int domain, int type, int protocol) {
 }
 
 int bind(int fd, const sockaddr* address, socklen_t length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   std::string where;
   if (!address || !posix::plan9_address(address, length, &where)) return fail(EINVAL);
@@ -331,7 +332,8 @@ int bind(int fd, const sockaddr* address, socklen_t length) {
 }
 
 int listen(int fd, int) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (s->udp()) return fail(EOPNOTSUPP);
   if (s->bound().empty()) return fail(EDESTADDRREQ);  // no ephemeral announce: bind first
@@ -341,7 +343,8 @@ int listen(int fd, int) {
 }
 
 int accept4(int fd, sockaddr* address, socklen_t* length, int flags) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (s->udp()) return fail(EOPNOTSUPP);
   if (flags & SOCK_NONBLOCK) return fail(EINVAL);
@@ -378,7 +381,8 @@ int accept4(int fd, sockaddr* address, socklen_t* length, int flags) {
 int accept(int fd, sockaddr* address, socklen_t* length) { return accept4(fd, address, length, 0); }
 
 int connect(int fd, const sockaddr* address, socklen_t length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   std::string where;
   if (!address || !posix::plan9_address(address, length, &where)) return fail(EAFNOSUPPORT);
@@ -390,7 +394,8 @@ int connect(int fd, const sockaddr* address, socklen_t length) {
 }
 
 ssize_t send(int fd, const void* buffer, size_t length, int flags) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (flags & ~(MSG_NOSIGNAL | MSG_DONTROUTE)) return fail(EOPNOTSUPP);
   if (s->headers()) return fail(EDESTADDRREQ);  // a bound UDP socket says where: sendto
@@ -408,7 +413,8 @@ ssize_t recv(int fd, void* buffer, size_t length, int flags) {
 constexpr size_t kUdpHeader = 52;
 
 ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const sockaddr* to, socklen_t to_length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (!to || !s->headers()) return send(fd, buffer, length, flags);
   std::string where;
@@ -428,7 +434,8 @@ ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const socka
 }
 
 ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, sockaddr* from, socklen_t* from_length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (flags & ~(MSG_NOSIGNAL | MSG_WAITALL)) return fail(EOPNOTSUPP);
   if (!s->headers()) {
@@ -463,7 +470,8 @@ ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, sockaddr* from,
 }
 
 int shutdown(int fd, int how) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
   if (!s->has_data()) return fail(ENOTCONN);
@@ -474,7 +482,8 @@ int shutdown(int fd, int how) {
 }
 
 static int name_of(int fd, const char* which, sockaddr* address, socklen_t* length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (!address || !length) return fail(EFAULT);
   auto text = s->text(which);
@@ -489,7 +498,8 @@ int getsockname(int fd, sockaddr* address, socklen_t* length) { return name_of(f
 int getpeername(int fd, sockaddr* address, socklen_t* length) { return name_of(fd, "remote", address, length); }
 
 int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (!value || length < sizeof(int)) return fail(EINVAL);
   int on = *static_cast<const int*>(value);
@@ -504,7 +514,8 @@ int setsockopt(int fd, int level, int name, const void* value, socklen_t length)
 }
 
 int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
-  Socket* s = posix::socket_of(fd);
+  posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
+  Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
   if (!value || !length || *length < sizeof(int)) return fail(EINVAL);
   int v;
