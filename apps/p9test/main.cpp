@@ -9,6 +9,7 @@
 // the same time and checks that it was not disturbed (tests/xen/jobs/iohost-isolation.sh).
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -346,6 +347,30 @@ void tcp_through_net_and_a_flushed_listen() {
   CHECK(get(*status) == "Established\n");
 }
 
+// ---- soak: `p9test soak SECONDS` keeps I/O going for that long (the isolation test's bystander) --
+
+unsigned soak_seconds = 0;
+
+void keeps_doing_io_for_the_soak_time() {
+  uint64_t deadline = monotonic_ns() + uint64_t(soak_seconds) * 1'000'000'000ull;
+  std::vector<std::byte> out(64 * 1024), in(64 * 1024);
+  unsigned cycles = 0;
+  while (monotonic_ns() < deadline) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = std::byte(pattern(i + cycles));
+    auto f = c().open("soak.bin", p9::kReadWrite | p9::kCreate | p9::kTruncate);
+    CHECK_OK(f);
+    CHECK_OK(f->pwrite(out, 0));
+    auto n = f->pread(in, 0);
+    CHECK_OK(n);
+    CHECK(*n == in.size() && in == out);
+    f->close();
+    CHECK_OK(c().remove("soak.bin"));
+    ++cycles;
+  }
+  printf("# soak: %u write/read/verify cycles of 64 KiB in %u s\n", cycles, soak_seconds);
+  CHECK(cycles > 0);
+}
+
 // ---- hostile mode -------------------------------------------------------------------------------
 
 // Waits up to 10 s for the backend's state to leave Connected; returns what it became.
@@ -366,6 +391,7 @@ void abusing_the_ring_closes_the_device(const char* tag, ninep::testing::RingAbu
   ninep::Options o;
   o.max_rings = 2;  // small rings: four devices in a small guest
   o.max_order = 4;
+  o.device_wait_ns = 10'000'000'000ull;  // created running, the guest may start before iohost attaches
   auto opened = ninep::Share::open(tag, o);
   CHECK_OK(opened);
   Owned<ninep::Share> s = std::move(*opened);
@@ -421,11 +447,13 @@ int hostile_mode() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "hostile") == 0) return hostile_mode();
+  if (argc > 2 && std::strcmp(argv[1], "soak") == 0) soak_seconds = unsigned(std::atoi(argv[2]));
   printf("# p9test: lib9p over Xen 9pfs\n");
   suite::run("discovers the 9pfs device, its tag and backend", discovers_the_share_and_its_backend);
   suite::run("a missing tag is a clear ENOENT", refuses_a_tag_that_is_not_there);
   suite::run("connects: 9P2000.L, every ring offered, msize from the ring", connects_with_dot_L_and_the_largest_msize);
   if (share) {
+    if (soak_seconds) suite::run("keeps doing I/O for the soak time", keeps_doing_io_for_the_soak_time);
     suite::run("reads a file dom0 put there", reads_a_file_dom0_put_there);
     suite::run("create/write/read back/stat/remove", creates_writes_reads_back_stats_and_removes);
     suite::run("leaves from-guest.txt for the host", leaves_files_for_the_host_to_check);

@@ -38,3 +38,12 @@ start_iohost() {
 }
 # zombies: the domains besides Domain-0 that xl still lists.
 zombies() { xl list | tail -n +2 | awk '{print $1}' | grep -v '^Domain-0$' | tr '\n' ' '; }
+# create_attached NAME: xl create paused, wait (10 s) until iohost has written the domain's 9pfs
+# devices, then unpause: for a guest that opens its shares at once (xenos.mounts=none) rather
+# than waiting for them.
+create_attached() {
+  xl create -p "/tmp/$1.cfg" > "/tmp/$1.create" 2>&1 || { bad "xl create $1: $(cat "/tmp/$1.create")"; return 1; }
+  domid=$(xl domid "$1")
+  wait_for 10 xenstore-exists "/local/domain/0/backend/xen_9pfs/$domid" || bad "iohost did not attach to $1 in 10 s"
+  xl unpause "$1"
+}
