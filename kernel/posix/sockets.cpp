@@ -106,7 +106,11 @@ class Socket final : public ns::OpenFile {
   ns::Result<size_t> write(std::span<const std::byte> in, uint64_t) override {
     if (!data_) return ns::Error{ENOTCONN, "socket: not connected"};
     if (shut_write_) return ns::Error{EPIPE, "socket: shut down for writing"};
-    if (udp()) return data_->write(in, 0);  // one write, one datagram
+    if (udp()) {  // one write, one datagram: never split into two
+      if (data_->max_io() && in.size() > data_->max_io())
+        return ns::Error{EMSGSIZE, "socket: a datagram larger than one 9P message"};
+      return data_->write(in, 0);
+    }
     size_t limit = data_->max_io() ? data_->max_io() : in.size(), done = 0;
     while (done < in.size()) {  // one message after the other: the stream keeps its order
       size_t n = TRY(data_->write(in.subspan(done, std::min(limit, in.size() - done)), 0));

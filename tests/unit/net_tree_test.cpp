@@ -272,6 +272,25 @@ TEST(NetTree, ThePolicyRefusesWithAClearError) {
   EXPECT_FALSE(iohost::parse_net("n,connect=example.org"));
 }
 
+TEST(NetTree, MalformedControlMessagesGetEinvalAndTheConversationStaysUsable) {
+  Net net;
+  auto [ctlf, n] = net.clone("tcp");
+  for (const char* bad : {"\n", "connect", "connect 127.0.0.1", "connect 127.0.0.1!70000", "connect 127.0.0.1!8x",
+                          "connect !80", "connect *!80", "announce !", "announce abc", "shutdown",
+                          "shutdown sideways", "headers", "hangup now"}) {
+    auto r = ctl(ctlf, bad);
+    ASSERT_FALSE(r) << "accepted: \"" << bad << "\"";
+    EXPECT_EQ(r.error().code, EINVAL) << bad;
+  }
+  auto keep = ctl(ctlf, "keepalive");  // nothing to keep alive yet
+  ASSERT_FALSE(keep);
+  EXPECT_EQ(keep.error().code, ENOTCONN);
+  uint16_t port = 0;
+  int lfd = listener(&port);
+  EXPECT_TRUE(ctl(ctlf, "connect " + addr(port)));  // still usable after all of that
+  ::close(lfd);
+}
+
 TEST(NetTree, AClosedPortIsConnectionRefused) {
   Net net;
   uint16_t port = 0;
