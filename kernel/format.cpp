@@ -101,4 +101,12 @@ size_t format(char* out, size_t capacity, const char* fmt, va_list args) {
   return o.length;
 }
 
+size_t format_to(char* out, size_t capacity, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  size_t length = format(out, capacity, fmt, args);
+  va_end(args);
+  return length;
+}
+
 }  // namespace kernel

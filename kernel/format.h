@@ -10,4 +10,8 @@ namespace kernel {
 // would have had (like vsnprintf), so callers can tell when it was cut.
 size_t format(char* out, size_t capacity, const char* fmt, va_list args);
 
+// The same with arguments: the kernel's snprintf. The kernel uses it instead of newlib's, whose
+// formatter (with floating point) would be in every image for a few numbers and addresses.
+[[gnu::format(printf, 3, 4)]] size_t format_to(char* out, size_t capacity, const char* fmt, ...);
+
 }  // namespace kernel

@@ -23,7 +23,7 @@ void report_trap(arch::TrapFrame& f) {
         f.error_code & 2 ? "write" : "read", f.error_code & 16 ? "instruction fetch" : "data");
   }
   SymbolLookup at = symbolize(f.rip);
-  log("rip %016lx %s+0x%lx\n", f.rip, at.name ? at.name : "?", at.offset);
+  log("rip %016lx %s+0x%lx\n", f.rip, at.found ? at.name : "?", at.offset);
   log("rsp %016lx rflags %016lx cs %lx ss %lx\n", f.rsp, f.rflags, f.cs, f.ss);
   log("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
   log("rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", f.rsi, f.rdi, f.rbp, f.r8);

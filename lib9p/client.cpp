@@ -299,6 +299,14 @@ Result<std::vector<std::byte>> Client::round_trip(std::vector<std::byte> encoded
   return finish(call);
 }
 
+Result<std::vector<std::byte>> Client::exchange(std::vector<std::byte> encoded, Type reply_type,
+                                                std::string_view request_name) {
+  std::vector<std::byte> reply = TRY(round_trip(std::move(encoded)));
+  Header h = TRY(decode_header(reply, msize_));
+  if (h.type != reply_type) return reply_error(reply, request_name);
+  return reply;
+}
+
 // ---- session --------------------------------------------------------------------------------
 
 Result<void> Client::mount(const MountOptions& options) {

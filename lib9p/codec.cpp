@@ -183,6 +183,20 @@ Result<Header> decode_header(std::span<const std::byte> message, size_t msize) {
   return Header{size, Type(uint8_t(message[4])), read_le16(message.data() + 5)};
 }
 
+Result<void> check_message_type(std::span<const std::byte> message, size_t msize, Type expected,
+                                const char* name) {
+  Header h = TRY(decode_header(message, msize));
+  if (h.type != expected)
+    return Error{EBADMSG, std::string("9P: expected ") + name + ", got type " + std::to_string(int(h.type))};
+  return {};
+}
+
+Result<void> check_decoded(Decoder& decoder, const char* name) {
+  if (decoder.ok() && decoder.remaining() != 0) decoder.fail("bytes left over after the last field");
+  if (!decoder.ok()) return Error{EBADMSG, std::string("9P: malformed ") + name + ": " + decoder.error()};
+  return {};
+}
+
 Result<std::vector<Stat>> decode_stats(std::span<const std::byte> data, Dialect dialect) {
   std::vector<Stat> out;
   Decoder d(data, dialect);

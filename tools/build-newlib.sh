@@ -15,9 +15,13 @@ mkdir -p "$work/src" "$work/obj"
 tar -C "$work/src" -xf "$tarball"
 src=$(echo "$work"/src/*/)
 gccinc=$(gcc -print-file-name=include)
-# Guest code: freestanding, no red zone (trap frames land on the current stack), no PIE.
-tflags="-O2 -g -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
--fno-asynchronous-unwind-tables -nostdinc -isystem $gccinc"
+# Guest code: freestanding, no red zone (trap frames land on the current stack), no PIE; one
+# section per function (images keep only what they call). Built for size (-Os), except that
+# __OPTIMIZE_SIZE__ is undefined: with it newlib's string and memory functions would switch to
+# their byte-at-a-time variants, and those are on the 9P data path (memcpy and memset are
+# assembly either way).
+tflags="-Os -U__OPTIMIZE_SIZE__ -g -ffunction-sections -fdata-sections -ffreestanding -fno-pie -fno-pic \
+-mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -nostdinc -isystem $gccinc"
 echo "newlib: configuring in $work (log: $work/build.log)"
 cd "$work/obj"
 "$src/configure" --target=x86_64-elf --prefix="$work/prefix" \

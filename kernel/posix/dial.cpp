@@ -2,12 +2,12 @@
 // operations on /net. cs translates the address into "/net/tcp/clone ADDR!PORT"; opening clone
 // gives a conversation whose ctl takes "connect ADDR!PORT" or "announce ADDR!PORT".
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
 #include <unistd.h>
 #include "xenos/net.h"
+#include "format.h"
 
 namespace {
 
@@ -70,7 +70,7 @@ int converse(const char* address, const char* verb, std::string* dir) {
 }
 
 void give(char* out, const std::string& dir) {
-  if (out) std::snprintf(out, NET_DIRLEN, "%s", dir.c_str());
+  if (out) kernel::format_to(out, NET_DIRLEN, "%s", dir.c_str());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 #include "ns/boot_namespace.h"
+#include "format.h"
 
 extern "C" {
 
@@ -93,11 +94,11 @@ const char* inet_ntop(int family, const void* address, char* text, socklen_t siz
   char buf[INET6_ADDRSTRLEN];
   const auto* b = static_cast<const uint8_t*>(address);
   if (family == AF_INET) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+    kernel::format_to(buf, sizeof buf, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
   } else if (family == AF_INET6) {
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (std::memcmp(b, mapped, 12) == 0) {
-      std::snprintf(buf, sizeof buf, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+      kernel::format_to(buf, sizeof buf, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
     } else {
       int best = -1, best_len = 0;  // the longest run of zero words becomes "::"
       for (int i = 0; i < 8;) {
@@ -109,11 +110,11 @@ const char* inet_ntop(int family, const void* address, char* text, socklen_t siz
       char* p = buf;
       for (int i = 0; i < 8; ++i) {
         if (i == best) {
-          p += std::sprintf(p, "::");
+          p += kernel::format_to(p, buf + sizeof buf - p, "::");
           i += best_len - 1;
           continue;
         }
-        p += std::sprintf(p, "%s%x", (i == 0 || i == best + best_len) ? "" : ":", unsigned(b[2 * i] << 8 | b[2 * i + 1]));
+        p += kernel::format_to(p, buf + sizeof buf - p, "%s%x", (i == 0 || i == best + best_len) ? "" : ":", unsigned(b[2 * i] << 8 | b[2 * i + 1]));
       }
     }
   } else {
@@ -289,7 +290,7 @@ int getnameinfo(const struct sockaddr* address, socklen_t length, char* host, so
     return EAI_FAMILY;
   }
   if (host && host_length && !inet_ntop(family, bytes, host, host_length)) return EAI_MEMORY;
-  if (service && service_length && std::snprintf(service, service_length, "%u", port) >= int(service_length))
+  if (service && service_length && kernel::format_to(service, service_length, "%u", port) >= service_length)
     return EAI_MEMORY;
   return 0;
 }

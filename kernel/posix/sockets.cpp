@@ -162,7 +162,9 @@ class Socket final : public ns::OpenFile {
   xenos::Owned<ns::OpenFile> ctl_;
   std::shared_ptr<ns::OpenFile> data_;  // shared with a read ahead that may outlive the socket
   void start_read_ahead() {
-    if (!ahead_) ahead_ = std::make_shared<ReadAhead>();
+    // Not make_shared: without RTTI its control block needs libstdc++'s _S_eq, and C apps
+    // link no libstdc++.
+    if (!ahead_) ahead_ = std::shared_ptr<ReadAhead>(new ReadAhead());
     if (ahead_->running || ahead_->ready) return;
     if (!poll_waiters) poll_waiters = new xenos::WaitQueue;
     struct Job {

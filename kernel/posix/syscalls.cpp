@@ -87,6 +87,14 @@ int kill(int pid, int signal) {
   kernel::machine_exit(128 + signal);
 }
 
+// assert() failing: newlib's message, printed by the kernel's log rather than through stdio's
+// fiprintf (which would put a second printf engine in every image), then abort() as newlib does.
+[[noreturn]] void __assert_func(const char* file, int line, const char* function, const char* expression) {
+  kernel::log("assertion \"%s\" failed: file \"%s\", line %d%s%s\n", expression, file, line,
+              function ? ", function: " : "", function ? function : "");
+  std::abort();
+}
+
 void* sbrk(ptrdiff_t increment) {
   void* previous = kernel::heap_grow(increment);
   if (previous == nullptr) {

@@ -10,6 +10,7 @@
 #include "hypercalls.h"
 #include "pv.h"
 #include "log.h"
+#include "format.h"
 #include "xenos/event_channel.h"
 #include "xenos/time.h"
 #include "xenos/xenstore.h"
@@ -339,7 +340,7 @@ Result<Watch> watch(std::string_view path) {
   auto* state = new Watch::State;
   state->path = path;
   char token[32];
-  snprintf(token, sizeof token, "xenos-%u", xen::conn ? xen::conn->next_watch++ : 0);
+  kernel::format_to(token, sizeof token, "xenos-%u", xen::conn ? xen::conn->next_watch++ : 0);
   state->token = token;
   {
     arch::InterruptGuard guard;

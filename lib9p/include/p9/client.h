@@ -176,6 +176,10 @@ class Client {
   Result<void> begin(Call& call, std::vector<std::byte> encoded_without_tag);
   Result<std::vector<std::byte>> finish(Call& call);
   Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded);
+  // round_trip, then the reply's header: `reply_type`, or the server's error as an Error. Out of
+  // line so that each call<R>(T) is little more than its encode and decode.
+  Result<std::vector<std::byte>> exchange(std::vector<std::byte> encoded, Type reply_type,
+                                          std::string_view request_name);
   void dispatch(std::vector<std::byte> message);  // lock held
   Error reply_error(std::span<const std::byte> reply, std::string_view what);
   Result<void> flush(uint16_t tag);
@@ -212,9 +216,7 @@ class Client {
 
 template <typename R, typename T>
 Result<R> Client::call(const T& request) {
-  std::vector<std::byte> reply = TRY(round_trip(encode(request, 0, dialect_)));
-  Header h = TRY(decode_header(reply, msize_));
-  if (h.type != R::kType) return reply_error(reply, T::kName);
+  std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName));
   R r = TRY(decode<R>(reply, dialect_, msize_));
   if constexpr (requires { r.data; }) {
     // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.

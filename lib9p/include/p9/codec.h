@@ -101,18 +101,22 @@ std::vector<std::byte> encode(const M& message, uint16_t tag, Dialect dialect) {
 // Checks the framing: at least a header, size[4] equal to the bytes given and within msize.
 Result<Header> decode_header(std::span<const std::byte> message, size_t msize);
 
+// What every decode<M> checks before and after its fields, out of line: each message type then
+// adds only its own fields to an image. The header is framed right and of type `expected`; the
+// fields decoded with no error and no bytes left over.
+Result<void> check_message_type(std::span<const std::byte> message, size_t msize, Type expected,
+                                const char* name);
+Result<void> check_decoded(Decoder& decoder, const char* name);
+
 // Decodes a whole message of type M: header checked, every field bounds-checked, and no bytes
 // left over. Data fields point into `message`.
 template <typename M>
 Result<M> decode(std::span<const std::byte> message, Dialect dialect, size_t msize) {
-  Header h = TRY(decode_header(message, msize));
-  if (h.type != M::kType)
-    return Error{EBADMSG, std::string("9P: expected ") + M::kName + ", got type " + std::to_string(int(h.type))};
+  TRY_VOID(check_message_type(message, msize, M::kType, M::kName));
   M m{};
   Decoder d(message.subspan(kHeaderSize), dialect);
   m.fields(d);
-  if (d.ok() && d.remaining() != 0) d.fail("bytes left over after the last field");
-  if (!d.ok()) return Error{EBADMSG, std::string("9P: malformed ") + M::kName + ": " + d.error()};
+  TRY_VOID(check_decoded(d, M::kName));
   return m;
 }
 
