@@ -30,6 +30,7 @@ stage "unit tests (host)" env XENOS_IMAGE="$build/apps/hello/hello.elf" "$build/
 stage "interop (lib9p, iohost, diod, nfs-ganesha, diod's tools)" tests/interop/run.sh "$build"
 stage "fuzz (libFuzzer, bounded)" tests/fuzz/run.sh "$build" "${FUZZ_SECONDS:-15}"
 stage "smoke (bare QEMU, no Xen)" tests/smoke/run.sh "$build"
+stage "sdk (make install, apps built outside the tree, image size)" tests/sdk/run.sh "$build"
 stage "xen (Xen 4.17 in QEMU, PVH guests)" tests/xen/xen_test.py "$build"
 
 echo "==="

@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   make gcc g++ binutils python3 xz-utils     # toolchain (host gcc builds the guest too)
+  cmake                                       # the SDK's CMake toolchain file is tested
   libxen-dev                                  # Xen public headers (/usr/include/xen)
   newlib-source                               # newlib 3.3.0 tarball, built for x86_64-elf
   gcc-12-source                               # libstdc++ for guest apps

@@ -16,6 +16,7 @@
 #include <cstring>
 #include "context.h"
 #include "flex_ring.h"
+#include "ring_budget.h"
 #include "hypercalls.h"
 #include "log.h"
 #include "memory/memory.h"
@@ -40,6 +41,8 @@ using xen::next_message;
 using xen::NextMessage;
 using xen::flex_read;
 using xen::flex_write;
+using xen::plan_rings;
+using xen::RingPlan;
 
 enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
 constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
@@ -245,11 +248,18 @@ Result<void> Transport::connect(const Options& options) {
   unsigned max_order = TRY(read_number(be + "/max-ring-page-order"));
   if (max_rings == 0) return Error{EIO, "9pfs: the backend offers no rings"};
   unsigned want_rings = options.max_rings ? std::min(options.max_rings, max_rings) : max_rings;
-  order_ = std::min({max_order, options.max_order, 9u});
-  if (order_ < 1) return Error{EIO, "9pfs: ring order below 1 leaves no room for a message"};
+  unsigned want_order = std::min({max_order, options.max_order, 9u});
+  if (want_order < 1) return Error{EIO, "9pfs: ring order below 1 leaves no room for a message"};
+  // A small guest gets fewer, smaller rings rather than none (ring_budget.h).
+  RingPlan plan = plan_rings(want_rings, want_order, kernel::frames().free_frames() * 4096);
+  if (plan.rings == 0) return Error{ENOMEM, "9pfs: not enough free memory for even one ring"};
+  if (plan.rings != want_rings || plan.order != want_order)
+    kernel::log("9pfs: share \"%s\": %u rings of order %u fit a quarter of the free memory (%u of order %u offered)\n",
+                device_.tag.c_str(), plan.rings, plan.order, want_rings, want_order);
+  order_ = plan.order;
   ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
 
-  for (unsigned i = 0; i < want_rings; ++i) {
+  for (unsigned i = 0; i < plan.rings; ++i) {
     auto* r = new Ring;
     rings_.push_back(r);
     TRY_VOID(setup_ring(*r));

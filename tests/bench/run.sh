@@ -5,7 +5,7 @@
 #    gives the msize each run agreed on);
 #  - lib9p's client vs diodcat against the same server;
 #  - small-operation rates (stat, open+read 4 KiB+clunk) against both servers;
-#  - image sizes.
+#  - image sizes (tests/bench/image_sizes.py: build/bench/images.json, by part).
 # The sides alternate (A B A B ...) for ROUNDS rounds (default 5); the JSON has every run, the
 # median and the spread (min, max), and ratios of medians. This machine is noisy: one run
 # proves little.
@@ -91,14 +91,9 @@ for asked, label in ((65536, "64K"), (1048576, "1M")):
 for server in ("diod", "iohost"):
     r["lib9p_over_diodcat against %s, msize 64K" % server] = ratio(
         pick("lib9p", server, "read_mib_s", 65536), pick("diodcat", server, "read_mib_s"))
-images = {}
-for app in sorted(os.listdir(os.path.join(build, "apps"))):
-    elf = os.path.join(build, "apps", app, app + ".elf")
-    if os.path.isfile(elf):
-        images[app] = os.path.getsize(elf)
-result["image_bytes"] = images
 json.dump(result, open(path, "w"), indent=2)
 print(json.dumps({k: result[k] for k in ("ratios",)}, indent=2))
 for k, v in result["read_mib_s"].items():
     print("%-52s median %7.1f MiB/s  (min %s, max %s)" % (k, v["median"], v["min"], v["max"]))
 PY
+"$here/image_sizes.py" "$build"

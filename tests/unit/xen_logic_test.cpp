@@ -225,3 +225,35 @@ TEST(FlexRing, HostileMessagesAreRecognisedWithTheirReason) {
   EXPECT_NE(why(100, 99, 64).find("more than the ring"), std::string::npos);  // prod behind cons
 EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
 }
+
+#include "xen/ring_budget.h"
+
+TEST(RingBudget, ALargeGuestGetsEveryRingAtTheFullOrder) {
+  xen::RingPlan p = xen::plan_rings(8, 9, 128ull << 20);
+  EXPECT_EQ(p.rings, 8u);
+  EXPECT_EQ(p.order, 9u);
+}
+
+TEST(RingBudget, ASmallGuestKeepsTwoRingsAndALowerOrderWithinAQuarterOfItsMemory) {
+  for (uint64_t mib : {6, 8, 12, 16, 24, 32, 64}) {
+    xen::RingPlan p = xen::plan_rings(8, 9, mib << 20);
+    uint64_t bytes = uint64_t(p.rings) * (1 + (1ull << p.order)) * 4096;
+    EXPECT_LE(bytes, (mib << 20) / 4) << mib << " MiB";
+    EXPECT_GE(p.rings, 2u) << mib << " MiB";
+    EXPECT_GE(p.order, 4u) << mib << " MiB";
+  }
+  xen::RingPlan p = xen::plan_rings(8, 9, 16ull << 20);
+  EXPECT_EQ(p.rings, 2u);
+  EXPECT_EQ(p.order, 8u);
+}
+
+TEST(RingBudget, NeverMoreThanTheBackendOffersAndNothingWhenNoRingFits) {
+  xen::RingPlan p = xen::plan_rings(1, 3, 1ull << 30);
+  EXPECT_EQ(p.rings, 1u);
+  EXPECT_EQ(p.order, 3u);
+  p = xen::plan_rings(8, 9, 16 * 1024);  // a quarter is one page: not even one ring of order 1
+  EXPECT_EQ(p.rings, 0u);
+  p = xen::plan_rings(8, 9, 3 * 4 * 4096);  // three pages: one ring of order 1
+  EXPECT_EQ(p.rings, 1u);
+  EXPECT_EQ(p.order, 1u);
+}

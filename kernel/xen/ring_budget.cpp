@@ -1,0 +1,22 @@
+// The 9pfs ring budget (see ring_budget.h).
+#include "ring_budget.h"
+
+namespace xen {
+
+RingPlan plan_rings(unsigned offered_rings, unsigned max_order, uint64_t free_bytes) {
+  constexpr uint64_t kPage = 4096;
+  uint64_t budget_pages = free_bytes / kRingBudgetShare / kPage;
+  RingPlan p{offered_rings, max_order};
+  auto cost = [&] { return uint64_t(p.rings) * (1 + (uint64_t(1) << p.order)); };
+  while (p.rings > 0 && p.order > 0 && cost() > budget_pages) {
+    if (p.rings > 2) --p.rings;
+    else if (p.order > 4) --p.order;
+    else if (p.rings > 1) --p.rings;
+    else if (p.order > 1) --p.order;
+    else p.rings = 0;
+  }
+  if (p.order == 0) p.rings = 0;
+  return p;
+}
+
+}  // namespace xen
