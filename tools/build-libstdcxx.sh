@@ -99,6 +99,8 @@ EOF
 done
 for t in ar ranlib nm as ld objdump strip; do ln -s "$(command -v $t)" "$work/bin/x86_64-elf-$t"; done
 
+# -Os: iostream's locale facets (char and wchar_t) are most of a C++ app's image; what is hot
+# (strings, containers, algorithms) is in headers and compiled with the app's own flags.
 echo "libstdc++: configuring (log: $work/build.log)"
 cd "$work/obj"
 PATH=$work/bin:$PATH "$src/libstdc++-v3/configure" --host=x86_64-elf --build=x86_64-pc-linux-gnu \
@@ -106,7 +108,7 @@ PATH=$work/bin:$PATH "$src/libstdc++-v3/configure" --host=x86_64-elf --build=x86
   --disable-libstdcxx-pch --with-newlib --enable-threads=single --disable-tls \
   --with-gxx-include-dir="$work/prefix/include/c++/12" \
   CC=x86_64-elf-gcc CXX=x86_64-elf-g++ AR=x86_64-elf-ar RANLIB=x86_64-elf-ranlib \
-  CFLAGS="-O2 -g" CXXFLAGS="-O2 -g" >"$work/build.log" 2>&1 \
+  CFLAGS="-Os -g" CXXFLAGS="-Os -g" >"$work/build.log" 2>&1 \
   || { tail -30 "$work/build.log" >&2; exit 1; }
 echo "libstdc++: building (about 90 s on 2 cores)"
 PATH=$work/bin:$PATH make -j"$(nproc)" >>"$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; exit 1; }
