@@ -61,8 +61,11 @@ SymbolLookup symbolize(uint64_t address) {
 
 namespace {
 void print_frame(unsigned depth, uint64_t rip) {
-  SymbolLookup s = symbolize(rip);
-  if (s.found) log("  #%u 0x%lx %s+0x%lx\n", depth, rip, s.name, s.offset);
+  // A return address is the byte after its call: after a call to a noreturn function that is
+  // already the next function, so callers are looked up one byte back.
+  uint64_t in_call = depth > 0 ? rip - 1 : rip;
+  SymbolLookup s = symbolize(in_call);
+  if (s.found) log("  #%u 0x%lx %s+0x%lx\n", depth, rip, s.name, s.offset + (rip - in_call));
   else log("  #%u 0x%lx ?\n", depth, rip);
 }
 

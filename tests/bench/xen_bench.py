@@ -20,9 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import xenbox  # noqa: E402
 
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-seed = tempfile.mkdtemp(prefix="xen-bench-")
-with open(os.path.join(seed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
+seed = xenbox.seeded_share("xen-bench-")
 p9test = os.path.join(build, "apps", "p9test", "p9test.elf")
 hello_elf = os.path.join(build, "apps", "hello", "hello.elf")
 # The same work on QEMU's xen-9pfs backend and on iohost's, alternating (A B A B ...) over

@@ -11,15 +11,13 @@ The goals (issue 16): hello in 8 MiB, p9test in 16 MiB.
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "xen"))
 import xenbox  # noqa: E402
 
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-seed = tempfile.mkdtemp(prefix="xen-memory-")
-with open(os.path.join(seed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
+seed = xenbox.seeded_share("xen-memory-")
+# 4 MiB is the least tools/mkimage writes a config for.
 LADDER = {"hello": [4, 5, 6, 8, 12, 16], "p9test": [8, 12, 16, 24, 32]}
 plan = []
 for app, sizes in LADDER.items():
@@ -44,7 +42,7 @@ for app in LADDER:
         verdicts = {g.mib: ("pass" if not g.verdict() else "; ".join(g.verdict())) for g in runs}
         passing = [m for m, v in verdicts.items() if v == "pass"]
         result["%s_%s" % (app, kind)] = {"smallest_passing_mib": min(passing) if passing else None,
-                                         "by_mib": verdicts}
+                                         "smallest_tried_mib": min(LADDER[app]), "by_mib": verdicts}
 os.makedirs(os.path.join(build, "bench"), exist_ok=True)
 with open(os.path.join(build, "bench", "memory.json"), "w") as f:
     json.dump(result, f, indent=2)

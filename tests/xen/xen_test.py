@@ -24,12 +24,7 @@ def check(name, problems):
     print(("ok - %s" % name) if not problems else ("not ok - %s: %s" % (name, "; ".join(problems))))
 
 
-seed = tempfile.mkdtemp(prefix="xenbox-seed-")
-with open(os.path.join(seed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
-os.makedirs(os.path.join(seed, "sub"))
-with open(os.path.join(seed, "sub", "deep.bin"), "wb") as f:
-    f.write(bytes(range(256)) * 64)
+seed = xenbox.seeded_share("xenbox-seed-", files=[("sub/deep.bin", bytes(range(256)) * 64)])
 
 hello = xenbox.Guest("hello", image("hello"), cmdline="one 'two words'", share=seed,
                      must_print=["Hello from xenos on xen-pvh!", 'argv[0] = "hello"',
@@ -44,23 +39,13 @@ hang = xenbox.Guest("faulty-hang", image("faulty"), cmdline="hang", timeout=15)
 reboot = xenbox.Guest("faulty-reboot", image("faulty"), cmdline="reboot", expect="reboot",
                       must_print=["shutdown: reboot"])
 selftest = xenbox.Guest("selftest", image("selftest"), expect_summary=True, timeout=90)
-p9seed = tempfile.mkdtemp(prefix="xenbox-p9-")
-with open(os.path.join(p9seed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
+p9seed = xenbox.seeded_share("xenbox-p9-")
 p9test = xenbox.Guest("p9test", image("p9test"), share=p9seed, extra_tags=["share-u"],
                       cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128, net=True)
-fsseed = tempfile.mkdtemp(prefix="xenbox-fs-")
-with open(os.path.join(fsseed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
-os.makedirs(os.path.join(fsseed, "u2"))
+fsseed = xenbox.seeded_share("xenbox-fs-", folders=["u2"])
 fstest = xenbox.Guest("fstest", image("fstest"), share=fsseed, extra_tags=["second:u2"],
                       expect_summary=True, timeout=120, memory=128)
-appseed = tempfile.mkdtemp(prefix="xenbox-apps-")
-with open(os.path.join(appseed, "from-host.txt"), "w") as f:
-    f.write("seeded by the host\n")
-os.makedirs(os.path.join(appseed, "sub", "deeper"))
-with open(os.path.join(appseed, "sub", "deeper", "data.bin"), "wb") as f:
-    f.write(b"x" * 12345)
+appseed = xenbox.seeded_share("xenbox-apps-", files=[("sub/deeper/data.bin", b"x" * 12345)])
 cat = xenbox.Guest("cat", image("cat"), cmdline="from-host.txt /mnt/share/sub/deeper/../../from-host.txt",
                    share=appseed, must_print=["seeded by the host\nseeded by the host"])
 ls = xenbox.Guest("ls", image("ls"), cmdline="/fs", share=appseed,

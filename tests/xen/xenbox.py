@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,6 +36,19 @@ IOHOST_BINARY = None  # build/bin/iohost of the build directory run() is given
 domains_left = []     # what `xl list` showed after the last run's guests: Domain-0 alone, or zombies
 
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed\b")
+
+
+def seeded_share(prefix, files=(), folders=()):
+    """A new folder to serve as a guest's share: from-host.txt ("seeded by the host\n"), which the
+    suites and apps read, plus `files` ((relative path, bytes) pairs) and empty `folders`."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    for name, data in [("from-host.txt", b"seeded by the host\n")] + list(files):
+        os.makedirs(os.path.dirname(os.path.join(path, name)), exist_ok=True)
+        with open(os.path.join(path, name), "wb") as f:
+            f.write(data)
+    for folder in folders:
+        os.makedirs(os.path.join(path, folder), exist_ok=True)
+    return path
 
 
 class Guest:
