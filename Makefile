@@ -24,8 +24,9 @@ XEN_STAMP := $(BUILD)/.deps-xen-stamp
 # No red zone: traps and Xen upcalls push frames on the current stack. Frame pointers and no
 # sibling calls: backtraces that show every caller. One section per function and data object,
 # so the link keeps only what is reached (--gc-sections). -Os: the kernel and lib9p are 40%
-# smaller than at -O2, and 9P over the rings is no slower (p9test's bench, -O2 and -Os images
-# alternating on Xen: see issue 16's note); GUEST_OPT=-O2 builds them for speed instead.
+# smaller than at -O2 (hello fits in 200 KiB); p9test's 9P bench with -O2 and -Os images
+# alternating on Xen (3 rounds each, PVH and PV) was mixed, within the noise but for PV 16 MiB
+# reads (0.78x) and writes (1.21x): see issue 16's note. GUEST_OPT=-O2 builds them for speed.
 # newlib hides CLOCK_MONOTONIC unless the platform says it has one; ours does (kernel/posix).
 GUEST_POSIX := -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
 GUEST_WARN := -Wall -Wextra

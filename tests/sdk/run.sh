@@ -34,12 +34,15 @@ mv "$work/installed" "$work/sdk"  # from here on it lives somewhere it was not i
 sdk=$work/sdk
 missing=()
 for f in bin/xenos-cc bin/xenos-c++ bin/xenos-mkimage share/xenos/toolchain.cmake lib/xenos/libxenos.a \
-  lib/xenos/lib9p.a lib/xenos/libc.a lib/xenos/libstdc++.a lib/xenos/kernel.ld include/xenos/thread.h \
-  include/p9/client.h include/newlib/stdio.h include/c++/12/iostream include/libc-xenos/sys/socket.h; do
+  lib/xenos/lib9p.a lib/xenos/libc.a lib/xenos/libstdc++.a lib/xenos/kernel.ld lib/xenos/include/xenos/thread.h \
+  lib/xenos/include/p9/client.h lib/xenos/include/newlib/stdio.h lib/xenos/include/c++/12/iostream \
+  lib/xenos/include/libc-xenos/sys/socket.h; do
   [[ -e $sdk/$f ]] || missing+=("$f")
 done
 [[ ${#missing[@]} -eq 0 ]] && ok "the SDK has its drivers, headers, libraries and toolchain file" ||
   not_ok "SDK files missing: ${missing[*]}"
+[[ ! -e $sdk/include ]] && ok "nothing in PREFIX/include, where the host compiler would find newlib's headers" ||
+  not_ok "the SDK put files in PREFIX/include" "$(ls "$sdk/include")"
 if refs=$(grep -rlI -- "$tree" "$sdk/bin" "$sdk/share" "$sdk/lib/xenos"/*.ld "$sdk/lib/xenos"/*.py 2>/dev/null); then
   not_ok "the SDK's scripts name the source tree" "$refs"
 else

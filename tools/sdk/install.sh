@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Lays out the xenos SDK in PREFIX from a built tree (make install PREFIX=DIR calls it):
 #   bin/      xenos-cc, xenos-c++, xenos-mkimage
-#   include/  xenos/, p9/ (the kernel's and lib9p's public headers), libc-xenos/ (what xenos
-#             adds to newlib: sockets, poll, dirent), newlib/, c++/12/ (libstdc++ for newlib)
 #   lib/xenos/ libxenos.a (the kernel), lib9p.a, newlib's libc.a and libm.a, libstdc++.a,
 #             libsupc++.a, GCC's libgcc.a and libgcc_eh.a, kernel.ld, ksyms.py, ksyms_empty.o
+#   lib/xenos/include/  xenos/, p9/ (the kernel's and lib9p's public headers), libc-xenos/
+#             (what xenos adds to newlib: sockets, poll, dirent), newlib/, c++/12/ (libstdc++
+#             for newlib). Not PREFIX/include: with PREFIX=/usr/local that is on the host
+#             compiler's own search path, and newlib's stdio.h must never be found there.
 #   share/xenos/toolchain.cmake (cmake -DCMAKE_TOOLCHAIN_FILE=...)
 # Files whose contents did not change keep their time stamps, so a Makefile that depends on
 # the SDK rebuilds only what an edit touched.
@@ -30,13 +32,12 @@ ln -sfn xenos-cc "$prefix/bin/xenos-c++"
 put "$tree/tools/mkimage/mkimage" "$prefix/lib/xenos"
 ln -sfn ../lib/xenos/mkimage "$prefix/bin/xenos-mkimage"
 
-copy_tree "$tree/kernel/include/xenos" "$prefix/include/xenos"
-copy_tree "$tree/lib9p/include/p9" "$prefix/include/p9"
-copy_tree "$tree/kernel/shim/libc" "$prefix/include/libc-xenos"
-copy_tree "$newlib/include" "$prefix/include/newlib"
-copy_tree "$libstdcxx/include/c++" "$prefix/include/c++"
-
 lib=$prefix/lib/xenos
+copy_tree "$tree/kernel/include/xenos" "$lib/include/xenos"
+copy_tree "$tree/lib9p/include/p9" "$lib/include/p9"
+copy_tree "$tree/kernel/shim/libc" "$lib/include/libc-xenos"
+copy_tree "$newlib/include" "$lib/include/newlib"
+copy_tree "$libstdcxx/include/c++" "$lib/include/c++"
 put "$build/guest/libxenos.a" "$build/guest/lib9p.a" "$newlib/lib/libc.a" "$newlib/lib/libm.a" \
   "$libstdcxx/lib/libstdc++.a" "$libstdcxx/lib/libsupc++.a" "$(gcc -print-libgcc-file-name)" \
   "$(gcc -print-file-name=libgcc_eh.a)" "$tree/linker/kernel.ld" "$tree/tools/ksyms.py" \
