@@ -221,9 +221,6 @@ void Client::dispatch(std::vector<std::byte> message) {
     broken_error_ = {EIO, "9P: reply with tag " + std::to_string(tag) + " that is not in flight"};
     return;
   }
-  if (header->type == Type::Rflush) {
-    // Replies to our Tflush carry the Tflush's own tag; nothing special here.
-  }
   call->reply = std::move(message);
   call->done = true;
 }

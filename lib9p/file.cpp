@@ -243,16 +243,21 @@ Result<void> Client::rename(std::string_view from, std::string_view to) {
 
 Result<void> Client::truncate(std::string_view path, uint64_t size) {
   Fid fid = TRY(walk(path));
+  return truncate_fid(fid.number(), size);
+}
+
+// 9P2000.L: Tsetattr with only the size valid; 9P2000(.u): Twstat with every other field "don't touch".
+Result<void> Client::truncate_fid(uint32_t fid, uint64_t size) {
   if (dialect_ == Dialect::k9P2000L) {
     SetAttr a;
     a.valid = P9_SETATTR_SIZE;
     a.size = size;
-    TRY(call<Rsetattr>(Tsetattr{fid.number(), a}));
+    TRY(call<Rsetattr>(Tsetattr{fid, a}));
     return {};
   }
   WireStat ws{dont_touch()};
   ws.stat.length = size;
-  TRY(call<Rwstat>(Twstat{fid.number(), ws}));
+  TRY(call<Rwstat>(Twstat{fid, ws}));
   return {};
 }
 
@@ -364,17 +369,7 @@ Result<FileInfo> File::stat() {
 
 Result<void> File::truncate(uint64_t size) {
   if (!fid_.valid()) return Error{EBADF, "truncate: the file is closed"};
-  if (client_->dialect() == Dialect::k9P2000L) {
-    SetAttr a;
-    a.valid = P9_SETATTR_SIZE;
-    a.size = size;
-    TRY(client_->call<Rsetattr>(Tsetattr{fid_.number(), a}));
-    return {};
-  }
-  WireStat ws{dont_touch()};
-  ws.stat.length = size;
-  TRY(client_->call<Rwstat>(Twstat{fid_.number(), ws}));
-  return {};
+  return client_->truncate_fid(fid_.number(), size);
 }
 
 Result<void> File::fsync() {

@@ -32,10 +32,10 @@ void on_event(uint32_t, void*) { readers->wake_all(); }
 void put(char c) {
   for (unsigned spins = 0;; ++spins) {
     XENCONS_RING_IDX cons = ring->out_cons, prod = ring->out_prod;
-    asm volatile("" ::: "memory");
+    xen_mb();  // the indexes are read before the byte goes into the space they free
     if (prod - cons < sizeof ring->out) {
       ring->out[MASK_XENCONS_IDX(prod, ring->out)] = c;
-      asm volatile("" ::: "memory");  // the byte before the index (x86 keeps stores in order)
+      xen_wmb();  // the byte before the index that publishes it
       ring->out_prod = prod + 1;
       return;
     }
@@ -82,7 +82,6 @@ xenos::Result<void> console_ring_init() {
   return {};
 }
 
-bool console_ring_up() { return ring != nullptr; }
 
 void console_ring_flush() {
   if (!ring) return;
@@ -96,11 +95,11 @@ size_t console_ring_read(std::span<char> out) {
   arch::InterruptGuard guard;
   for (;;) {
     XENCONS_RING_IDX cons = ring->in_cons, prod = ring->in_prod;
-    asm volatile("" ::: "memory");
+    xen_rmb();  // the indexes before the bytes they cover
     if (prod - cons > sizeof ring->in) cons = prod;  // hostile indexes: drop what they claim
     size_t n = 0;
     while (cons != prod && n < out.size()) out[n++] = ring->in[MASK_XENCONS_IDX(cons++, ring->in)];
-    asm volatile("" ::: "memory");
+    xen_mb();  // the bytes are read before their space is given back
     ring->in_cons = cons;
     if (n > 0) {
       channel->notify();

@@ -11,7 +11,6 @@ namespace xen {
 xenos::Result<void> console_ring_init();  // after events_init
 // PV: the ring exists from the first instruction; output can use it before anything else.
 void console_ring_early(xencons_interface* ring, uint32_t port);
-bool console_ring_up();
 // Waits (boundedly) until xenconsoled has taken everything written, so a shutdown that follows
 // does not cut off the last lines.
 void console_ring_flush();

@@ -24,11 +24,9 @@ struct Binding {
   void* context = nullptr;
 };
 std::vector<Binding>* bindings;  // index: port; created in events_init (no global constructor)
-uint64_t delivered = 0;
 constexpr unsigned kPendingWords = sizeof(shared_info::evtchn_pending) / sizeof(xen_ulong_t);
 
 void dispatch(unsigned port) {
-  ++delivered;
   if (port < bindings->size() && (*bindings)[port].handler)
     (*bindings)[port].handler(port, (*bindings)[port].context);
 }
@@ -82,7 +80,6 @@ xenos::Result<void> events_init() {
   return {};
 }
 
-uint64_t events_delivered() { return delivered; }
 
 }  // namespace xen
 

@@ -9,6 +9,5 @@ constexpr uint8_t kUpcallVector = 0xf3;  // same as Linux's HYPERVISOR_CALLBACK_
 // Masks every port, installs the upcall vector, tells Xen (HVM_PARAM_CALLBACK_IRQ) and
 // enables interrupts.
 xenos::Result<void> events_init();
-uint64_t events_delivered();
 
 }  // namespace xen

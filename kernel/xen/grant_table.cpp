@@ -90,7 +90,7 @@ Result<Grant> Grant::share(DomainId peer, uint64_t frame, GrantAccess access) {
   grant_entry_v1_t& e = xen::entry(*ref);
   e.domid = peer;
   e.frame = uint32_t(xen::gfn_of(frame));  // PVH: our guest frame number; PV: its MFN
-  asm volatile("" ::: "memory");  // domid and frame are in place before the flags say so
+  xen_wmb();  // domid and frame are in place before the flags say so
   e.flags = GTF_permit_access | (access == GrantAccess::kReadOnly ? GTF_readonly : 0);
   return Grant(*ref);
 }

@@ -17,6 +17,7 @@
 #include "context.h"
 #include "flex_ring.h"
 #include "ring_budget.h"
+#include "xs_wire.h"
 #include "hypercalls.h"
 #include "log.h"
 #include "memory/memory.h"
@@ -35,7 +36,6 @@ extern "C" {
 namespace xenos::ninep {
 namespace {
 
-namespace xs = xenos::xenstore;
 using xen::flex_queued;
 using xen::next_message;
 using xen::NextMessage;
@@ -50,20 +50,14 @@ constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend star
 p9::Error to_p9(const Error& e) { return {e.code, e.message}; }
 
 Result<unsigned> read_number(const std::string& path) {
-  std::string s = TRY(xs::read(path));
-  if (s.empty() || s.size() > 9) return Error{EIO, "9pfs: a xenstore number is empty or too long"};
-  unsigned v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return Error{EIO, "9pfs: a xenstore number has a non-digit"};
-    v = v * 10 + unsigned(c - '0');
-  }
-  return v;
+  std::string s = TRY(xenstore::read(path));
+  return unsigned(TRY(xen::xs::parse_decimal(s, UINT32_MAX)));
 }
 
 // Waits (with a watch, not polling) until the state node at `path` satisfies `done`.
 template <typename Done>
 Result<unsigned> wait_for_state(const std::string& path, Done done, const char* what) {
-  xs::Watch w = TRY(xs::watch(path));
+  xenstore::Watch w = TRY(xenstore::watch(path));
   uint64_t deadline = monotonic_ns() + kHandshakeTimeoutNs;
   for (;;) {
     auto state = read_number(path);
@@ -111,7 +105,7 @@ std::vector<Device*>* open_devices;  // devices with a live Transport: one sessi
 }  // namespace
 
 Result<std::vector<Device>> devices() {
-  auto ids = xs::directory("device/9pfs");
+  auto ids = xenstore::directory("device/9pfs");
   if (!ids) {
     if (ids.error().code == ENOENT) return std::vector<Device>{};
     return ids.error();
@@ -120,11 +114,11 @@ Result<std::vector<Device>> devices() {
   for (const std::string& id : *ids) {
     Device d;
     d.path = "device/9pfs/" + id;
-    d.backend = TRY(xs::read(d.path + "/backend"));
+    d.backend = TRY(xenstore::read(d.path + "/backend"));
     unsigned backend_id = TRY(read_number(d.path + "/backend-id"));
     if (backend_id >= 0x7ff0) return Error{EIO, "9pfs: backend-id out of range"};
     d.backend_id = uint16_t(backend_id);
-    d.tag = TRY(xs::read(d.path + "/tag"));
+    d.tag = TRY(xenstore::read(d.path + "/tag"));
     out.push_back(std::move(d));
   }
   return out;
@@ -182,7 +176,7 @@ class Transport final : public p9::Transport {
 void Transport::watch_backend(void* self) {
   auto* t = static_cast<Transport*>(self);
   std::string path = t->device_.backend + "/state";
-  auto w = xs::watch(path);
+  auto w = xenstore::watch(path);
   if (!w) {
     kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device_.tag.c_str(), path.c_str(),
                 w.error().message);
@@ -237,12 +231,12 @@ Result<void> Transport::connect(const Options& options) {
   // After a close our state is Closed; going back to Initialising is what makes the backend
   // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
   auto own = read_number(fe + "/state");
-  if (own && *own != kInitialising) TRY_VOID(xs::write(fe + "/state", std::to_string(kInitialising)));
+  if (own && *own != kInitialising) TRY_VOID(xenstore::write(fe + "/state", std::to_string(kInitialising)));
   // 9pfs.h: nothing else may be written before the backend is in InitWait.
   unsigned state = TRY(wait_for_state(be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
                                       "9pfs: the backend never reached InitWait"));
   if (state != kInitWait) return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
-  std::string versions = TRY(xs::read(be + "/versions"));
+  std::string versions = TRY(xenstore::read(be + "/versions"));
   if (!versions_include_1(versions)) return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
   unsigned max_rings = TRY(read_number(be + "/max-rings"));
   unsigned max_order = TRY(read_number(be + "/max-ring-page-order"));
@@ -265,19 +259,19 @@ Result<void> Transport::connect(const Options& options) {
     TRY_VOID(setup_ring(*r));
   }
   // One transaction: the backend sees all keys and the state change together.
-  TRY_VOID(xs::transact([&](xs::TransactionId tx) -> Result<void> {
-    TRY_VOID(xs::write(fe + "/version", "1", tx));
-    TRY_VOID(xs::write(fe + "/num-rings", std::to_string(rings_.size()), tx));
+  TRY_VOID(xenstore::transact([&](xenstore::TransactionId tx) -> Result<void> {
+    TRY_VOID(xenstore::write(fe + "/version", "1", tx));
+    TRY_VOID(xenstore::write(fe + "/num-rings", std::to_string(rings_.size()), tx));
     for (size_t i = 0; i < rings_.size(); ++i) {
-      TRY_VOID(xs::write(fe + "/ring-ref" + std::to_string(i), std::to_string(rings_[i]->intf_grant.ref()), tx));
-      TRY_VOID(xs::write(fe + "/event-channel-" + std::to_string(i), std::to_string(rings_[i]->channel.port()), tx));
+      TRY_VOID(xenstore::write(fe + "/ring-ref" + std::to_string(i), std::to_string(rings_[i]->intf_grant.ref()), tx));
+      TRY_VOID(xenstore::write(fe + "/event-channel-" + std::to_string(i), std::to_string(rings_[i]->channel.port()), tx));
     }
-    return xs::write(fe + "/state", std::to_string(kInitialised), tx);
+    return xenstore::write(fe + "/state", std::to_string(kInitialised), tx);
   }));
   TRY(wait_for_state(be + "/state", [](unsigned s) { return s >= kConnected; },
                      "9pfs: the backend did not connect"));
   if (TRY(read_number(be + "/state")) != kConnected) return Error{EIO, "9pfs: the backend closed during the handshake"};
-  TRY_VOID(xs::write(fe + "/state", std::to_string(kConnected)));
+  TRY_VOID(xenstore::write(fe + "/state", std::to_string(kConnected)));
   connected_ = true;
   auto watcher = spawn("9pfs-backend", watch_backend, this);
   if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
@@ -292,7 +286,7 @@ Result<void> Transport::close() {
   const std::string& fe = device_.path;
   stop_watching_ = true;
   if (connected_) {
-    (void)xs::write(fe + "/state", std::to_string(kClosing));
+    (void)xenstore::write(fe + "/state", std::to_string(kClosing));
     auto s = wait_for_state(device_.backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
                             "9pfs: the backend did not close");
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
@@ -315,7 +309,7 @@ Result<void> Transport::close() {
   }
   rings_.clear();
   if (leaked) kernel::log("9pfs: the backend still maps ring pages; they stay reserved\n");
-  if (connected_) (void)xs::write(fe + "/state", std::to_string(kClosed));
+  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(kClosed));
   connected_ = false;
   arch::InterruptGuard guard;
   if (!broken_) broken_ = "9pfs: the share is closed";
@@ -341,7 +335,7 @@ p9::Result<void> Transport::send(std::span<const std::byte> message) {
   for (;;) {
     if (broken_) return p9::Error{EIO, broken_};
     uint32_t cons = r.intf->out_cons, prod = r.intf->out_prod;
-    asm volatile("" ::: "memory");  // the indexes before the data (x86 keeps loads in order)
+    xen_mb();  // the indexes are read before anything is written into the space they free
     auto queued = flex_queued(prod, cons, ring_bytes_);
     if (!queued) {
       fail(queued.error().message);
@@ -349,7 +343,7 @@ p9::Result<void> Transport::send(std::span<const std::byte> message) {
     }
     if (ring_bytes_ - *queued >= message.size()) {
       flex_write(r.out, ring_bytes_, prod, message);
-      asm volatile("" ::: "memory");  // the data before the index (x86 keeps stores in order)
+      xen_wmb();  // the data before the index that publishes it
       r.intf->out_prod = prod + uint32_t(message.size());
       ++sent_;
       r.channel.notify();
@@ -368,7 +362,7 @@ p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
       size_t i = (next_ring_ + k) % rings_.size();
       Ring& r = *rings_[i];
       uint32_t cons = r.intf->in_cons, prod = r.intf->in_prod;
-      asm volatile("" ::: "memory");
+      xen_rmb();  // the indexes before the data they cover
       NextMessage next = next_message(r.in, ring_bytes_, cons, prod, uint32_t(max_message_size()));
       if (next.state == NextMessage::kHostile) {
         fail(next.why);
@@ -378,7 +372,7 @@ p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
       uint32_t size = next.size;
       std::vector<std::byte> message(size);
       flex_read(r.in, ring_bytes_, cons, message);
-      asm volatile("" ::: "memory");  // the data is copied before the space is given back
+      xen_mb();  // the data is copied out before its space is given back
       r.intf->in_cons = cons + size;
       ++received_;
       next_ring_ = unsigned(i + 1);
@@ -410,7 +404,7 @@ Result<void> Transport::abuse(testing::RingAbuse how) {
     r.intf->out_prod = r.intf->out_cons + ring_bytes_ + 64;
   } else {
     flex_write(r.out, ring_bytes_, prod, header);
-    asm volatile("" ::: "memory");
+    xen_wmb();
     r.intf->out_prod = prod + sizeof header;
   }
   r.channel.notify();
@@ -426,7 +420,7 @@ namespace {
 // While waiting, a half-written device (a backend between two writes) counts as not there yet.
 p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
   uint64_t deadline = monotonic_ns() + wait_ns;
-  xs::Watch w;
+  xenstore::Watch w;
   for (;;) {
     auto all = devices();
     std::string known;
@@ -445,7 +439,7 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
     if (!w.valid()) {  // first time round: say so once, then wait for device/9pfs to change
       kernel::log("9pfs: no share tagged \"%s\" yet; waiting up to %llu s for a backend to offer it\n",
                   tag.c_str(), (unsigned long long)(wait_ns / 1'000'000'000));
-      auto watch = xs::watch("device/9pfs");
+      auto watch = xenstore::watch("device/9pfs");
       if (!watch) return to_p9(watch.error());
       w = std::move(*watch);
     }

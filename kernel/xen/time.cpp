@@ -79,10 +79,10 @@ uint64_t monotonic_ns() {
   uint64_t ns;
   do {  // an odd version means Xen is updating the record
     version = ti.version;
-    asm volatile("" ::: "memory");
+    xen_rmb();  // the version before the record, the record before the version again
     ns = xen::pvclock_ns(arch::rdtsc(), ti.tsc_timestamp, ti.system_time, ti.tsc_to_system_mul,
                          ti.tsc_shift);
-    asm volatile("" ::: "memory");
+    xen_rmb();
   } while ((version & 1) || version != ti.version);
   return ns;
 }
@@ -94,10 +94,10 @@ uint64_t wall_clock_ns() {
   uint64_t sec, nsec;
   do {
     version = s->wc_version;
-    asm volatile("" ::: "memory");
+    xen_rmb();
     sec = (uint64_t(s->xen_wc_sec_hi) << 32) | s->wc_sec;
     nsec = s->wc_nsec;
-    asm volatile("" ::: "memory");
+    xen_rmb();
   } while ((version & 1) || version != s->wc_version);
   return sec * 1000000000ull + nsec + monotonic_ns();
 }

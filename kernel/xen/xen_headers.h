@@ -5,9 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#define xen_mb() asm volatile("mfence" ::: "memory")
-#define xen_rmb() asm volatile("" ::: "memory")
-#define xen_wmb() asm volatile("" ::: "memory")
+#include "barrier.h"  // xen_mb, xen_rmb, xen_wmb: xen/io/ring.h uses them too
 
 extern "C" {
 #include <xen/xen.h>

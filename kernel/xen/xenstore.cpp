@@ -107,7 +107,7 @@ void drain() {
   xenstore_domain_interface* r = conn->ring;
   while (!conn->broken) {
     uint32_t cons = r->rsp_cons, prod = r->rsp_prod;
-    asm volatile("" ::: "memory");  // read the indexes before the data (x86: loads ordered)
+    xen_rmb();  // the indexes before the data they cover
     Result<uint32_t> used = xs::ring_used(cons, prod);
     if (!used) return fail_connection(used.error().message);
     if (*used < xs::kHeaderSize) return;
@@ -122,11 +122,12 @@ void drain() {
     std::string payload(h->len, '\0');
     uint32_t at = cons + xs::kHeaderSize;
     size_t got = 0;
+    xen_mb();  // the header is read before its space is given back
     r->rsp_cons = at;
     uint64_t deadline = xenos::monotonic_ns() + kReplyTimeoutNs;
     while (got < h->len) {
       uint32_t now_prod = r->rsp_prod;
-      asm volatile("" ::: "memory");
+      xen_rmb();
       Result<uint32_t> avail = xs::ring_used(at, now_prod);
       if (!avail) return fail_connection(avail.error().message);
       size_t take = std::min<size_t>(*avail, h->len - got);
@@ -141,7 +142,7 @@ void drain() {
       xs::ring_read(r->rsp, at, {payload.data() + got, take});
       got += take;
       at += uint32_t(take);
-      asm volatile("" ::: "memory");
+      xen_mb();  // the piece is read before its space is given back
       r->rsp_cons = at;
     }
     conn->channel.notify();
@@ -161,7 +162,7 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
   while (sent < message.size()) {
     if (conn->broken) return Error{EIO, conn->broken};
     uint32_t cons = r->req_cons, prod = r->req_prod;
-    asm volatile("" ::: "memory");
+    xen_mb();  // the indexes are read before anything is written into the space they free
     Result<uint32_t> used = xs::ring_used(cons, prod);
     if (!used) {
       fail_connection(used.error().message);
@@ -174,7 +175,7 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
     }
     size_t chunk = std::min(room, message.size() - sent);
     xs::ring_write(r->req, prod, {message.data() + sent, chunk});
-    asm volatile("" ::: "memory");  // data before the index (x86: stores ordered)
+    xen_wmb();  // the data before the index that publishes it
     r->req_prod = prod + uint32_t(chunk);
     sent += chunk;
     conn->channel.notify();
@@ -322,13 +323,8 @@ Result<void> set_perms(std::string_view path, const std::vector<std::string>& pe
 
 Result<TransactionId> transaction_start() {
   std::string id = TRY(request(xs::kTransactionStart, 0, std::string_view("\0", 1)));
-  TransactionId tx = 0;
-  for (char c : id) {
-    if (c == '\0') break;
-    if (c < '0' || c > '9') return Error{EIO, "xenstore: transaction id is not a number"};
-    tx = tx * 10 + TransactionId(c - '0');
-  }
-  return tx;
+  std::string_view digits(id.c_str());  // the reply ends with a NUL
+  return TransactionId(TRY(xs::parse_decimal(digits, UINT32_MAX)));
 }
 
 Result<void> transaction_end(TransactionId tx, bool commit) {
@@ -399,13 +395,7 @@ Result<uint16_t> own_domid() {
   static int cached = -1;
   if (cached < 0) {
     std::string s = TRY(read("domid"));
-    int v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return Error{EIO, "xenstore: domid is not a number"};
-      v = v * 10 + (c - '0');
-      if (v > 0x7fef) return Error{EIO, "xenstore: domid out of range"};
-    }
-    cached = v;
+    cached = int(TRY(xs::parse_decimal(s, DOMID_FIRST_RESERVED - 1)));
   }
   return uint16_t(cached);
 }

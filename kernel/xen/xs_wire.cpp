@@ -45,6 +45,18 @@ void encode_header(const Header& h, std::span<char, kHeaderSize> out) {
   put32(out.data() + 12, h.len);
 }
 
+xenos::Result<uint64_t> parse_decimal(std::string_view text, uint64_t max) {
+  if (text.empty()) return xenos::Error{EIO, "xenstore: an empty value where a number belongs"};
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return xenos::Error{EIO, "xenstore: a number with a non-digit"};
+    unsigned digit = unsigned(c - '0');
+    if (digit > max || v > (max - digit) / 10) return xenos::Error{ERANGE, "xenstore: a number out of range"};
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
 xenos::Result<Header> decode_header(std::span<const char, kHeaderSize> in) {
   Header h{get32(in.data()), get32(in.data() + 4), get32(in.data() + 8), get32(in.data() + 12)};
   if (h.len > kPayloadMax) return xenos::Error{EIO, "xenstore: reply longer than XENSTORE_PAYLOAD_MAX"};

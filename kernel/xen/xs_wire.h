@@ -35,6 +35,10 @@ void ring_read(const char* ring, uint32_t cons, std::span<char> out);
 // Copies `in` into ring position `prod` (wrapping).
 void ring_write(char* ring, uint32_t prod, std::span<const char> in);
 
+// A xenstore value that is a decimal number (a domid, a ring reference, a state, a transaction
+// id): digits only, at least one, at most `max`. One parser for every number read from the peer.
+xenos::Result<uint64_t> parse_decimal(std::string_view text, uint64_t max);
+
 void encode_header(const Header& h, std::span<char, kHeaderSize> out);
 // Decodes and validates: length within XENSTORE_PAYLOAD_MAX, a type we know.
 xenos::Result<Header> decode_header(std::span<const char, kHeaderSize> in);

@@ -257,3 +257,18 @@ TEST(RingBudget, NeverMoreThanTheBackendOffersAndNothingWhenNoRingFits) {
   EXPECT_EQ(p.rings, 1u);
   EXPECT_EQ(p.order, 1u);
 }
+
+TEST(XsWire, ParsesDecimalNumbersWithinTheirRange) {
+  EXPECT_EQ(*xen::xs::parse_decimal("0", 10), 0u);
+  EXPECT_EQ(*xen::xs::parse_decimal("32751", 0x7fef), 0x7fefu);  // the highest domid
+  EXPECT_EQ(*xen::xs::parse_decimal("4294967295", UINT32_MAX), UINT32_MAX);
+  EXPECT_EQ(xen::xs::parse_decimal("4294967296", UINT32_MAX).error().code, ERANGE);
+  EXPECT_EQ(xen::xs::parse_decimal("32753", 0x7fef).error().code, ERANGE);
+  EXPECT_EQ(xen::xs::parse_decimal("7", 5).error().code, ERANGE);
+  EXPECT_EQ(xen::xs::parse_decimal("99999999999999999999999", UINT64_MAX).error().code, ERANGE);
+}
+
+TEST(XsWire, RejectsEmptyAndNonDecimalNumbers) {
+  for (const char* bad : {"", "-1", "+1", "1 ", " 1", "0x10", "1e3", "12a"})
+    EXPECT_EQ(xen::xs::parse_decimal(bad, UINT32_MAX).error().code, EIO) << '"' << bad << '"';
+}

@@ -171,6 +171,7 @@ class Client {
   uint32_t allocate_fid();
   void release_fid(uint32_t fid);
   void clunk(uint32_t fid);
+  Result<void> truncate_fid(uint32_t fid, uint64_t size);
 
   // The request machinery: begin() tags and sends, finish() waits for the reply.
   Result<void> begin(Call& call, std::vector<std::byte> encoded_without_tag);
