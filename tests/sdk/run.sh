@@ -25,7 +25,9 @@ check() {
   ok "$name"
 }
 
-if out=$(make -C "$tree" --no-print-directory BUILD="$build" install PREFIX="$work/installed" 2>&1); then
+# BUILD as make test spells it: another spelling of the same folder would change the flags files
+# (build/flags) and rebuild everything.
+if out=$(cd "$tree" && make --no-print-directory BUILD="${1:-build}" install PREFIX="$work/installed" 2>&1); then
   ok "make install PREFIX=DIR lays out the SDK"
 else
   not_ok "make install PREFIX=DIR" "$out"
