@@ -107,16 +107,20 @@ Result<void> Grant::end() {
 
 Grant& Grant::operator=(Grant&& other) {
   if (this != &other) {
-    this->~Grant();
+    release();
     ref_ = std::exchange(other.ref_, kNoRef);
   }
   return *this;
 }
 
-Grant::~Grant() {
+Grant::~Grant() { release(); }
+
+void Grant::release() {
   if (ref_ == kNoRef) return;
-  if (Result<void> r = end(); !r)
+  if (Result<void> r = end(); !r) {
     kernel::log("grant: ref %u still mapped by the peer at release; kept, not reused\n", ref_);
+    ref_ = kNoRef;  // the entry stays granted and out of the free list; this object lets go
+  }
 }
 
 Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out,

@@ -100,7 +100,7 @@ class KernelSync final : public p9::Sync {
   WaitQueue waiters_;
 };
 
-std::vector<Device*>* open_devices;  // devices with a live Transport: one session per device
+std::vector<Device*>* open_devices;  // devices with a live RingTransport: one session per device
 
 }  // namespace
 
@@ -124,10 +124,10 @@ Result<std::vector<Device>> devices() {
   return out;
 }
 
-class Transport final : public p9::Transport {
+class RingTransport final : public p9::Transport {
  public:
-  explicit Transport(const Device& device) : device_(device) {}
-  ~Transport() override { (void)close(); }
+  explicit RingTransport(const Device& device) : device_(device) {}
+  ~RingTransport() override { (void)close(); }
 
   Result<void> connect(const Options& options);
   Result<void> close();
@@ -151,13 +151,13 @@ class Transport final : public p9::Transport {
     Mutex send_lock;
   };
 
-  static void on_event(uint32_t, void* self) { static_cast<Transport*>(self)->waiters_.wake_all(); }
+  static void on_event(uint32_t, void* self) { static_cast<RingTransport*>(self)->waiters_.wake_all(); }
   static void watch_backend(void* self);
   Result<void> setup_ring(Ring& r);
   void fail(const char* why);  // interrupts off
 
   Device device_;
-  std::vector<Ring*> rings_;
+  std::vector<xenos::Owned<Ring>> rings_;
   unsigned order_ = 0;
   uint32_t ring_bytes_ = 0;    // per direction
   WaitQueue waiters_;          // ring events: replies arrived or request space freed
@@ -173,8 +173,8 @@ class Transport final : public p9::Transport {
 // device (it judged our ring hostile, or it is going away) must fail the requests waiting on it
 // instead of leaving them waiting forever. Xen tells nobody when the other end of an event
 // channel closes; xenstore is where a backend says so.
-void Transport::watch_backend(void* self) {
-  auto* t = static_cast<Transport*>(self);
+void RingTransport::watch_backend(void* self) {
+  auto* t = static_cast<RingTransport*>(self);
   std::string path = t->device_.backend + "/state";
   auto w = xenstore::watch(path);
   if (!w) {
@@ -197,7 +197,7 @@ void Transport::watch_backend(void* self) {
   }
 }
 
-Result<void> Transport::setup_ring(Ring& r) {
+Result<void> RingTransport::setup_ring(Ring& r) {
   unsigned pages = 1u << order_;
   auto intf = kernel::frames().allocate(1);
   auto data = kernel::frames().allocate(pages);
@@ -225,7 +225,7 @@ Result<void> Transport::setup_ring(Ring& r) {
   return {};
 }
 
-Result<void> Transport::connect(const Options& options) {
+Result<void> RingTransport::connect(const Options& options) {
   const std::string& be = device_.backend;
   const std::string& fe = device_.path;
   // After a close our state is Closed; going back to Initialising is what makes the backend
@@ -254,8 +254,8 @@ Result<void> Transport::connect(const Options& options) {
   ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
 
   for (unsigned i = 0; i < plan.rings; ++i) {
-    auto* r = new Ring;
-    rings_.push_back(r);
+    rings_.emplace_back(new Ring);
+    Ring* r = rings_.back().get();
     TRY_VOID(setup_ring(*r));
   }
   // One transaction: the backend sees all keys and the state change together.
@@ -281,7 +281,7 @@ Result<void> Transport::connect(const Options& options) {
   return {};
 }
 
-Result<void> Transport::close() {
+Result<void> RingTransport::close() {
   if (rings_.empty()) return {};
   const std::string& fe = device_.path;
   stop_watching_ = true;
@@ -293,7 +293,8 @@ Result<void> Transport::close() {
   }
   backend_watcher_.join();  // the backend's state change woke it, or its tick will
   bool leaked = false;
-  for (Ring* r : rings_) {
+  for (auto& ring : rings_) {
+    Ring* r = ring.get();
     r->channel.close();
     // A page the backend still maps must not go back to the allocator: keep it if so.
     bool busy = false;
@@ -305,7 +306,6 @@ Result<void> Transport::close() {
       kernel::frames().free(r->intf_frame);
       kernel::frames().free(r->data_frame, 1u << order_);
     }
-    delete r;
   }
   rings_.clear();
   if (leaked) kernel::log("9pfs: the backend still maps ring pages; they stay reserved\n");
@@ -317,18 +317,18 @@ Result<void> Transport::close() {
   return {};
 }
 
-void Transport::fail(const char* why) {
+void RingTransport::fail(const char* why) {
   if (broken_) return;
   broken_ = why;
   kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", why, device_.tag.c_str());
   waiters_.wake_all();
 }
 
-p9::Result<void> Transport::send(std::span<const std::byte> message) {
+p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
   if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
   if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
   if (message.size() > max_message_size()) return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
-  uint16_t tag = uint16_t(uint16_t(message[5]) | uint16_t(message[6]) << 8);
+  uint16_t tag = p9::read_le16(message.data() + 5);  // size[4] type[1] tag[2]
   Ring& r = *rings_[tag % rings_.size()];
   LockGuard one_sender(r.send_lock);
   arch::InterruptGuard guard;
@@ -353,7 +353,7 @@ p9::Result<void> Transport::send(std::span<const std::byte> message) {
   }
 }
 
-p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
+p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) {
   if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
   arch::InterruptGuard guard;
   for (;;) {
@@ -388,7 +388,7 @@ p9::Result<std::vector<std::byte>> Transport::receive(uint64_t deadline_ns) {
   }
 }
 
-Result<void> Transport::abuse(testing::RingAbuse how) {
+Result<void> RingTransport::abuse(testing::RingAbuse how) {
   using testing::RingAbuse;
   if (rings_.empty()) return Error{ENOTCONN, "9pfs: the share is not connected"};
   Ring& r = *rings_[0];
@@ -460,7 +460,7 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
 
   Owned<Share> share(new Share);
   share->device_ = *found;
-  share->transport_ = new Transport(*found);
+  share->transport_ = new RingTransport(*found);
   if (auto c = share->transport_->connect(options); !c) return to_p9(c.error());
   share->sync_ = new KernelSync;
   share->client_ = new p9::Client(*share->transport_, *share->sync_);

@@ -355,16 +355,18 @@ Watch::Watch(Watch&& other) : state_(std::exchange(other.state_, nullptr)) {}
 
 Watch& Watch::operator=(Watch&& other) {
   if (this != &other) {
-    this->~Watch();
+    release();
     state_ = std::exchange(other.state_, nullptr);
   }
   return *this;
 }
 
-Watch::~Watch() {
+Watch::~Watch() { release(); }
+
+void Watch::release() {
   if (!state_) return;
-  (void)request(xs::kUnwatch, 0, with_nul(state_->path) + with_nul(state_->token));
-  {
+  if (xen::conn) {  // no connection (xenstore never came up, or was torn down): nothing to undo
+    (void)request(xs::kUnwatch, 0, with_nul(state_->path) + with_nul(state_->token));
     arch::InterruptGuard guard;
     for (State** p = &xen::conn->watches; *p; p = &(*p)->next)
       if (*p == state_) { *p = state_->next; break; }

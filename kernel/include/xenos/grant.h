@@ -30,6 +30,7 @@ class Grant {
  private:
   static constexpr uint32_t kNoRef = ~0u;
   explicit Grant(uint32_t ref) : ref_(ref) {}
+  void release();  // end() if it is ours, for the destructor and move-assignment
   uint32_t ref_ = kNoRef;
 };
 

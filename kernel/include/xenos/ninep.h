@@ -38,7 +38,7 @@ struct Stats {
   uint64_t messages_sent, messages_received;
 };
 
-class Transport;  // kernel/xen/ninep_front.cpp
+class RingTransport;  // kernel/xen/ninep_front.cpp
 class Share;
 namespace testing {  // xenos/ninep_testing.h
 enum class RingAbuse;
@@ -62,7 +62,7 @@ class Share {
   friend Result<void> testing::abuse_ring(Share&, testing::RingAbuse);  // xenos/ninep_testing.h
   Share() = default;
   Device device_;
-  Transport* transport_ = nullptr;
+  RingTransport* transport_ = nullptr;
   p9::Sync* sync_ = nullptr;
   p9::Client* client_ = nullptr;
 };

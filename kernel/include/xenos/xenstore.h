@@ -65,6 +65,7 @@ class Watch {
 
  private:
   friend Result<Watch> watch(std::string_view path);
+  void release();  // unregisters and frees, for the destructor and move-assignment
   State* state_ = nullptr;
 };
 
