@@ -1,12 +1,10 @@
-// /dev and /env (see dev_server.h). /dev/cons is the console: writes go to the console ring,
-// reads wait for console input. /dev/random is a xorshift generator seeded from the TSC and the
-// wall clock: unpredictable enough for tests and hashing, not for keys.
+// /dev and /env (see dev_server.h). /dev/cons is the kernel console (kernel/console.h): writes
+// go out, reads wait for input. /dev/random is a xorshift generator seeded from the boot clock
+// and the wall clock: unpredictable enough for tests and hashing, not for keys.
 #include "ns/dev_server.h"
 #include <cstdlib>
 #include <cstring>
 #include "console.h"
-#include "cpu.h"
-#include "xen/console_ring.h"
 #include "xenos/time.h"
 
 extern char** environ;
@@ -29,11 +27,12 @@ class DevFile final : public OpenFile {
   explicit DevFile(Dev d) : dev_(d) {}
   Result<size_t> read(std::span<std::byte> out, uint64_t) override {
     switch (dev_) {
-      case Dev::kCons: return xen::console_ring_read({reinterpret_cast<char*>(out.data()), out.size()});
+      case Dev::kCons: return kernel::console_read({reinterpret_cast<char*>(out.data()), out.size()});
       case Dev::kNull: return size_t(0);
       case Dev::kZero: std::memset(out.data(), 0, out.size()); return out.size();
       case Dev::kRandom: {
-        static uint64_t state = arch::rdtsc() ^ xenos::wall_clock_ns() ^ 0x9e3779b97f4a7c15ull;
+        // The boot-relative clock has the TSC's resolution under Xen's pvclock.
+        static uint64_t state = xenos::monotonic_ns() ^ xenos::wall_clock_ns() ^ 0x9e3779b97f4a7c15ull;
         for (std::byte& b : out) {
           state ^= state << 13;
           state ^= state >> 7;

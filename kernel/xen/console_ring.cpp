@@ -79,6 +79,7 @@ xenos::Result<void> console_ring_init() {
   if (!bound) return bound.error();
   channel = new xenos::EventChannel(std::move(*bound));
   kernel::console_set_writer(write_ring);
+  kernel::console_set_reader(console_ring_read);  // input needs the event channel to wait on
   return {};
 }
 
