@@ -272,3 +272,9 @@ TEST(XsWire, RejectsEmptyAndNonDecimalNumbers) {
   for (const char* bad : {"", "-1", "+1", "1 ", " 1", "0x10", "1e3", "12a"})
     EXPECT_EQ(xen::xs::parse_decimal(bad, UINT32_MAX).error().code, EIO) << '"' << bad << '"';
 }
+
+TEST(RingBudget, AHostileOfferOfBillionsOfRingsOrAHugeOrderEndsAtOnceWithinTheBudget) {
+  xen::RingPlan p = xen::plan_rings(4294967295u, 4294967295u, 16ull << 20);
+  EXPECT_GE(p.rings, 1u);
+  EXPECT_LE(uint64_t(p.rings) * (1 + (1ull << p.order)) * 4096, (16ull << 20) / 4);
+}
