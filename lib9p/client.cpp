@@ -2,24 +2,9 @@
 // (see client.h for the threading model), errors, and walks.
 #include "p9/client.h"
 #include <cerrno>
+#include "locked.h"
 
 namespace p9 {
-
-namespace {
-
-// RAII for the Sync monitor.
-class Locked {
- public:
-  explicit Locked(Sync& s) : s_(s) { s_.lock(); }
-  ~Locked() { s_.unlock(); }
-  Locked(const Locked&) = delete;
-  Locked& operator=(const Locked&) = delete;
-
- private:
-  Sync& s_;
-};
-
-}  // namespace
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> names;
@@ -57,7 +42,7 @@ int errno_from_text(std::string_view text) {
                               EPIPE, ENOLCK, EPROTO, ENOTSOCK, EDESTADDRREQ, ENOPROTOOPT, EPROTONOSUPPORT,
                               EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETDOWN, ENETUNREACH, ENETRESET,
                               ECONNABORTED, ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ECONNREFUSED,
-                              EHOSTUNREACH, EALREADY, EINPROGRESS};  // EALREADY's text holds EINPROGRESS's
+                              EHOSTUNREACH, EALREADY, EINPROGRESS, ESTALE};  // EALREADY's text holds EINPROGRESS's
   for (int code : known)
     if (e.find(errno_text(code)) != std::string::npos) return code;
   // Plan 9's and other servers' words.
@@ -91,7 +76,7 @@ int errno_from_linux(uint32_t linux_errno) {
       {88, ENOTSOCK}, {89, EDESTADDRREQ}, {90, EMSGSIZE}, {92, ENOPROTOOPT}, {93, EPROTONOSUPPORT},
       {97, EAFNOSUPPORT}, {98, EADDRINUSE}, {99, EADDRNOTAVAIL}, {100, ENETDOWN}, {101, ENETUNREACH},
       {102, ENETRESET}, {103, ECONNABORTED}, {104, ECONNRESET}, {105, ENOBUFS}, {106, EISCONN},
-      {107, ENOTCONN}, {111, ECONNREFUSED}, {113, EHOSTUNREACH}, {114, EALREADY}, {115, EINPROGRESS},
+      {107, ENOTCONN}, {111, ECONNREFUSED}, {113, EHOSTUNREACH}, {114, EALREADY}, {115, EINPROGRESS}, {116, ESTALE},
   };
   for (auto& e : table)
     if (e.linux_value == linux_errno) return e.local;
@@ -148,6 +133,7 @@ const char* errno_text(int e) {
     case EHOSTUNREACH: return "host unreachable";
     case EALREADY: return "already in progress";
     case EINPROGRESS: return "in progress";
+    case ESTALE: return "stale file handle";
     default: return "error";
   }
 }
@@ -180,45 +166,67 @@ Error Client::reply_error(std::span<const std::byte> reply, std::string_view wha
 // ---- requests -----------------------------------------------------------------------------
 
 Result<void> Client::begin(Call& call, std::vector<std::byte> message) {
-  {
-    Locked lock(sync_);
-    if (broken_) return broken_error_;
-    if (!free_tags_.empty()) {
-      call.tag = free_tags_.back();
-      free_tags_.pop_back();
-    } else if (next_tag_ < NOTAG) {
-      call.tag = next_tag_++;
-    } else {
-      return Error{EAGAIN, "9P: all 65535 tags in flight"};
+  call.request = std::move(message);
+  return send_call(call);
+}
+
+namespace {
+// A send that failed for these reasons said something about the message, not the connection.
+bool message_fault(const Error& e) { return e.code == EMSGSIZE || e.code == EINVAL; }
+}  // namespace
+
+Result<void> Client::send_call(Call& call) {
+  for (;;) {
+    {
+      Locked lock(sync_);
+      TRY_VOID(usable_session());
+      if (auto lost = lost_fid(call.request)) return *lost;
+      if (call.sends >= 4) return Error{EIO, "9P: the session broke three times under one request; giving up on it"};
+      if (!free_tags_.empty()) {
+        call.tag = free_tags_.back();
+        free_tags_.pop_back();
+      } else if (next_tag_ < NOTAG) {
+        call.tag = next_tag_++;
+      } else {
+        return Error{EAGAIN, "9P: all 65535 tags in flight"};
+      }
+      if (calls_.size() <= call.tag) calls_.resize(call.tag + 1, nullptr);
+      calls_[call.tag] = &call;
+      call.done = false;
+      call.generation = generation_;
+      ++call.sends;
+      ++requests_sent_;
+      ++sending_;  // a recovery waits for this send: it must not land on the new connection
     }
-    if (calls_.size() <= call.tag) calls_.resize(call.tag + 1, nullptr);
-    calls_[call.tag] = &call;
-    ++requests_sent_;
-  }
-  message[5] = std::byte(call.tag);
-  message[6] = std::byte(call.tag >> 8);
-  Result<void> sent = transport_.send(message);
-  if (!sent) {
+    call.request[5] = std::byte(call.tag);
+    call.request[6] = std::byte(call.tag >> 8);
+    Result<void> sent = transport_.send(call.request);
     Locked lock(sync_);
-    calls_[call.tag] = nullptr;
-    free_tags_.push_back(call.tag);
-    return Error{sent.error().code, "9P send: " + sent.error().message};
+    if (--sending_ == 0 && broken_) sync_.wake_all();
+    if (sent) return {};
+    Error e{sent.error().code, "9P send: " + sent.error().message};
+    if (call.generation == generation_) {
+      calls_[call.tag] = nullptr;
+      free_tags_.push_back(call.tag);
+    }
+    if (message_fault(e)) return e;
+    session_lost(call.generation, e);
+    // Not sent: whatever it is, it may go out on the recovered session (the loop's next turn).
+    if (!may_recover()) return e;
   }
-  return {};
 }
 
 void Client::dispatch(std::vector<std::byte> message) {
   auto header = decode_header(message, msize_);
   if (!header) {
-    broken_ = true;
-    broken_error_ = {EIO, "9P: bad reply from the server: " + header.error().message};
+    session_lost(generation_, {EIO, "9P: bad reply from the server: " + header.error().message});
     return;
   }
   uint16_t tag = header->tag;
   Call* call = tag < calls_.size() ? calls_[tag] : nullptr;
   if (call == nullptr || call->done) {
-    broken_ = true;  // a reply to nothing we asked: the stream cannot be trusted any more
-    broken_error_ = {EIO, "9P: reply with tag " + std::to_string(tag) + " that is not in flight"};
+    // A reply to nothing we asked: the stream cannot be trusted any more.
+    session_lost(generation_, {EIO, "9P: reply with tag " + std::to_string(tag) + " that is not in flight"});
     return;
   }
   call->reply = std::move(message);
@@ -230,7 +238,19 @@ Result<std::vector<std::byte>> Client::finish(Call& call) {
   bool timed_out = false;
   {
     Locked lock(sync_);
-    while (!call.done && !broken_) {
+    while (!call.done) {
+      if (call.generation != generation_ || broken_) {
+        // The session this request went out on is gone. Without recovery the call fails; with
+        // it, the request goes out again on the new session if that is safe.
+        if (!may_recover()) break;
+        TRY_VOID(usable_session());
+        if (auto refused = not_repeatable(call)) return *refused;
+        sync_.unlock();
+        Result<void> resent = send_call(call);
+        sync_.lock();
+        if (!resent) return resent.error();
+        continue;
+      }
       if (!receiving_) {
         receiving_ = true;
         sync_.unlock();
@@ -244,8 +264,7 @@ Result<std::vector<std::byte>> Client::finish(Call& call) {
           continue;
         }
         if (!message) {
-          broken_ = true;
-          broken_error_ = {message.error().code, "9P receive: " + message.error().message};
+          session_lost(generation_, {message.error().code, "9P receive: " + message.error().message});
         } else {
           dispatch(std::move(*message));
         }
@@ -258,21 +277,26 @@ Result<std::vector<std::byte>> Client::finish(Call& call) {
       }
     }
     if (!timed_out) {
-      calls_[call.tag] = nullptr;
+      // A tag belongs to the session it was sent on: one since replaced gave up all of its tags.
+      bool current = call.generation == generation_;
+      if (current) calls_[call.tag] = nullptr;
       if (!call.done) {
         // The session broke; this tag can never be answered now, so it is not recycled.
         return broken_error_;
       }
-      free_tags_.push_back(call.tag);
+      if (current) free_tags_.push_back(call.tag);
     }
   }
   if (timed_out) {
     // version(5)/flush(5): Tflush(oldtag); once Rflush is back the tag may be reused, and any
     // reply to the old request that came first is discarded.
+    uint64_t sent_in = call.generation;
     Result<void> flushed = flush(call.tag);
     Locked lock(sync_);
-    calls_[call.tag] = nullptr;
-    if (flushed) free_tags_.push_back(call.tag);
+    if (sent_in == generation_) {
+      calls_[call.tag] = nullptr;
+      if (flushed) free_tags_.push_back(call.tag);
+    }
     return Error{ETIMEDOUT, "9P: no reply within the timeout (request flushed)"};
   }
   return std::move(call.reply);
@@ -290,15 +314,17 @@ Result<void> Client::flush(uint16_t tag) {
   return {};
 }
 
-Result<std::vector<std::byte>> Client::round_trip(std::vector<std::byte> encoded) {
+Result<std::vector<std::byte>> Client::round_trip(std::vector<std::byte> encoded, uint64_t* answered_in) {
   Call call;
   TRY_VOID(begin(call, std::move(encoded)));
-  return finish(call);
+  auto reply = finish(call);
+  if (answered_in) *answered_in = call.generation;
+  return reply;
 }
 
 Result<std::vector<std::byte>> Client::exchange(std::vector<std::byte> encoded, Type reply_type,
-                                                std::string_view request_name) {
-  std::vector<std::byte> reply = TRY(round_trip(std::move(encoded)));
+                                                std::string_view request_name, uint64_t* answered_in) {
+  std::vector<std::byte> reply = TRY(round_trip(std::move(encoded), answered_in));
   Header h = TRY(decode_header(reply, msize_));
   if (h.type != reply_type) return reply_error(reply, request_name);
   return reply;
@@ -356,23 +382,42 @@ bool Client::broken() {
 
 uint32_t Client::allocate_fid() {
   Locked lock(sync_);
+  uint32_t f;
   if (!free_fids_.empty()) {
-    uint32_t f = free_fids_.back();
+    f = free_fids_.back();
     free_fids_.pop_back();
-    return f;
+  } else {
+    f = next_fid_++;
   }
-  return next_fid_++;
+  if (FidRecord* r = record(f)) *r = FidRecord{};
+  return f;
 }
 
 void Client::release_fid(uint32_t fid) {
   Locked lock(sync_);
+  if (FidRecord* r = record(fid)) *r = FidRecord{};
   free_fids_.push_back(fid);
 }
 
 void Client::clunk(uint32_t fid) {
+  {
+    Locked lock(sync_);
+    FidRecord* r = record(fid);
+    bool lost = r && !r->lost.empty();
+    if (r) *r = FidRecord{};  // a recovery from here on does not make it again
+    if (lost) {  // not on the server since the last recovery: nothing to clunk
+      free_fids_.push_back(fid);
+      return;
+    }
+  }
   // clunk(5): the fid is gone whatever the reply says, so it is free for reuse either way.
   (void)call<Rclunk>(Tclunk{fid});
   release_fid(fid);
+}
+
+size_t Client::fids_in_use() {
+  Locked lock(sync_);
+  return next_fid_ - free_fids_.size();
 }
 
 Fid& Fid::operator=(Fid&& other) noexcept {
@@ -402,16 +447,32 @@ void Fid::forget() {
 Result<Fid> Client::walk(std::string_view path) { return walk(root_, split_path(path)); }
 
 Result<Fid> Client::walk(const Fid& from, const std::vector<std::string>& names) {
+  // With recovery on, a walk answered by a session that was replaced before the new fid was
+  // recorded made a fid the new session does not have: walk again (recoveries are rare; two
+  // during one walk rarer still).
+  for (int attempt = 0;; ++attempt) {
+    uint64_t answered_in = 0;
+    Fid fid = TRY(walk_once(from, names, &answered_in));
+    if (track_walked(fid.number(), from, names, fid.qid(), answered_in)) return fid;
+    if (attempt >= 2) return Error{EIO, "9P: walk: the session was recovered three times during one walk"};
+    fid.forget();  // made by a session since replaced: the server has no such fid now
+  }
+}
+
+Result<Fid> Client::walk_once(const Fid& from, const std::vector<std::string>& names, uint64_t* answered_in) {
   uint32_t newfid = allocate_fid();
   // walk(5): at most MAXWELEM names per Twalk; longer paths continue from newfid in place.
   size_t done = 0;
   Qid qid = from.qid();
   bool created = false;
+  uint64_t first_answer = ~uint64_t(0);
   do {
     size_t n = std::min(MAXWELEM, names.size() - done);
     Twalk t{created ? newfid : from.number(), newfid,
             std::vector<std::string>(names.begin() + long(done), names.begin() + long(done + n))};
-    auto r = call<Rwalk>(t);
+    auto r = call_in<Rwalk>(t, answered_in);
+    if (first_answer == ~uint64_t(0)) first_answer = *answered_in;
+    if (*answered_in != first_answer) *answered_in = ~uint64_t(0);  // the pieces came from two sessions
     if (!r || r->wqids.size() != n) {
       // walk(5) says a partial walk leaves newfid unaffected, but some servers (diod) keep it
       // at the last element reached. Clunking it either way is safe: the number is still ours.

@@ -75,16 +75,22 @@ size_t Client::chunk_size(uint32_t iounit) const {
 }
 
 Result<File> Client::open_fid(Fid fid, uint32_t flags) {
-  uint32_t iounit;
-  if (dialect_ == Dialect::k9P2000L) {
-    Rlopen r = TRY(call<Rlopen>(Tlopen{fid.number(), linux_open_flags(flags)}));
-    iounit = r.iounit;
-  } else {
-    if ((flags & kDirectory) && !(fid.qid().type & QTDIR)) return Error{ENOTDIR, "open: not a directory"};
-    Ropen r = TRY(call<Ropen>(Topen{fid.number(), plan9_open_mode(flags)}));
-    iounit = r.iounit;
+  if (dialect_ != Dialect::k9P2000L && (flags & kDirectory) && !(fid.qid().type & QTDIR))
+    return Error{ENOTDIR, "open: not a directory"};
+  for (int attempt = 0;; ++attempt) {
+    uint32_t iounit;
+    uint64_t answered_in = 0;
+    if (dialect_ == Dialect::k9P2000L) {
+      Rlopen r = TRY(call_in<Rlopen>(Tlopen{fid.number(), linux_open_flags(flags)}, &answered_in));
+      iounit = r.iounit;
+    } else {
+      Ropen r = TRY(call_in<Ropen>(Topen{fid.number(), plan9_open_mode(flags)}, &answered_in));
+      iounit = r.iounit;
+    }
+    if (track_opened(fid.number(), flags, answered_in)) return File(this, std::move(fid), iounit, flags);
+    // Opened by a session since replaced; the new one made the fid again but did not open it.
+    if (attempt >= 2) return Error{EIO, "9P: open: the session was recovered three times during one open"};
   }
-  return File(this, std::move(fid), iounit, flags);
 }
 
 Result<File> Client::open(std::string_view path, uint32_t flags, uint32_t mode) {
@@ -99,16 +105,23 @@ Result<File> Client::open(std::string_view path, uint32_t flags, uint32_t mode) 
   Fid dir = TRY(walk_parent(path, &name));
   uint32_t iounit;
   Qid qid;
+  uint64_t answered_in = 0;
   if (dialect_ == Dialect::k9P2000L) {
     uint32_t f = linux_open_flags(flags & ~kTruncate) | linux_flags::O_CREAT;
     if (flags & kExclusive) f |= linux_flags::O_EXCL;
-    Rlcreate r = TRY(call<Rlcreate>(Tlcreate{dir.number(), name, f, mode & 07777, 0}));
+    Rlcreate r = TRY(call_in<Rlcreate>(Tlcreate{dir.number(), name, f, mode & 07777, 0}, &answered_in));
     iounit = r.iounit;
     qid = r.qid;
   } else {
-    Rcreate r = TRY(call<Rcreate>(Tcreate{dir.number(), name, mode & 0777, plan9_open_mode(flags & ~kTruncate), ""}));
+    Rcreate r = TRY(call_in<Rcreate>(Tcreate{dir.number(), name, mode & 0777, plan9_open_mode(flags & ~kTruncate), ""},
+                                     &answered_in));
     iounit = r.iounit;
     qid = r.qid;
+  }
+  if (!track_created(dir.number(), name, qid, flags, answered_in)) {
+    // Created by a session since replaced: the file exists, the fid is the directory again.
+    dir.clunk();
+    return open(path, flags & ~(kCreate | kExclusive | kTruncate), mode);
   }
   // create(5)/Tlcreate: the directory's fid now stands for the new, open file.
   Fid file = std::move(dir);

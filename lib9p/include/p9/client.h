@@ -10,6 +10,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -107,6 +108,13 @@ struct MountOptions {
   std::string aname;
   uint64_t timeout_ns = 0;             // per request; 0: wait forever. A timeout sends Tflush.
   size_t pipeline_depth = 16;          // messages in flight per pread/pwrite
+  // Recovery (0: off). When the transport breaks, the client reconnects it (Transport::
+  // reconnect), attaches again, re-walks every fid it made by its path and reopens the open
+  // ones with their mode, then repeats the requests that were in flight and are safe to repeat
+  // (reads, stats, walks, opens, clunks, fsyncs, and writes at an offset on a file not opened
+  // for append). What is not (a create, mkdir, remove, rename, an append) fails with EIO and
+  // says so. Calls made meanwhile wait for the recovery; it may take this long at most.
+  uint64_t recover_within_ns = 0;
 };
 
 class Client {
@@ -152,11 +160,14 @@ class Client {
   template <typename R, typename T>
   Result<R> call(const T& request);
 
-  // The session failed (the server went away or broke the protocol): every call now fails.
+  // The session failed (the server went away or broke the protocol) and was not recovered:
+  // every call now fails.
   bool broken();
 
   // Statistics, for benchmarks and tests.
   uint64_t requests_sent() const { return requests_sent_; }
+  uint64_t recoveries() const { return recoveries_; }  // sessions re-established
+  size_t fids_in_use();                                // fids this client holds on the server
 
  private:
   friend class Fid;
@@ -164,7 +175,19 @@ class Client {
   struct Call {
     uint16_t tag = NOTAG;
     bool done = false;
+    uint64_t generation = 0;        // the session it was (last) sent on
+    unsigned sends = 0;
+    std::vector<std::byte> request;  // kept until the reply: recovery may send it again
     std::vector<std::byte> reply;
+  };
+  // What recovery needs to make a fid again in a new session (client_recovery.cpp).
+  struct FidRecord {
+    bool tracked = false;           // made by walk() from the root: its path is known
+    bool opened = false;
+    uint32_t open_flags = 0;        // as reopened: no create, exclusive or truncate
+    Qid qid;
+    std::vector<std::string> names;  // from the attach root
+    std::string lost;               // why it could not be made again ("" while usable)
   };
 
   Result<void> handshake();
@@ -175,15 +198,35 @@ class Client {
 
   // The request machinery: begin() tags and sends, finish() waits for the reply.
   Result<void> begin(Call& call, std::vector<std::byte> encoded_without_tag);
+  Result<void> send_call(Call& call);
   Result<std::vector<std::byte>> finish(Call& call);
-  Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded);
+  // `answered_in`, if given, gets the session generation the reply came from (see walk()).
+  Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded, uint64_t* answered_in = nullptr);
   // round_trip, then the reply's header: `reply_type`, or the server's error as an Error. Out of
   // line so that each call<R>(T) is little more than its encode and decode.
   Result<std::vector<std::byte>> exchange(std::vector<std::byte> encoded, Type reply_type,
-                                          std::string_view request_name);
+                                          std::string_view request_name, uint64_t* answered_in = nullptr);
+  template <typename R, typename T>
+  Result<R> call_in(const T& request, uint64_t* answered_in);
   void dispatch(std::vector<std::byte> message);  // lock held
   Error reply_error(std::span<const std::byte> reply, std::string_view what);
   Result<void> flush(uint16_t tag);
+
+  // Recovery (client_recovery.cpp). All with the lock held except recover().
+  bool may_recover() const { return options_.recover_within_ns != 0 && !recovery_failed_ && root_.valid(); }
+  Result<void> usable_session();           // waits for, or runs, a recovery of a broken session
+  void session_lost(uint64_t generation, Error why);
+  Result<void> recover(uint64_t deadline_ns);  // unlocked; this thread owns the transport
+  Result<std::vector<std::byte>> recovery_exchange(std::vector<std::byte> encoded, Type reply_type,
+                                                   std::string_view what, uint64_t deadline_ns);
+  std::optional<Error> not_repeatable(const Call& call);
+  std::optional<Error> lost_fid(std::span<const std::byte> request);
+  FidRecord* record(uint32_t fid) { return fid < fid_records_.size() ? &fid_records_[fid] : nullptr; }
+  bool track_walked(uint32_t newfid, const Fid& from, const std::vector<std::string>& names, Qid qid,
+                    uint64_t answered_in);
+  bool track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in);
+  bool track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in);
+  Result<Fid> walk_once(const Fid& from, const std::vector<std::string>& names, uint64_t* answered_in);
 
   Result<Fid> walk_parent(std::string_view path, std::string* leaf);
   Result<File> open_fid(Fid fid, uint32_t flags);
@@ -208,16 +251,27 @@ class Client {
   std::vector<uint32_t> free_fids_;
   uint32_t next_fid_ = 0;
   bool receiving_ = false;          // a thread is inside transport_.receive()
+  unsigned sending_ = 0;            // threads inside transport_.send()
   bool broken_ = false;
   Error broken_error_;
   uint64_t requests_sent_ = 0;
+  std::vector<FidRecord> fid_records_;  // by fid number
+  uint64_t generation_ = 0;         // sessions begun after the first (each recovery starts one)
+  bool recovering_ = false;         // a thread is in recover(): the others wait
+  bool recovery_failed_ = false;    // the server did not come back in time: no more tries
+  uint64_t recoveries_ = 0;
 };
 
 // ---- call<R>(T) ----------------------------------------------------------------------------
 
 template <typename R, typename T>
 Result<R> Client::call(const T& request) {
-  std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName));
+  return call_in<R>(request, nullptr);
+}
+
+template <typename R, typename T>
+Result<R> Client::call_in(const T& request, uint64_t* answered_in) {
+  std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName, answered_in));
   R r = TRY(decode<R>(reply, dialect_, msize_));
   if constexpr (requires { r.data; }) {
     // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.

@@ -2,6 +2,7 @@
 // threads to wait for each other (Sync). The host gives sockets and std::mutex; the guest gives
 // Xen rings and wait queues. Nothing here knows which.
 #pragma once
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -21,6 +22,12 @@ class Transport {
   // time; 0: none) passes with no message begun: then ETIMEDOUT, and the stream is intact.
   // The client calls it from one thread at a time; replies may come in any order.
   virtual Result<std::vector<std::byte>> receive(uint64_t deadline_ns) = 0;
+  // After send or receive failed: replaces the broken connection with a new one to the same
+  // server (or its successor), ready for Tversion, waiting until `deadline_ns` at most. The
+  // client calls it with no other call inside the transport. Transports that cannot say so.
+  virtual Result<void> reconnect(uint64_t /*deadline_ns*/) {
+    return Error{EOPNOTSUPP, "this transport cannot reconnect"};
+  }
 };
 
 // A monitor: lock, wait (releasing the lock while asleep), wake everyone waiting.

@@ -1,0 +1,230 @@
+// Recovery of a broken session (MountOptions::recover_within_ns): the transport reconnects,
+// Tversion and Tattach run again with the same msize, dialect and root fid, every fid the
+// client made is walked again by its path (under the same number, so nothing above notices)
+// and reopened with its mode, and requests that were in flight go out again if that is safe.
+//
+// The rule for "safe": a request is repeated only if doing it twice leaves the server as
+// doing it once would. Reads, stats, walks, opens (truncation included: nothing was written
+// through the fid before its open returned), clunks, flushes, fsyncs, setattr, and writes at
+// an explicit offset are; a write to a file opened for append, a create, mkdir, remove, rename,
+// link or lock may have happened already, so it fails with EIO and says so, never guessed.
+#include <cerrno>
+#include "p9/client.h"
+#include "locked.h"
+
+namespace p9 {
+
+namespace {
+
+bool repeatable(Type t) {
+  switch (t) {
+    case Type::Tread: case Type::Twrite: case Type::Twalk: case Type::Tclunk: case Type::Tflush:
+    case Type::Tstat: case Type::Topen: case Type::Tlopen: case Type::Tgetattr: case Type::Tsetattr:
+    case Type::Treaddir: case Type::Tfsync: case Type::Tstatfs: case Type::Treadlink:
+    case Type::Tgetlock: case Type::Txattrwalk:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* request_name(Type t) {
+  switch (t) {
+    case Type::Tlcreate: return "Tlcreate"; case Type::Tcreate: return "Tcreate";
+    case Type::Tmkdir: return "Tmkdir"; case Type::Tremove: return "Tremove";
+    case Type::Tunlinkat: return "Tunlinkat"; case Type::Trename: return "Trename";
+    case Type::Trenameat: return "Trenameat"; case Type::Tlink: return "Tlink";
+    case Type::Tsymlink: return "Tsymlink"; case Type::Tmknod: return "Tmknod";
+    case Type::Tlock: return "Tlock"; case Type::Twstat: return "Twstat";
+    case Type::Txattrcreate: return "Txattrcreate";
+    default: return "request";
+  }
+}
+
+// T-messages whose first field (right after the header) is a fid the client already holds.
+bool starts_with_fid(Type t) {
+  return t != Type::Tversion && t != Type::Tauth && t != Type::Tattach && t != Type::Tflush;
+}
+
+}  // namespace
+
+void Client::session_lost(uint64_t generation, Error why) {
+  if (generation != generation_ || broken_) return;  // a later session, or already known
+  broken_ = true;
+  broken_error_ = std::move(why);
+}
+
+Result<void> Client::usable_session() {
+  while (broken_) {
+    if (!may_recover()) return broken_error_;
+    // A receiver or sender still inside the transport (about to see the break), or a recovery
+    // under way: wait for them. The transport is reconnected only when nobody else is in it.
+    if (recovering_ || receiving_ || sending_ != 0) {
+      sync_.wait();
+      continue;
+    }
+    recovering_ = true;
+    // The old session's tags and calls are over: their callers see the new generation and
+    // send again (or fail) themselves.
+    ++generation_;
+    std::fill(calls_.begin(), calls_.end(), nullptr);
+    free_tags_.clear();
+    next_tag_ = 0;
+    Error cause = broken_error_;
+    uint64_t deadline = sync_.now_ns() + options_.recover_within_ns;
+    sync_.unlock();
+    Result<void> recovered = recover(deadline);
+    sync_.lock();
+    recovering_ = false;
+    if (recovered) {
+      broken_ = false;
+      ++recoveries_;
+    } else {
+      recovery_failed_ = true;
+      broken_error_ = {EIO, "9P: the session broke (" + cause.message + ") and could not be recovered: " +
+                                recovered.error().message};
+    }
+    sync_.wake_all();
+  }
+  return {};
+}
+
+std::optional<Error> Client::not_repeatable(const Call& call) {
+  auto type = Type(uint8_t(call.request[4]));
+  if (!repeatable(type)) {
+    return Error{EIO, std::string("9P: the connection to the server was lost while a ") + request_name(type) +
+                          " was in flight; it may have happened, so it is not repeated"};
+  }
+  if (type == Type::Twrite && dialect_ == Dialect::k9P2000L) {
+    const FidRecord* r = record(read_le32(call.request.data() + kHeaderSize));
+    if (r && (r->open_flags & kAppend))
+      return Error{EIO, "9P: the connection to the server was lost during an append; it may have happened, so it is not repeated"};
+  }
+  return lost_fid(call.request);
+}
+
+std::optional<Error> Client::lost_fid(std::span<const std::byte> request) {
+  if (request.size() < kHeaderSize + 4 || !starts_with_fid(Type(uint8_t(request[4])))) return std::nullopt;
+  const FidRecord* r = record(read_le32(request.data() + kHeaderSize));
+  if (!r || r->lost.empty()) return std::nullopt;
+  return Error{ESTALE, "9P: this file is gone since the session was recovered: " + r->lost};
+}
+
+bool Client::track_walked(uint32_t newfid, const Fid& from, const std::vector<std::string>& names, Qid qid,
+                          uint64_t answered_in) {
+  Locked lock(sync_);
+  if (answered_in != generation_) return false;
+  const FidRecord* parent = from.number() == root_.number() ? nullptr : record(from.number());
+  if (from.number() != root_.number() && (!parent || !parent->tracked)) return true;  // not from the root: untracked
+  if (fid_records_.size() <= newfid) fid_records_.resize(newfid + 1);
+  FidRecord& r = fid_records_[newfid];
+  r = FidRecord{};
+  r.tracked = true;
+  if (parent) r.names = parent->names;
+  r.names.insert(r.names.end(), names.begin(), names.end());
+  r.qid = qid;
+  return true;
+}
+
+bool Client::track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in) {
+  Locked lock(sync_);
+  if (answered_in != generation_) return false;
+  if (FidRecord* r = record(fid); r && r->tracked) {
+    r->opened = true;
+    r->open_flags = flags & ~(kCreate | kExclusive | kTruncate);
+  }
+  return true;
+}
+
+bool Client::track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in) {
+  Locked lock(sync_);
+  if (answered_in != generation_) return false;
+  if (FidRecord* r = record(fid); r && r->tracked) {
+    r->names.push_back(name);
+    r->qid = qid;
+    r->opened = true;
+    r->open_flags = flags & ~(kCreate | kExclusive | kTruncate);
+  }
+  return true;
+}
+
+Result<std::vector<std::byte>> Client::recovery_exchange(std::vector<std::byte> message, Type reply_type,
+                                                         std::string_view what, uint64_t deadline_ns) {
+  // Only this thread uses the transport now, one request at a time: tag 0 (NOTAG for Tversion).
+  TRY_VOID(transport_.send(message));
+  std::vector<std::byte> reply = TRY(transport_.receive(deadline_ns));
+  Header h = TRY(decode_header(reply, msize_));
+  if (h.tag != read_le16(message.data() + 5)) return Error{EPROTO, std::string(what) + ": a reply with another tag"};
+  if (h.type != reply_type) return reply_error(reply, what);
+  return reply;
+}
+
+Result<void> Client::recover(uint64_t deadline_ns) {
+  TRY_VOID(transport_.reconnect(deadline_ns));
+  auto exchange_now = [&](std::vector<std::byte> m, Type t, std::string_view what) {
+    return recovery_exchange(std::move(m), t, what, deadline_ns);
+  };
+  // The same msize and dialect as before: requests encoded for the old session go out again.
+  auto v = TRY(exchange_now(encode(Tversion{uint32_t(msize_), version_}, NOTAG, dialect_), Type::Rversion, "Tversion"));
+  Rversion rv = TRY(decode<Rversion>(v, dialect_, msize_));
+  if (rv.version != version_ || rv.msize != msize_)
+    return Error{EPROTO, "the server came back with " + rv.version + " and msize " + std::to_string(rv.msize) +
+                             " (was " + version_ + ", " + std::to_string(msize_) + ")"};
+  auto a = TRY(exchange_now(encode(Tattach{root_.number(), NOFID, options_.uname, options_.aname, options_.n_uname}, 0,
+                                   dialect_),
+                            Type::Rattach, "Tattach"));
+  TRY(decode<Rattach>(a, dialect_, msize_));
+
+  // The fids, each under its own number. One that cannot be made again (its file is gone or
+  // replaced) is marked lost: its requests fail with ESTALE, the others go on.
+  std::vector<std::pair<uint32_t, FidRecord>> wanted;
+  {
+    sync_.lock();
+    for (uint32_t fid = 0; fid < fid_records_.size(); ++fid)
+      if (fid_records_[fid].tracked && fid_records_[fid].lost.empty()) wanted.emplace_back(fid, fid_records_[fid]);
+    sync_.unlock();
+  }
+  for (auto& [fid, want] : wanted) {
+    std::string path = "/";
+    for (const std::string& n : want.names) path += (path.size() > 1 ? "/" : "") + n;
+    auto remake = [&, fid = fid, &want = want]() -> Result<void> {
+      size_t done = 0;
+      Qid qid{};
+      bool made = false;
+      do {
+        size_t n = std::min(MAXWELEM, want.names.size() - done);
+        std::vector<std::string> part(want.names.begin() + long(done), want.names.begin() + long(done + n));
+        auto w = TRY(exchange_now(encode(Twalk{made ? fid : root_.number(), fid, part}, 0, dialect_), Type::Rwalk, "Twalk"));
+        Rwalk rw = TRY(decode<Rwalk>(w, dialect_, msize_));
+        if (rw.wqids.size() != n) return Error{ENOENT, "no such file any more"};
+        if (n > 0) qid = rw.wqids.back();
+        made = true;
+        done += n;
+      } while (done < want.names.size());
+      if (!want.names.empty() && (qid.path != want.qid.path || qid.type != want.qid.type))
+        return Error{ESTALE, "another file has its name now"};
+      if (!want.opened) return {};
+      if (dialect_ == Dialect::k9P2000L) {
+        using namespace linux_flags;
+        uint32_t f = (want.open_flags & kReadWrite) == kReadWrite ? O_RDWR : (want.open_flags & kWrite) ? O_WRONLY : O_RDONLY;
+        if (want.open_flags & kAppend) f |= O_APPEND;
+        if (want.open_flags & kDirectory) f |= O_DIRECTORY;
+        TRY(exchange_now(encode(Tlopen{fid, f}, 0, dialect_), Type::Rlopen, "Tlopen"));
+      } else {
+        uint8_t m = (want.open_flags & kReadWrite) == kReadWrite ? ORDWR : (want.open_flags & kWrite) ? OWRITE : OREAD;
+        TRY(exchange_now(encode(Topen{fid, m}, 0, dialect_), Type::Ropen, "Topen"));
+      }
+      return {};
+    };
+    Result<void> made = remake();
+    if (!made && sync_.now_ns() >= deadline_ns) return made.error();  // the server went away again
+    if (!made) {
+      sync_.lock();
+      if (FidRecord* r = record(fid); r && r->tracked) r->lost = path + ": " + made.error().message;
+      sync_.unlock();
+    }
+  }
+  return {};
+}
+
+}  // namespace p9
