@@ -2,6 +2,9 @@
 #include "net_conversation.h"
 #include <arpa/inet.h>
 #include <cstring>
+#include <ctime>
+#include <sys/random.h>
+#include <unistd.h>
 
 namespace iohost::net {
 
@@ -67,6 +70,12 @@ Result<sockaddr_storage> parse_address(const std::string& text, socklen_t* len, 
     return ss;
   }
   return Error{EINVAL, "net: \"" + host + "\" is not a numeric address (translate names with /net/cs)"};
+}
+
+uint64_t first_stack_serial() {
+  uint32_t r = 0;
+  if (::getrandom(&r, sizeof r, 0) != sizeof r) r = uint32_t(::time(nullptr)) ^ uint32_t(::getpid());
+  return (r & 0x7fffffff) | 1;  // below 2^31: serial << 32 stays clear of the top bit
 }
 
 std::vector<std::byte> bytes_of(const std::string& s) {

@@ -34,7 +34,12 @@ bool parse_port(std::string_view text, uint16_t* port);
 p9::Result<sockaddr_storage> parse_address(const std::string& text, socklen_t* len, bool allow_any);
 std::vector<std::byte> bytes_of(const std::string& s);
 
-inline std::atomic<uint64_t> next_stack{1};
+// Each attach's stack has a serial in its qids. It starts at a random point, so that a
+// client's recovery after an iohost restart (lib9p re-walks its fids and compares qids) finds
+// that no conversation of the old process exists in the new one: a lost connection is an
+// ESTALE error, never silently another conversation under the same number.
+uint64_t first_stack_serial();
+inline std::atomic<uint64_t> next_stack{first_stack_serial()};
 
 class Stack;
 

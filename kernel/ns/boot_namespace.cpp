@@ -1,5 +1,6 @@
 // Building the boot namespace (see boot_namespace.h).
 #include "ns/boot_namespace.h"
+#include <optional>
 #include "log.h"
 #include "memory/memory.h"
 #include "ns/dev_server.h"
@@ -9,11 +10,24 @@ namespace ns {
 namespace {
 Namespace* the_namespace;
 std::vector<FileServer*>* servers;  // live as long as the namespace may name them
+std::vector<NinepServer*>* shares;  // live while mounted somewhere (or a file of one is open)
+// How long a share's 9P session waits for its backend to come back when it breaks (lib9p's
+// recovery: MountOptions::recover_within_ns); xenos.recover=SECONDS, 0 turns recovery off.
+uint64_t recover_within_ns = 30'000'000'000ull;
 
 std::string option(const std::vector<std::string>& options, const std::string& key, const std::string& fallback) {
   for (const std::string& o : options)
     if (o.compare(0, key.size() + 1, key + "=") == 0) return o.substr(key.size() + 1);
   return fallback;
+}
+std::optional<uint64_t> parse_seconds(const std::string& s) {
+  if (s.empty() || s.size() > 6) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + uint64_t(c - '0');
+  }
+  return v;
 }
 }  // namespace
 
@@ -21,6 +35,7 @@ Namespace& root() {
   if (!the_namespace) {
     the_namespace = new Namespace;
     servers = new std::vector<FileServer*>;
+    shares = new std::vector<NinepServer*>;
   }
   return *the_namespace;
 }
@@ -28,14 +43,30 @@ Namespace& root() {
 Result<void> mount_share(const std::string& tag, const std::string& point, int flags, uint64_t wait_ns) {
   xenos::ninep::Options o;
   o.device_wait_ns = wait_ns;
+  o.mount.recover_within_ns = recover_within_ns;
   // Rings cost memory (order 9: 2 MiB each): keep a share's rings within a quarter of what is free.
   uint64_t budget = kernel::frames().free_frames() * kernel::kPageSize / 4;
   while (o.max_order > 4 && (uint64_t(1) << (o.max_order + 12)) * 8 > budget) --o.max_order;
   auto share = xenos::ninep::Share::open(tag, o);
   if (!share) return share.error();
   auto* server = new NinepServer(std::move(*share));
-  servers->push_back(server);
-  return root().mount(server, "/", point, flags);
+  shares->push_back(server);
+  auto mounted = root().mount(server, "/", point, flags);
+  if (!mounted) release_unmounted_shares();
+  return mounted;
+}
+
+void release_unmounted_shares() {
+  if (!shares) return;
+  for (size_t i = 0; i < shares->size();) {
+    NinepServer* s = (*shares)[i];
+    if (root().uses(s)) {
+      ++i;
+      continue;
+    }
+    shares->erase(shares->begin() + long(i));
+    NinepServer::retire(s);
+  }
 }
 
 // xenos.mounts: "auto" mounts the 9pfs devices the domain has at boot (xl p9=, or a backend
@@ -50,6 +81,9 @@ void boot_namespace(const std::vector<std::string>& options) {
   servers->push_back(env);
   (void)n.mount(dev, "/", "/dev", MREPL);
   (void)n.mount(env, "/", "/env", MREPL);
+  std::string recover = option(options, "xenos.recover", "30");
+  if (auto seconds = parse_seconds(recover)) recover_within_ns = *seconds * 1'000'000'000ull;
+  else kernel::log("namespace: xenos.recover=%s is not a number of seconds; keeping 30\n", recover.c_str());
   std::string mounts = option(options, "xenos.mounts", "auto");
   if (mounts == "none") return;
   std::vector<std::string> tags;

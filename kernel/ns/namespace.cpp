@@ -64,6 +64,13 @@ bool Namespace::above_a_mount(const std::string& path) const {
   return false;
 }
 
+bool Namespace::uses(const FileServer* server) const {
+  for (const Mount& m : mounts_)
+    for (const Member& mem : m.members)
+      if (mem.server == server) return true;
+  return false;
+}
+
 Namespace::Mount* Namespace::find(const std::string& point) {
   for (Mount& m : mounts_)
     if (m.point == point) return &m;

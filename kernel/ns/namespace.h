@@ -21,6 +21,8 @@ class Namespace {
  public:
   // Attaches `server_path` of `server` at `point` (an absolute path).
   Result<void> mount(FileServer* server, std::string_view server_path, std::string_view point, int flags);
+  // Whether any mount point still has `server` among its members.
+  bool uses(const FileServer* server) const;
   // Makes what `new_path` names now (all its union members) appear at `old_path` too.
   Result<void> bind(std::string_view new_path, std::string_view old_path, int flags);
   // Removes what `new_path` put at `old_path`, or everything there when `new_path` is empty.

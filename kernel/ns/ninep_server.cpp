@@ -18,9 +18,28 @@ Attr attr_from(const p9::FileInfo& i) {
   return a;
 }
 
+}  // namespace
+
+// An open file's hold on its server: a retired (unmounted) server lives until the last one goes.
+class FileUse {
+ public:
+  explicit FileUse(NinepServer* s) : server_(s) { ++server_->open_files_; }
+  ~FileUse() {
+    if (--server_->open_files_ == 0 && server_->retired_) delete server_;
+  }
+  FileUse(const FileUse&) = delete;
+  FileUse& operator=(const FileUse&) = delete;
+
+ private:
+  NinepServer* server_;
+};
+
+namespace {
+
 class NinepFile final : public OpenFile {
  public:
-  NinepFile(p9::File f, bool append, size_t max_io) : file_(std::move(f)), append_(append), max_io_(max_io) {}
+  NinepFile(NinepServer* server, p9::File f, bool append, size_t max_io)
+      : use_(server), file_(std::move(f)), append_(append), max_io_(max_io) {}
   Result<size_t> read(std::span<std::byte> out, uint64_t offset) override { return file_.pread(out, offset); }
   Result<size_t> write(std::span<const std::byte> in, uint64_t offset) override { return file_.pwrite(in, offset); }
   Result<Attr> stat() override {
@@ -33,6 +52,7 @@ class NinepFile final : public OpenFile {
   size_t max_io() const override { return max_io_; }
 
  private:
+  FileUse use_;  // first: destroyed last, after file_ has clunked its fid
   p9::File file_;
   bool append_;
   size_t max_io_;
@@ -55,7 +75,12 @@ Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32
                 uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
                 "ns and p9 open modes are the same bits");
   p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
-  return xenos::Owned<OpenFile>(new NinepFile(std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
+  return xenos::Owned<OpenFile>(new NinepFile(this, std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
+}
+
+void NinepServer::retire(NinepServer* server) {
+  if (server->open_files_ == 0) delete server;
+  else server->retired_ = true;
 }
 
 Result<std::vector<Entry>> NinepServer::list(const std::string& path) {

@@ -17,9 +17,17 @@ class NinepServer final : public FileServer {
   Result<void> rename(const std::string& from, const std::string& to) override;
   xenos::ninep::Share& share() { return *share_; }
 
+  // Unmounted: the server (its share: rings, grants, session) goes when its last open file
+  // closes, or now if none is open. The caller no longer names it.
+  static void retire(NinepServer* server);
+  unsigned open_files() const { return open_files_; }
+
  private:
+  friend class FileUse;
   xenos::Owned<xenos::ninep::Share> share_;
   std::string label_;
+  unsigned open_files_ = 0;
+  bool retired_ = false;
 };
 
 }  // namespace ns

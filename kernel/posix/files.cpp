@@ -433,7 +433,9 @@ int xenos_mount(const char* tag, const char* old_path, int flags) {
 
 int xenos_unmount(const char* new_path, const char* old_path) {
   auto r = ns::root().unmount(new_path ? new_path : "", old_path);
-  return r ? 0 : fail(r.error());
+  if (!r) return fail(r.error());
+  ns::release_unmounted_shares();
+  return 0;
 }
 
 }  // extern "C"

@@ -134,6 +134,22 @@ void EventChannel::notify() const {
   xen::event_channel_op(EVTCHNOP_send, &op);
 }
 
+unsigned event_channels_bound() {
+  if (!xen::bindings) return 0;
+  arch::InterruptGuard guard;
+  unsigned n = 0;
+  for (const auto& b : *xen::bindings) n += b.handler != nullptr;
+  return n;
+}
+
+bool EventChannel::remote_bound() const {
+  evtchn_status_t op{};
+  op.dom = DOMID_SELF;
+  op.port = port_;
+  if (xen::event_channel_op(EVTCHNOP_status, &op) != 0) return false;
+  return op.status == EVTCHNSTAT_interdomain;
+}
+
 void EventChannel::mask() const { xen::set_mask_bit(port_, true); }
 
 void EventChannel::unmask() const {

@@ -54,19 +54,20 @@ Result<unsigned> read_number(const std::string& path) {
   return unsigned(TRY(xen::xs::parse_decimal(s, UINT32_MAX)));
 }
 
-// Waits (with a watch, not polling) until the state node at `path` satisfies `done`.
+// Waits (with a watch, not polling) until the state node at `path` satisfies `done`, or the
+// deadline passes.
 template <typename Done>
-Result<unsigned> wait_for_state(const std::string& path, Done done, const char* what) {
+Result<unsigned> wait_for_state(const std::string& path, Done done, const char* what, uint64_t deadline) {
   xenstore::Watch w = TRY(xenstore::watch(path));
-  uint64_t deadline = monotonic_ns() + kHandshakeTimeoutNs;
+  uint64_t started = monotonic_ns();
   for (;;) {
     auto state = read_number(path);
     if (state && done(*state)) return *state;
     auto changed = w.next(deadline);
     if (!changed) {
       if (changed.error().code == ETIMEDOUT) {
-        kernel::log("9pfs: %s: %s is %u after %llu s\n", what, path.c_str(), state ? *state : 0u,
-                    (unsigned long long)(kHandshakeTimeoutNs / 1000000000));
+        kernel::log("9pfs: %s: %s is %u after %llu ms\n", what, path.c_str(), state ? *state : 0u,
+                    (unsigned long long)((monotonic_ns() - started) / 1000000));
         return Error{ETIMEDOUT, what};
       }
       return changed.error();
@@ -129,14 +130,17 @@ class RingTransport final : public p9::Transport {
   explicit RingTransport(const Device& device) : device_(device) {}
   ~RingTransport() override { (void)close(); }
 
-  Result<void> connect(const Options& options);
+  Result<void> connect(const Options& options, uint64_t deadline);
   Result<void> close();
+  // lib9p's recovery: the old rings go, the backend is brought back to InitWait (a live one
+  // through Closing/Closed, a restarted one starts there), new rings are set up.
+  p9::Result<void> reconnect(uint64_t deadline_ns) override;
 
   size_t max_message_size() const override { return ring_bytes_ / 2; }
   p9::Result<void> send(std::span<const std::byte> message) override;
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
-  Stats stats() const { return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_}; }
+  Stats stats() const { return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_}; }
   Result<void> abuse(testing::RingAbuse how);
 
  private:
@@ -153,26 +157,30 @@ class RingTransport final : public p9::Transport {
 
   static void on_event(uint32_t, void* self) { static_cast<RingTransport*>(self)->waiters_.wake_all(); }
   static void watch_backend(void* self);
+  void stop_watching();
   Result<void> setup_ring(Ring& r);
+  void teardown_rings();
   void fail(const char* why);  // interrupts off
 
   Device device_;
+  Options options_;
   std::vector<xenos::Owned<Ring>> rings_;
   unsigned order_ = 0;
   uint32_t ring_bytes_ = 0;    // per direction
   WaitQueue waiters_;          // ring events: replies arrived or request space freed
   const char* broken_ = nullptr;
   unsigned next_ring_ = 0;     // where receive() looks first
-  uint64_t sent_ = 0, received_ = 0;
+  uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   bool connected_ = false;
   ThreadHandle backend_watcher_;  // runs while connected (watch_backend)
   bool stop_watching_ = false;
 };
 
-// While the share is connected a thread watches the backend's state: a backend that closes the
-// device (it judged our ring hostile, or it is going away) must fail the requests waiting on it
-// instead of leaving them waiting forever. Xen tells nobody when the other end of an event
-// channel closes; xenstore is where a backend says so.
+// While the share is connected a thread watches the backend: a backend that closes the device
+// (it judged our ring hostile, or it is going away) or dies (its process killed: xenstore still
+// says Connected, but its end of the event channels is closed) must fail the requests waiting on
+// it instead of leaving them waiting forever. Xen tells nobody when the other end of an event
+// channel closes, so each tick asks (EVTCHNOP_status); xenstore is where a backend says the rest.
 void RingTransport::watch_backend(void* self) {
   auto* t = static_cast<RingTransport*>(self);
   std::string path = t->device_.backend + "/state";
@@ -182,19 +190,30 @@ void RingTransport::watch_backend(void* self) {
                 w.error().message);
     return;
   }
-  constexpr uint64_t kTickNs = 1'000'000'000;  // how soon a close() that saw no change is noticed
+  constexpr uint64_t kTickNs = 250'000'000;  // a dead backend is noticed within this
   while (!t->stop_watching_) {
     auto changed = w->next(monotonic_ns() + kTickNs);
     if (t->stop_watching_) return;
-    if (!changed && changed.error().code == ETIMEDOUT) continue;
+    if (!changed && changed.error().code == ETIMEDOUT) {
+      if (t->rings_.empty() || t->rings_[0]->channel.remote_bound()) continue;
+      arch::InterruptGuard guard;
+      t->fail("9pfs: the backend closed its event channel (its process is gone)");
+      return;
+    }
     auto state = read_number(path);
     if (changed && state && *state == kConnected) continue;
     arch::InterruptGuard guard;
     t->fail(!changed ? "9pfs: xenstore failed while watching the backend"
             : !state ? "9pfs: the backend's state is gone (the backend went away)"
-                     : "9pfs: the backend closed the device");
+                     : "9pfs: the backend left Connected (it closed the device or started again)");
     return;
   }
+}
+
+void RingTransport::stop_watching() {
+  stop_watching_ = true;
+  backend_watcher_.join();  // it sees the flag within a tick
+  stop_watching_ = false;
 }
 
 Result<void> RingTransport::setup_ring(Ring& r) {
@@ -225,7 +244,8 @@ Result<void> RingTransport::setup_ring(Ring& r) {
   return {};
 }
 
-Result<void> RingTransport::connect(const Options& options) {
+Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
+  options_ = options;
   const std::string& be = device_.backend;
   const std::string& fe = device_.path;
   // After a close our state is Closed; going back to Initialising is what makes the backend
@@ -234,7 +254,7 @@ Result<void> RingTransport::connect(const Options& options) {
   if (own && *own != kInitialising) TRY_VOID(xenstore::write(fe + "/state", std::to_string(kInitialising)));
   // 9pfs.h: nothing else may be written before the backend is in InitWait.
   unsigned state = TRY(wait_for_state(be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
-                                      "9pfs: the backend never reached InitWait"));
+                                      "9pfs: the backend never reached InitWait", deadline));
   if (state != kInitWait) return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
   std::string versions = TRY(xenstore::read(be + "/versions"));
   if (!versions_include_1(versions)) return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
@@ -269,7 +289,7 @@ Result<void> RingTransport::connect(const Options& options) {
     return xenstore::write(fe + "/state", std::to_string(kInitialised), tx);
   }));
   TRY(wait_for_state(be + "/state", [](unsigned s) { return s >= kConnected; },
-                     "9pfs: the backend did not connect"));
+                     "9pfs: the backend did not connect", deadline));
   if (TRY(read_number(be + "/state")) != kConnected) return Error{EIO, "9pfs: the backend closed during the handshake"};
   TRY_VOID(xenstore::write(fe + "/state", std::to_string(kConnected)));
   connected_ = true;
@@ -284,14 +304,23 @@ Result<void> RingTransport::connect(const Options& options) {
 Result<void> RingTransport::close() {
   if (rings_.empty()) return {};
   const std::string& fe = device_.path;
-  stop_watching_ = true;
   if (connected_) {
     (void)xenstore::write(fe + "/state", std::to_string(kClosing));
     auto s = wait_for_state(device_.backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
-                            "9pfs: the backend did not close");
+                            "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
   }
-  backend_watcher_.join();  // the backend's state change woke it, or its tick will
+  stop_watching();  // the backend's state change woke it, or its tick will
+  teardown_rings();
+  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(kClosed));
+  connected_ = false;
+  arch::InterruptGuard guard;
+  if (!broken_) broken_ = "9pfs: the share is closed";
+  waiters_.wake_all();
+  return {};
+}
+
+void RingTransport::teardown_rings() {
   bool leaked = false;
   for (auto& ring : rings_) {
     Ring* r = ring.get();
@@ -308,12 +337,44 @@ Result<void> RingTransport::close() {
     }
   }
   rings_.clear();
+  next_ring_ = 0;
   if (leaked) kernel::log("9pfs: the backend still maps ring pages; they stay reserved\n");
-  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(kClosed));
-  connected_ = false;
-  arch::InterruptGuard guard;
-  if (!broken_) broken_ = "9pfs: the share is closed";
-  waiters_.wake_all();
+}
+
+p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
+  const std::string& fe = device_.path;
+  std::string be_state = device_.backend + "/state";
+  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device_.tag.c_str(), broken_ ? broken_ : "asked to");
+  stop_watching();
+  teardown_rings();
+  // A live backend lets go of the old rings when we say Closing (and answers Closed); a dead
+  // one cannot, and a restarted one has forgotten them: it starts in InitWait and sets our
+  // state to Initialising itself, and a Closing from us then would only close it again.
+  // Two tries: a backend that restarts while we say Closing may answer the Closing late.
+  Result<void> connected = Error{EIO, "9pfs: not tried"};
+  for (int attempt = 0; attempt < 2 && monotonic_ns() < deadline_ns; ++attempt) {
+    auto now = read_number(be_state);
+    if (!now || *now != kInitWait) (void)xenstore::write(fe + "/state", std::to_string(kClosing));
+    connected_ = false;
+    auto ready = wait_for_state(be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
+                                "9pfs: the backend did not come back", deadline_ns);
+    if (!ready) return to_p9(ready.error());
+    {
+      arch::InterruptGuard guard;
+      broken_ = nullptr;
+    }
+    connected = connect(options_, deadline_ns);
+    if (connected) break;
+    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device_.tag.c_str(), connected.error().message);
+    stop_watching();
+    teardown_rings();
+  }
+  if (!connected) {
+    arch::InterruptGuard guard;
+    broken_ = "9pfs: the share could not be reconnected";
+    return to_p9(connected.error());
+  }
+  ++reconnects_;
   return {};
 }
 
@@ -461,7 +522,7 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
   Owned<Share> share(new Share);
   share->device_ = *found;
   share->transport_ = new RingTransport(*found);
-  if (auto c = share->transport_->connect(options); !c) return to_p9(c.error());
+  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c) return to_p9(c.error());
   share->sync_ = new KernelSync;
   share->client_ = new p9::Client(*share->transport_, *share->sync_);
   p9::MountOptions mount = options.mount;
@@ -482,7 +543,11 @@ Share::~Share() {
   }
 }
 
-Stats Share::stats() const { return transport_->stats(); }
+Stats Share::stats() const {
+  Stats s = transport_->stats();
+  s.recoveries = client_->recoveries();
+  return s;
+}
 
 namespace testing {
 

@@ -32,6 +32,9 @@ class EventChannel {
   uint32_t port() const { return port_; }
   bool valid() const { return port_ != kNoPort; }
   void notify() const;
+  // Whether the other end is still bound (EVTCHNOP_status says interdomain). When a remote
+  // domain or process closes its end, Xen tells nobody: the port turns back to unbound.
+  bool remote_bound() const;
   void mask() const;
   void unmask() const;   // an event that arrived while masked is delivered now
   void close();
@@ -41,5 +44,8 @@ class EventChannel {
   explicit EventChannel(uint32_t port) : port_(port) {}
   uint32_t port_ = kNoPort;
 };
+
+// Ports this domain has bound to a handler now (for leak checks).
+unsigned event_channels_bound();
 
 }  // namespace xenos

@@ -36,6 +36,8 @@ struct Stats {
   unsigned rings, order;
   size_t ring_bytes;        // per direction
   uint64_t messages_sent, messages_received;
+  uint64_t recoveries;      // 9P sessions re-established after the backend broke (lib9p)
+  uint64_t reconnects;      // rings set up again
 };
 
 class RingTransport;  // kernel/xen/ninep_front.cpp

@@ -14,11 +14,12 @@ wait_for() {
   while ! "$@" && [ $i -lt $limit ]; do sleep 0.2; i=$((i + 1)); done
   "$@"
 }
-# guest_cfg NAME IMAGE MEMORY CMDLINE: a PV xl config /tmp/NAME.cfg for an image next to the job.
+# guest_cfg NAME IMAGE MEMORY CMDLINE [TYPE]: an xl config /tmp/NAME.cfg (PV unless TYPE is
+# pvh) for an image next to the job.
 guest_cfg() {
   cat > "/tmp/$1.cfg" <<CFG
 name = "$1"
-type = "pv"
+type = "${5:-pv}"
 kernel = "$dir/$2"
 memory = $3
 vcpus = 1

@@ -1,0 +1,371 @@
+// The in-guest failure suite: the I/O host (iohost in dom0) is killed, restarted, stopped and
+// continued while this guest uses its shares, and nothing the guest was told was done is lost.
+// The harness job (tests/xen/jobs/faulttest.sh) does to iohost what this guest asks, at the
+// moment it asks: a request "SEQ ACTION" in this domain's xenstore (data/faulttest/request),
+// answered by "SEQ" in data/faulttest/done once done. ACTION: restart (kill -9, start again),
+// kill, start, stop (SIGSTOP), cont (SIGCONT).
+//
+// Devices (all iohost): "fs" (mounted at /mnt/fs and bound at /fs by the kernel, recovering
+// within xenos.recover seconds), "direct" and "short" (opened here: recovery within 30 s and
+// 2 s), "net" (/net). Ends with "[faulttest] N passed, N failed".
+//
+// `faulttest leak OPENS MOUNTS`: instead, OPENS open/close and MOUNTS unmount/mount cycles, and
+// the grants, event channels, free memory and heap before and after.
+// lib9p's headers first: protocol.h spells Linux's O_* names, which <fcntl.h> makes macros.
+#include <xenos/ninep.h>
+#include <xenos/event_channel.h>
+#include <xenos/grant.h>
+#include <xenos/namespace.h>
+#include <xenos/system.h>
+#include <xenos/thread.h>
+#include <xenos/time.h>
+#include <xenos/xenstore.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "suite.h"
+
+using namespace xenos;
+
+namespace {
+
+constexpr size_t kBig = 16u << 20;
+constexpr uint64_t kSecond = 1'000'000'000ull;
+Owned<ninep::Share> direct;  // recovers within 30 s
+std::vector<std::byte>* big;  // the 16 MiB pattern
+
+std::byte pattern(size_t i) { return std::byte((i * 131 + (i >> 12)) & 0xff); }
+
+// ---- the harness ----------------------------------------------------------------------------
+
+unsigned last_seq = 0;
+
+unsigned request(const char* action) {
+  unsigned seq = ++last_seq;
+  auto w = xenstore::write("data/faulttest/request", std::to_string(seq) + " " + action);
+  if (!w) std::printf("# cannot ask the harness to %s: %s\n", action, w.error().message);
+  return seq;
+}
+
+bool done(unsigned seq) {
+  auto v = xenstore::read("data/faulttest/done");
+  return v && *v == std::to_string(seq);
+}
+
+// Asks and waits (20 s at most) until the harness says it is done.
+bool ask(const char* action) {
+  unsigned seq = request(action);
+  uint64_t until = monotonic_ns() + 20 * kSecond;
+  while (!done(seq)) {
+    if (monotonic_ns() > until) return false;
+    sleep_ms(20);
+  }
+  return true;
+}
+
+// POSIX cksum (CRC-32/CKSUM, length appended): what busybox's cksum prints on the host.
+uint32_t cksum(std::span<const std::byte> data) {
+  uint32_t crc = 0;
+  auto add = [&](uint8_t b) {
+    crc ^= uint32_t(b) << 24;
+    for (int k = 0; k < 8; ++k) crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04c11db7u : crc << 1;
+  };
+  for (std::byte b : data) add(uint8_t(b));
+  for (uint64_t n = data.size(); n; n >>= 8) add(uint8_t(n & 0xff));
+  return ~crc;
+}
+
+std::string slurp(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return "<" + std::string(strerror(errno)) + ">";
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n < 0 ? "<read failed>" : std::string(buf, size_t(n));
+}
+
+// ---- the tests ------------------------------------------------------------------------------
+
+void writes_16_mib_across_an_iohost_kill() {
+  p9::Client& c = direct->client();
+  auto f = c.open("big.bin", p9::kWrite | p9::kCreate | p9::kTruncate);
+  CHECK_OK(f);
+  uint64_t before = direct->stats().recoveries;
+  unsigned seq = request("restart");
+  // Write the same 16 MiB again and again until a recovery has happened inside one of the
+  // writes: then iohost died mid-write for sure (a recovery runs only inside a call).
+  int rounds = 0;
+  uint64_t until = monotonic_ns() + 40 * kSecond;
+  while (direct->stats().recoveries == before && monotonic_ns() < until && rounds < 200) {
+    auto n = f->pwrite(*big, 0);
+    CHECK_OK(n);
+    CHECK(*n == kBig);
+    ++rounds;
+  }
+  CHECK(done(seq));
+  CHECK(direct->stats().recoveries == before + 1);
+  CHECK_OK(f->fsync());
+  std::printf("# faulttest: big.bin written %d times, the last across a restart; cksum %u %zu\n", rounds,
+              unsigned(cksum(*big)), kBig);
+  std::vector<std::byte> back(kBig);
+  auto n = f->stat();
+  CHECK_OK(n);
+  CHECK(n->size == kBig);
+  auto r = c.open("big.bin", p9::kRead);
+  CHECK_OK(r);
+  auto got = r->pread(back, 0);
+  CHECK_OK(got);
+  CHECK(*got == kBig);
+  CHECK(back == *big);
+}
+
+void a_read_cut_by_an_iohost_kill_completes() {
+  auto f = direct->client().open("big.bin", p9::kRead);
+  CHECK_OK(f);
+  std::vector<std::byte> back(kBig);
+  uint64_t before = direct->stats().recoveries;
+  unsigned seq = request("restart");
+  int rounds = 0;
+  uint64_t until = monotonic_ns() + 40 * kSecond;
+  while (direct->stats().recoveries == before && monotonic_ns() < until && rounds < 200) {
+    std::memset(back.data(), 0, back.size());
+    auto n = f->pread(back, 0);
+    CHECK_OK(n);
+    CHECK(*n == kBig);
+    CHECK(back == *big);
+    ++rounds;
+  }
+  CHECK(done(seq));
+  CHECK(direct->stats().recoveries == before + 1);
+  std::printf("# faulttest: big.bin read %d times, the last across a restart, every byte right\n", rounds);
+}
+
+void open_files_survive_a_restart() {
+  int in = open("/fs/motd", O_RDONLY);
+  int out = open("/fs/log.txt", O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  int app = open("/fs/append.txt", O_CREAT | O_TRUNC | O_WRONLY | O_APPEND, 0644);
+  CHECK(in >= 0 && out >= 0 && app >= 0);
+  CHECK(write(out, "before\n", 7) == 7);
+  CHECK(write(app, "one\n", 4) == 4);
+  CHECK(ask("restart"));
+  char buf[64];
+  ssize_t n = read(in, buf, sizeof buf);  // the first call after the restart: it recovers
+  CHECK(n > 0 && std::string(buf, size_t(n)) == "seeded by the host\n");
+  CHECK(write(out, "after\n", 6) == 6);   // at its offset, through the same descriptor
+  CHECK(write(app, "two\n", 4) == 4);     // still appending: reopened with O_APPEND
+  CHECK(close(in) == 0 && close(out) == 0 && close(app) == 0);
+  CHECK(slurp("/fs/log.txt") == "before\nafter\n");
+  CHECK(slurp("/fs/append.txt") == "one\ntwo\n");
+}
+
+void a_backend_that_never_returns_gives_eio_in_time() {
+  ninep::Options o;
+  o.mount.recover_within_ns = 2 * kSecond;
+  o.max_rings = 1;
+  o.max_order = 4;
+  auto s = ninep::Share::open("short", o);
+  CHECK_OK(s);
+  auto f = (*s)->client().open("motd", p9::kRead);
+  CHECK_OK(f);
+  CHECK(ask("kill"));  // and not started again until we say so
+  std::byte b[64];
+  uint64_t start = monotonic_ns();
+  auto n = f->pread(b, 0);
+  uint64_t took_ms = (monotonic_ns() - start) / 1000000;
+  bool started = ask("start");
+  std::printf("# faulttest: with iohost gone, a read failed after %llu ms: %s\n", (unsigned long long)took_ms,
+              n ? "(it did not fail)" : n.error().message.c_str());
+  CHECK(started);
+  CHECK(!n);
+  CHECK(n.error().code == EIO);
+  CHECK(n.error().message.find("could not be recovered") != std::string::npos);
+  CHECK(took_ms >= 1500 && took_ms < 4000);  // the 2 s deadline, give or take detection
+  uint64_t again = monotonic_ns();
+  CHECK(!f->pread(b, 0));  // failed for good: at once, no second wait
+  CHECK(monotonic_ns() - again < kSecond / 10);
+}
+
+void a_net_connection_gets_a_clean_error() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(20099);  // dom0's echo service (tests/xen/dom0-init)
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  CHECK(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  char buf[16];
+  CHECK(send(fd, "ping", 4, 0) == 4);
+  CHECK(recv(fd, buf, sizeof buf, 0) == 4);
+  CHECK(ask("restart"));
+  uint64_t start = monotonic_ns();
+  ssize_t sent = send(fd, "pong", 4, 0);
+  int send_errno = errno;
+  ssize_t got = recv(fd, buf, sizeof buf, 0);
+  int recv_errno = errno;
+  std::printf("# faulttest: after the restart the old connection: send %d (%s), recv %d (%s), %llu ms\n",
+              int(sent), strerror(send_errno), int(got), strerror(recv_errno),
+              (unsigned long long)((monotonic_ns() - start) / 1000000));
+  CHECK(sent == -1 && got == -1);  // never "sent" into some other conversation
+  CHECK(send_errno == ESTALE || send_errno == EIO || send_errno == ECONNRESET);
+  CHECK(close(fd) == 0);
+  int again = socket(AF_INET, SOCK_STREAM, 0);  // a new connection works
+  CHECK(again >= 0);
+  CHECK(connect(again, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  CHECK(send(again, "echo", 4, 0) == 4);
+  CHECK(recv(again, buf, sizeof buf, 0) == 4 && std::memcmp(buf, "echo", 4) == 0);
+  CHECK(close(again) == 0);
+}
+
+struct Counts {
+  uint32_t grants;
+  unsigned channels;
+  uint64_t free_bytes, heap_used;
+};
+
+Counts counts() {
+  struct xenos_memory_info m;
+  xenos_memory_info(&m);
+  struct mallinfo mi = mallinfo();
+  return {grant_table_info().refs_in_use, event_channels_bound(), m.free_bytes, uint64_t(mi.uordblks)};
+}
+
+void print_counts(const char* when, const Counts& c) {
+  std::printf("# faulttest: %s: %u grants, %u event channels, %llu KiB free, %llu bytes of heap in use\n", when,
+              unsigned(c.grants), c.channels, (unsigned long long)(c.free_bytes / 1024),
+              (unsigned long long)c.heap_used);
+}
+
+// Unmounts the share "fs" (at /fs and /mnt/fs) and mounts it again at /mnt/fs.
+bool remount_fs() {
+  (void)xenos_unmount(nullptr, "/fs");
+  if (xenos_unmount(nullptr, "/mnt/fs") != 0) return false;
+  return xenos_mount("fs", "/mnt/fs", MREPL | MCREATE) == 0;
+}
+
+void unmount_and_mount_the_same_tag() {
+  CHECK(slurp("/mnt/fs/motd") == "seeded by the host\n");
+  Counts before = counts();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(remount_fs());
+    CHECK(slurp("/mnt/fs/motd") == "seeded by the host\n");
+  }
+  Counts after = counts();
+  print_counts("before 3 remounts", before);
+  print_counts("after them", after);
+  CHECK(after.grants == before.grants);
+  CHECK(after.channels == before.channels);
+  CHECK(after.free_bytes == before.free_bytes);
+}
+
+struct BlockedRead {
+  int fd = -1;
+  ssize_t got = -2;  // -2: still blocked
+  char buf[64] = {};
+};
+
+void read_blocked(void* arg) {
+  auto* r = static_cast<BlockedRead*>(arg);
+  r->got = read(r->fd, r->buf, sizeof r->buf);
+}
+
+void close_during_a_blocked_read() {
+  BlockedRead r;
+  r.fd = open("/mnt/fs/motd", O_RDONLY);
+  CHECK(r.fd >= 0);
+  CHECK(ask("stop"));  // iohost answers nothing now
+  auto reader = spawn("blocked-reader", read_blocked, &r);
+  CHECK_OK(reader);
+  sleep_ms(300);
+  bool blocked = r.got == -2;
+  int closed = close(r.fd);  // while the read waits on the I/O host
+  bool continued = ask("cont");
+  reader->join();
+  CHECK(blocked);
+  CHECK(closed == 0);
+  CHECK(continued);
+  CHECK(r.got > 0 && std::string(r.buf, size_t(r.got)) == "seeded by the host\n");  // it finished with its data
+  char b;
+  CHECK(read(r.fd, &b, 1) == -1 && errno == EBADF);  // and the descriptor is gone
+}
+
+void the_shares_are_right_afterwards() {
+  // After four restarts: the folder share still reads and writes, the direct one still recovers.
+  CHECK(slurp("/mnt/fs/log.txt") == "before\nafter\n");
+  auto f = direct->client().open("after.txt", p9::kWrite | p9::kCreate | p9::kTruncate);
+  CHECK_OK(f);
+  std::string text = "written after every restart\n";
+  auto n = f->pwrite(std::as_bytes(std::span(text)), 0);
+  CHECK_OK(n);
+  CHECK(*n == text.size());
+  CHECK(direct->stats().recoveries >= 2);
+}
+
+int leak(int opens, int mounts) {
+  std::printf("# faulttest leak: %d open/close, %d unmount/mount cycles\n", opens, mounts);
+  if (slurp("/mnt/fs/motd") != "seeded by the host\n") {
+    std::printf("[faulttest] 0 passed, 1 failed\n");
+    return 1;
+  }
+  Counts start = counts();
+  print_counts("at the start", start);
+  uint64_t t0 = monotonic_ns();
+  int bad = 0;
+  for (int i = 0; i < opens; ++i) {
+    int fd = open("/mnt/fs/motd", O_RDONLY);
+    if (fd < 0 || close(fd) != 0) ++bad;
+  }
+  Counts after_opens = counts();
+  uint64_t t1 = monotonic_ns();
+  for (int i = 0; i < mounts; ++i)
+    if (!remount_fs()) ++bad;
+  uint64_t t2 = monotonic_ns();
+  if (slurp("/mnt/fs/motd") != "seeded by the host\n") ++bad;
+  Counts end = counts();
+  print_counts("after the opens", after_opens);
+  print_counts("after the mounts", end);
+  std::printf("# faulttest leak: %d opens in %llu ms, %d mounts in %llu ms, %d failed\n", opens,
+              (unsigned long long)((t1 - t0) / 1000000), mounts, (unsigned long long)((t2 - t1) / 1000000), bad);
+  bool same = end.grants == start.grants && end.channels == start.channels && end.free_bytes == start.free_bytes &&
+              after_opens.heap_used <= start.heap_used + 4096 && end.heap_used <= start.heap_used + 4096;
+  int failed = (bad != 0) + !same;
+  std::printf("ok - the counts are back where they started: %s\n", same ? "yes" : "NO");
+  std::printf("[faulttest] %d passed, %d failed\n", 2 - failed, failed);
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "leak") == 0)
+    return leak(argc >= 3 ? std::atoi(argv[2]) : 10000, argc >= 4 ? std::atoi(argv[3]) : 1000);
+  big = new std::vector<std::byte>(kBig);
+  for (size_t i = 0; i < kBig; ++i) (*big)[i] = pattern(i);
+  ninep::Options o;
+  o.mount.recover_within_ns = 30 * kSecond;
+  auto s = ninep::Share::open("direct", o);
+  if (!s) {
+    std::printf("faulttest: cannot open the share \"direct\": %s\n[faulttest] 0 passed, 1 failed\n",
+                s.error().message.c_str());
+    return 1;
+  }
+  direct = std::move(*s);
+  suite::run("iohost killed mid 16 MiB write, restarted: the file is complete and right", writes_16_mib_across_an_iohost_kill);
+  suite::run("iohost killed mid 16 MiB read, restarted: the read completes, every byte right", a_read_cut_by_an_iohost_kill_completes);
+  suite::run("open files (read, write, append) survive a restart", open_files_survive_a_restart);
+  suite::run("a backend that never returns: EIO within the 2 s deadline", a_backend_that_never_returns_gives_eio_in_time);
+  suite::run("a /net connection across a restart gets a clean error; a new one works", a_net_connection_gets_a_clean_error);
+  suite::run("unmount + mount of the same tag, three times: nothing left behind", unmount_and_mount_the_same_tag);
+  suite::run("close during a read blocked on a stopped iohost", close_during_a_blocked_read);
+  suite::run("the shares are right afterwards", the_shares_are_right_afterwards);
+  direct = Owned<ninep::Share>();
+  std::printf("[faulttest] %d passed, %d failed\n", suite::passed, suite::failed);
+  return suite::failed == 0 ? 0 : 1;
+}

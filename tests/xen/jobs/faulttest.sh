@@ -1,0 +1,92 @@
+#!/bin/busybox sh
+# dom0 job: apps/faulttest, PV and PVH, with iohost as its backend, and iohost killed,
+# restarted, stopped and continued at the moments the guest asks for (a request "SEQ ACTION"
+# in the guest's xenstore data/faulttest/request, answered with SEQ in data/faulttest/done).
+# Then, on the host: the 16 MiB file written across a kill is complete and right (cksum
+# against the guest's), the guest's other files are there. Last, `faulttest leak` runs the
+# open/close and unmount/mount cycles and prints its counts.
+dir=$1
+. "$dir/lib.sh"
+leak_opens=${LEAK_OPENS:-10000} leak_mounts=${LEAK_MOUNTS:-1000}
+[ -f "$dir/leak" ] && read -r leak_opens leak_mounts < "$dir/leak"  # the harness's choice
+for kind in pv pvh leak; do
+  mkdir -p "/srv/ft/$kind" && echo "seeded by the host" > "/srv/ft/$kind/motd"
+done
+set -- --net net
+for kind in pv pvh leak; do
+  set -- "$@" --export "$kind=/srv/ft/$kind" --xen-guest "ft-$kind=fs:$kind,direct:$kind,short:$kind,net:net"
+done
+iohost_args="$*"
+starts=0
+start_io() {
+  starts=$((starts + 1))
+  rm -f /run/ft.ready
+  # shellcheck disable=SC2086  # the arguments have no spaces
+  start_iohost /run/ft.ready "/run/ft.log.$starts" $iohost_args
+}
+kill_io() { kill -9 "$iohost_pid" 2>/dev/null; wait "$iohost_pid" 2>/dev/null; }
+act() {
+  case $1 in
+    restart) kill_io; start_io ;;
+    kill) kill_io ;;
+    start) start_io ;;
+    stop) kill -STOP "$iohost_pid" ;;
+    cont) kill -CONT "$iohost_pid" ;;
+    *) bad "the guest asked for '$1', which the harness does not know" ;;
+  esac
+}
+# run NAME: creates the guest (paused until iohost attached) and serves its requests until it
+# ends (300 s at most).
+run() {
+  create_attached "$1" || return
+  domid=$(xl domid "$1")
+  last="" i=0
+  while running "$1" && [ $i -lt 3000 ]; do
+    req=$(xenstore-read "/local/domain/$domid/data/faulttest/request" 2>/dev/null)
+    if [ -n "$req" ] && [ "$req" != "$last" ]; then
+      last=$req
+      act "${req#* }"
+      xenstore-write "/local/domain/$domid/data/faulttest/done" "${req%% *}"
+      echo "# harness: '$req' done ($(date +%T))"
+    fi
+    sleep 0.1
+    i=$((i + 1))
+  done
+  running "$1" && { bad "$1 did not finish in 300 s"; xl destroy "$1"; }
+  sleep 0.3  # xenconsoled writes the last lines
+  show "$1"
+}
+
+start_io
+for kind in pv pvh; do
+  guest_cfg "ft-$kind" faulttest.elf 128 "xenos.mounts=fs,net xenos.recover=30" "$kind"
+  run "ft-$kind"
+  summary=$(console "ft-$kind" | grep -o '\[faulttest\] [0-9]* passed, [0-9]* failed')
+  case $summary in
+    *" 0 failed") ok "faulttest $kind: $summary (iohost killed, restarted, stopped under it)" ;;
+    *) bad "faulttest $kind: ${summary:-no summary}" ;;
+  esac
+  console "ft-$kind" | grep '^not ok' | sed "s/^/# ft-$kind: /"
+  want=$(console "ft-$kind" | sed -n 's/.*cksum \([0-9]*\) \([0-9]*\).*/\1 \2/p' | tail -1)
+  have=$(cksum "/srv/ft/$kind/big.bin" 2>/dev/null | awk '{print $1, $2}')
+  if [ -n "$want" ] && [ "$want" = "$have" ]; then
+    ok "faulttest $kind: the 16 MiB written across a kill is on the host's disk whole (cksum $have)"
+  else
+    bad "faulttest $kind: big.bin on the host is '$have', the guest wrote '$want'"
+  fi
+  [ "$(cat "/srv/ft/$kind/log.txt" 2>/dev/null)" = "$(printf 'before\nafter')" ] \
+    && ok "faulttest $kind: a file written before and after a restart through one descriptor is right on the host" \
+    || bad "faulttest $kind: log.txt on the host: '$(cat "/srv/ft/$kind/log.txt" 2>&1)'"
+done
+
+guest_cfg ft-leak faulttest.elf 64 "xenos.mounts=fs,net leak $leak_opens $leak_mounts"
+run ft-leak
+console ft-leak | grep -q '\[faulttest\] 2 passed, 0 failed' \
+  && ok "faulttest leak: $leak_opens open/close and $leak_mounts unmount/mount cycles: grants, channels, memory back to the start" \
+  || bad "faulttest leak: $(console ft-leak | grep '\[faulttest\]')"
+kill_io
+sleep 1
+left=$(zombies)
+[ -z "$left" ] && ok "faulttest: no zombie domain after $starts iohost starts" || bad "domains left: $left"
+for f in /run/ft.log.*; do sed "s|^|# $(basename "$f"): |" "$f"; done
+exit $failed
