@@ -50,6 +50,8 @@ Xen guests (iohost is then their 9pfs backend; run it in dom0):
                                 made with mkimage --iohost waits for its shares; others are
                                 created paused (xl create -p) and unpaused once
                                 backend/xen_9pfs/<domid> exists. See iohost/README.md.
+  --xen-first-device N          number this iohost's devices from N (default 0), so that a
+                                second iohost can serve the same guest (a failover backend)
 
 Options:
   --msize N                     the largest msize agreed to (default 8388608)
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   size_t workers = 8;
   std::string ready_file;
   std::vector<iohost::XenGuestConfig> xen_guests;
+  size_t xen_first_device = 0;
   iohost::Reactor reactor;  // where the net tree's parked requests wait
 
   auto value = [&](int& i, const std::string& flag) -> std::string {
@@ -137,6 +140,9 @@ int main(int argc, char** argv) {
       auto g = iohost::parse_xen_guest(value(i, a));
       if (!g) usage_error(g.error().message);
       xen_guests.push_back(std::move(*g));
+    } else if (a == "--xen-first-device") {
+      xen_first_device = parse_size(value(i, a), "device number");
+      if (xen_first_device > 4096) usage_error("--xen-first-device: at most 4096");
     } else if (a == "--msize") {
       limits.max_msize = parse_size(value(i, a), "msize");
       if (limits.max_msize < p9::kMinMsize) usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
@@ -151,6 +157,7 @@ int main(int argc, char** argv) {
     }
   }
   if (listens.empty() && xen_guests.empty()) usage_error("nothing to listen on (--listen, --xen-guest)");
+  for (auto& g : xen_guests) g.first_device = unsigned(xen_first_device);
   if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv, --net)");
 
   // Replies of up to msize (8 MiB) are made and freed at every read: keep them on the heap

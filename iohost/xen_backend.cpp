@@ -307,10 +307,11 @@ void XenBackend::scan_domains() {
 void XenBackend::attach(unsigned domid, const XenGuestConfig& config) {
   attached_[domid] = config.name;
   std::string d = std::to_string(domid), own = std::to_string(own_domid_);
-  for (size_t devid = 0; devid < config.shares.size(); ++devid) {
-    const auto& [tag, tree_name] = config.shares[devid];
-    std::string be = "/local/domain/" + own + "/backend/xen_9pfs/" + d + "/" + std::to_string(devid);
-    std::string fe = "/local/domain/" + d + "/device/9pfs/" + std::to_string(devid);
+  for (size_t i = 0; i < config.shares.size(); ++i) {
+    const auto& [tag, tree_name] = config.shares[i];
+    std::string devid = std::to_string(config.first_device + i);
+    std::string be = "/local/domain/" + own + "/backend/xen_9pfs/" + d + "/" + devid;
+    std::string fe = "/local/domain/" + d + "/device/9pfs/" + devid;
     // Both halves in one transaction, with libxl's permissions: the backend's directory is
     // ours and readable by the guest; the frontend's is the guest's and readable by us.
     for (int attempt = 0; attempt < 10; ++attempt) {

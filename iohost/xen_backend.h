@@ -19,6 +19,7 @@ namespace iohost {
 struct XenGuestConfig {
   std::string name;
   std::vector<std::pair<std::string, std::string>> shares;  // tag, tree name
+  unsigned first_device = 0;  // share i is device/9pfs/<first_device + i> (--xen-first-device)
 };
 p9::Result<XenGuestConfig> parse_xen_guest(const std::string& spec);
 

@@ -219,6 +219,10 @@ Result<void> Client::recover(uint64_t deadline_ns) {
     Result<void> made = remake();
     if (!made && sync_.now_ns() >= deadline_ns) return made.error();  // the server went away again
     if (!made) {
+      // The walk may have made the fid (a replaced file; a partial walk on servers that keep
+      // newfid, as diod does): clunk it, or its number could never be used again. An unknown
+      // fid's error is fine.
+      (void)exchange_now(encode(Tclunk{fid}, 0, dialect_), Type::Rclunk, "Tclunk");
       sync_.lock();
       if (FidRecord* r = record(fid); r && r->tracked) r->lost = path + ": " + made.error().message;
       sync_.unlock();

@@ -101,7 +101,7 @@ class KernelSync final : public p9::Sync {
   WaitQueue waiters_;
 };
 
-std::vector<Device*>* open_devices;  // devices with a live RingTransport: one session per device
+std::vector<std::string>* open_devices;  // paths of devices a Share holds: one session per device
 
 }  // namespace
 
@@ -127,7 +127,8 @@ Result<std::vector<Device>> devices() {
 
 class RingTransport final : public p9::Transport {
  public:
-  explicit RingTransport(const Device& device) : device_(device) {}
+  // `devices`: the share's device first, then the ones to fail over to (Options::fallback_tags).
+  explicit RingTransport(std::vector<Device> devices) : devices_(std::move(devices)) {}
   ~RingTransport() override { (void)close(); }
 
   Result<void> connect(const Options& options, uint64_t deadline);
@@ -140,7 +141,9 @@ class RingTransport final : public p9::Transport {
   p9::Result<void> send(std::span<const std::byte> message) override;
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
-  Stats stats() const { return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_}; }
+  Stats stats() const {
+    return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_, unsigned(current_)};
+  }
   Result<void> abuse(testing::RingAbuse how);
 
  private:
@@ -162,7 +165,11 @@ class RingTransport final : public p9::Transport {
   void teardown_rings();
   void fail(const char* why);  // interrupts off
 
-  Device device_;
+  const Device& device() const { return devices_[current_]; }
+  Result<void> connect_again(uint64_t deadline);
+
+  std::vector<Device> devices_;
+  size_t current_ = 0;         // the device the rings are (or were last) on
   Options options_;
   std::vector<xenos::Owned<Ring>> rings_;
   unsigned order_ = 0;
@@ -183,10 +190,10 @@ class RingTransport final : public p9::Transport {
 // channel closes, so each tick asks (EVTCHNOP_status); xenstore is where a backend says the rest.
 void RingTransport::watch_backend(void* self) {
   auto* t = static_cast<RingTransport*>(self);
-  std::string path = t->device_.backend + "/state";
+  std::string path = t->device().backend + "/state";
   auto w = xenstore::watch(path);
   if (!w) {
-    kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device_.tag.c_str(), path.c_str(),
+    kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device().tag.c_str(), path.c_str(),
                 w.error().message);
     return;
   }
@@ -235,19 +242,19 @@ Result<void> RingTransport::setup_ring(Ring& r) {
   r.out = bytes + ring_bytes_;
   r.intf->ring_order = order_;
   for (unsigned i = 0; i < pages; ++i) {
-    Grant g = TRY(Grant::share(device_.backend_id, *data + i, GrantAccess::kReadWrite));
+    Grant g = TRY(Grant::share(device().backend_id, *data + i, GrantAccess::kReadWrite));
     r.intf->ref[i] = g.ref();
     r.data_grants.push_back(std::move(g));
   }
-  r.intf_grant = TRY(Grant::share(device_.backend_id, *intf, GrantAccess::kReadWrite));
-  r.channel = TRY(EventChannel::alloc_unbound(device_.backend_id, on_event, this));
+  r.intf_grant = TRY(Grant::share(device().backend_id, *intf, GrantAccess::kReadWrite));
+  r.channel = TRY(EventChannel::alloc_unbound(device().backend_id, on_event, this));
   return {};
 }
 
 Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   options_ = options;
-  const std::string& be = device_.backend;
-  const std::string& fe = device_.path;
+  const std::string& be = device().backend;
+  const std::string& fe = device().path;
   // After a close our state is Closed; going back to Initialising is what makes the backend
   // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
   auto own = read_number(fe + "/state");
@@ -269,7 +276,7 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   if (plan.rings == 0) return Error{ENOMEM, "9pfs: not enough free memory for even one ring"};
   if (plan.rings != want_rings || plan.order != want_order)
     kernel::log("9pfs: share \"%s\": %u rings of order %u fit a quarter of the free memory (%u of order %u offered)\n",
-                device_.tag.c_str(), plan.rings, plan.order, want_rings, want_order);
+                device().tag.c_str(), plan.rings, plan.order, want_rings, want_order);
   order_ = plan.order;
   ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
 
@@ -297,16 +304,17 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
   backend_watcher_ = std::move(*watcher);
   kernel::log("9pfs: share \"%s\" connected: %zu rings of order %u (%u KiB each way), backend domain %u\n",
-              device_.tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024, device_.backend_id);
+              device().tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024, device().backend_id);
   return {};
 }
 
 Result<void> RingTransport::close() {
   if (rings_.empty()) return {};
-  const std::string& fe = device_.path;
+  const std::string& fe = device().path;
+  stop_watching_ = true;  // a close is not a failure: the watcher leaves without a word
   if (connected_) {
     (void)xenstore::write(fe + "/state", std::to_string(kClosing));
-    auto s = wait_for_state(device_.backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
+    auto s = wait_for_state(device().backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
                             "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
   }
@@ -341,33 +349,44 @@ void RingTransport::teardown_rings() {
   if (leaked) kernel::log("9pfs: the backend still maps ring pages; they stay reserved\n");
 }
 
-p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
-  const std::string& fe = device_.path;
-  std::string be_state = device_.backend + "/state";
-  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device_.tag.c_str(), broken_ ? broken_ : "asked to");
-  stop_watching();
-  teardown_rings();
+// One try on the current device: bring its backend back to InitWait, then connect.
+Result<void> RingTransport::connect_again(uint64_t deadline) {
+  const std::string& fe = device().path;
+  std::string be_state = device().backend + "/state";
   // A live backend lets go of the old rings when we say Closing (and answers Closed); a dead
   // one cannot, and a restarted one has forgotten them: it starts in InitWait and sets our
   // state to Initialising itself, and a Closing from us then would only close it again.
-  // Two tries: a backend that restarts while we say Closing may answer the Closing late.
-  Result<void> connected = Error{EIO, "9pfs: not tried"};
-  for (int attempt = 0; attempt < 2 && monotonic_ns() < deadline_ns; ++attempt) {
-    auto now = read_number(be_state);
-    if (!now || *now != kInitWait) (void)xenstore::write(fe + "/state", std::to_string(kClosing));
-    connected_ = false;
-    auto ready = wait_for_state(be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
-                                "9pfs: the backend did not come back", deadline_ns);
-    if (!ready) return to_p9(ready.error());
-    {
-      arch::InterruptGuard guard;
-      broken_ = nullptr;
-    }
-    connected = connect(options_, deadline_ns);
+  auto now = read_number(be_state);
+  if (!now || *now != kInitWait) (void)xenstore::write(fe + "/state", std::to_string(kClosing));
+  connected_ = false;
+  TRY(wait_for_state(be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
+                     "9pfs: the backend did not come back", deadline));
+  {
+    arch::InterruptGuard guard;
+    broken_ = nullptr;
+  }
+  return connect(options_, deadline);
+}
+
+p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
+  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device().tag.c_str(), broken_ ? broken_ : "asked to");
+  stop_watching();
+  teardown_rings();
+  // Each device in turn, for failover_after_ns each when there are several (the first is
+  // usually back by then if it is coming back at all). A backend that restarts while we say
+  // Closing may answer it late: so even one device gets a second try.
+  Result<void> connected = Error{EIO, "9pfs: the deadline passed before a try"};
+  for (size_t tries = 0; tries < 2 * devices_.size() + 2 && monotonic_ns() < deadline_ns; ++tries) {
+    uint64_t slice = devices_.size() > 1 ? std::min(deadline_ns, monotonic_ns() + options_.failover_after_ns) : deadline_ns;
+    connected = connect_again(slice);
     if (connected) break;
-    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device_.tag.c_str(), connected.error().message);
+    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device().tag.c_str(), connected.error().message);
     stop_watching();
     teardown_rings();
+    if (devices_.size() > 1) {
+      current_ = (current_ + 1) % devices_.size();
+      kernel::log("9pfs: failing over to share \"%s\" (backend %s)\n", device().tag.c_str(), device().backend.c_str());
+    }
   }
   if (!connected) {
     arch::InterruptGuard guard;
@@ -381,7 +400,7 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
 void RingTransport::fail(const char* why) {
   if (broken_) return;
   broken_ = why;
-  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", why, device_.tag.c_str());
+  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", why, device().tag.c_str());
   waiters_.wake_all();
 }
 
@@ -512,16 +531,21 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
 }  // namespace
 
 p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& options) {
-  auto device = find_device(tag, options.device_wait_ns);
-  if (!device) return device.error();
-  const Device* found = &*device;
-  if (!open_devices) open_devices = new std::vector<Device*>;
-  for (Device* d : *open_devices)
-    if (d->path == found->path) return p9::Error{EBUSY, "9pfs: share \"" + tag + "\" is open already"};
-
+  std::vector<Device> devices;
+  std::vector<std::string> tags{tag};
+  tags.insert(tags.end(), options.fallback_tags.begin(), options.fallback_tags.end());
+  if (!open_devices) open_devices = new std::vector<std::string>;
+  for (const std::string& t : tags) {
+    auto device = find_device(t, options.device_wait_ns);
+    if (!device) return device.error();
+    for (const std::string& path : *open_devices)
+      if (path == device->path) return p9::Error{EBUSY, "9pfs: share \"" + t + "\" is open already"};
+    devices.push_back(std::move(*device));
+  }
   Owned<Share> share(new Share);
-  share->device_ = *found;
-  share->transport_ = new RingTransport(*found);
+  share->device_ = devices.front();
+  for (const Device& d : devices) share->device_paths_.push_back(d.path);
+  share->transport_ = new RingTransport(std::move(devices));
   if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c) return to_p9(c.error());
   share->sync_ = new KernelSync;
   share->client_ = new p9::Client(*share->transport_, *share->sync_);
@@ -529,7 +553,7 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
   if (mount.msize == 0 || mount.msize > share->transport_->max_message_size())
     mount.msize = share->transport_->max_message_size();
   if (auto m = share->client_->mount(mount); !m) return m.error();
-  open_devices->push_back(&share->device_);
+  for (const std::string& path : share->device_paths_) open_devices->push_back(path);
   return share;
 }
 
@@ -538,8 +562,8 @@ Share::~Share() {
   delete sync_;
   delete transport_;  // Closing, Closed, grants ended
   if (open_devices) {
-    for (size_t i = 0; i < open_devices->size(); ++i)
-      if ((*open_devices)[i] == &device_) open_devices->erase(open_devices->begin() + long(i));
+    for (const std::string& path : device_paths_)
+      std::erase(*open_devices, path);
   }
 }
 

@@ -85,6 +85,10 @@ class CrashingServer final : public Transport, public ReplySink {
     crash_locked();
   }
   int reconnects = 0;
+  size_t server_fids() {
+    std::lock_guard<std::mutex> l(mu_);
+    return session_ ? session_->fid_count() : 0;
+  }
 
  private:
   void start() { session_.emplace(server_, *this, nullptr, "crashing", max_message_size()); }
@@ -278,6 +282,16 @@ TEST(Recovery, AFileReplacedUnderItsNameIsNotTakenForIt) {
   ASSERT_FALSE(n);
   EXPECT_EQ(n.error().code, ESTALE);
   EXPECT_NE(n.error().message.find("another file"), std::string::npos) << n.error().message;
+  // The recovery's walk made the fid on the new server before the qids told it apart: it was
+  // clunked there, so its number works again (it would be "fid in use" otherwise).
+  doc->close();
+  EXPECT_EQ(f.transport->server_fids(), f.client->fids_in_use());
+  for (int i = 0; i < 3; ++i) {
+    auto again = f.client->open("doc", kRead);
+    ASSERT_TRUE(again) << again.error().message;
+    auto m = again->pread(b, 0);
+    ASSERT_TRUE(m) << m.error().message;
+  }
 }
 
 TEST(Recovery, ManyThreadsInFlightAcrossACrashAllFinish) {

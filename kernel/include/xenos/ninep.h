@@ -30,6 +30,11 @@ struct Options {
   // How long open() waits for a backend to offer the tag (a backend that attaches to a running
   // domain, as iohost may); 0: the device must be there already.
   uint64_t device_wait_ns = 0;
+  // Failover: devices serving the same tree (a second iohost, or iohost and QEMU), tried in
+  // turn when the session must reconnect (mount.recover_within_ns) and the current backend
+  // has not come back within failover_after_ns.
+  std::vector<std::string> fallback_tags;
+  uint64_t failover_after_ns = 3'000'000'000ull;
 };
 
 struct Stats {
@@ -38,6 +43,7 @@ struct Stats {
   uint64_t messages_sent, messages_received;
   uint64_t recoveries;      // 9P sessions re-established after the backend broke (lib9p)
   uint64_t reconnects;      // rings set up again
+  unsigned device;          // which device the rings are on: 0 the share's own, 1... its fallbacks
 };
 
 class RingTransport;  // kernel/xen/ninep_front.cpp
@@ -63,7 +69,8 @@ class Share {
  private:
   friend Result<void> testing::abuse_ring(Share&, testing::RingAbuse);  // xenos/ninep_testing.h
   Share() = default;
-  Device device_;
+  Device device_;                         // the first of its devices
+  std::vector<std::string> device_paths_;  // all of them (failover)
   RingTransport* transport_ = nullptr;
   p9::Sync* sync_ = nullptr;
   p9::Client* client_ = nullptr;
