@@ -72,7 +72,7 @@ class ImportNode final : public p9::Node {
   Result<std::shared_ptr<p9::Node>> walk(std::string_view name) override { return child(name); }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
     p9::Fid clone = REMOTE(r_, r_->client.walk(fid_, {}));
-    REMOTE(r_, r_->client.call<p9::Rlopen>(p9::Tlopen{clone.number(), flags}));
+    REMOTE(r_, r_->client.lopen(clone, flags));  // remembered: a recovery reopens it so
     return std::unique_ptr<p9::OpenFile>(new ImportFile(r_, std::move(clone)));
   }
   Result<void> setattr(const p9::SetAttr& a) override {
@@ -82,7 +82,7 @@ class ImportNode final : public p9::Node {
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t gid) override {
     p9::Fid clone = REMOTE(r_, r_->client.walk(fid_, {}));
     // Tlcreate: the clone becomes the new, open file.
-    REMOTE(r_, r_->client.call<p9::Rlcreate>(p9::Tlcreate{clone.number(), std::string(name), flags, mode, gid}));
+    REMOTE(r_, r_->client.lcreate(clone, std::string(name), flags, mode, gid));
     p9::Created c;
     c.node = TRY(child(name));
     c.file.reset(new ImportFile(r_, std::move(clone)));
@@ -147,8 +147,8 @@ class ImportNode final : public p9::Node {
 
 }  // namespace
 
-ImportTree::ImportTree(std::string address, std::string aname, size_t msize)
-    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize) {}
+ImportTree::ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns)
+    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize), recover_ns_(recover_ns) {}
 
 ImportTree::~ImportTree() = default;
 
@@ -157,15 +157,22 @@ Result<std::shared_ptr<p9::Node>> ImportTree::attach(const p9::Caller&) {
   {
     std::lock_guard<std::mutex> l(mutex_);
     if (!session_ || session_->client.broken()) {
-      std::string dial = address_;
-      if (dial.rfind("tcp:", 0) == 0) dial = dial.substr(4);
-      else if (dial.rfind("unix:", 0) == 0) dial = dial.substr(5);
+      std::string dial;  // each alternative without its "tcp:"/"unix:", as SocketTransport spells them
+      for (size_t at = 0; at <= address_.size();) {
+        size_t bar = std::min(address_.find('|', at), address_.size());
+        std::string one = address_.substr(at, bar - at);
+        if (one.rfind("tcp:", 0) == 0) one = one.substr(4);
+        else if (one.rfind("unix:", 0) == 0) one = one.substr(5);
+        dial += (dial.empty() ? "" : "|") + one;
+        at = bar + 1;
+      }
       auto t = p9::SocketTransport::dial(dial);
       if (!t) return Error{t.error().code ? t.error().code : ECONNREFUSED, "import " + address_ + ": " + t.error().message};
       auto s = std::make_shared<RemoteSession>(std::move(*t), address_);
       p9::MountOptions options;
       options.aname = aname_;
       options.msize = msize_;
+      options.recover_within_ns = recover_ns_;
       auto mounted = s->client.mount(options);
       if (!mounted) return remote(s, mounted.error());
       session_ = std::move(s);

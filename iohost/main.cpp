@@ -33,9 +33,12 @@ Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the 
   --export NAME=DIR             the host folder DIR, read-write, confined to DIR
   --export ro:NAME=DIR          the same, read-only (every change: EROFS)
   --dev [NAME]                  null, zero, random, time, cons (default name: dev)
-  --import NAME=ADDRESS[,aname=REMOTE][,msize=N]
+  --import NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS]
                                 a remote 9P2000.L server's tree, served again
-                                (ADDRESS: tcp:HOST:PORT or unix:PATH)
+                                (ADDRESS: tcp:HOST:PORT or unix:PATH). When the remote
+                                goes away its session recovers (re-dial, re-walk, reopen)
+                                for up to SECONDS (default 10, 0: off), trying the other
+                                ADDRESSes in turn: servers of the same tree (failover)
   --kv [NAME]                   an in-memory key-value store, keys as files (default: kv)
   --net NAME[,announce=PORT[-PORT]]...[,connect=ADDRESS]...
                                 the host's network as Plan 9's /net (tcp, udp, cs): connect
@@ -122,9 +125,10 @@ int main(int argc, char** argv) {
     } else if (a == "--import") {
       std::string spec = value(i, a);
       size_t eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0) usage_error("--import wants NAME=ADDRESS[,aname=REMOTE][,msize=N]");
+      if (eq == std::string::npos || eq == 0)
+        usage_error("--import wants NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS]");
       std::string name = spec.substr(0, eq), rest = spec.substr(eq + 1), aname;
-      size_t msize = 1 << 20;
+      size_t msize = 1 << 20, recover_s = 10;
       size_t comma = rest.find(',');
       std::string address = rest.substr(0, comma);
       while (comma != std::string::npos) {
@@ -132,10 +136,12 @@ int main(int argc, char** argv) {
         std::string option = rest.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
         if (option.rfind("aname=", 0) == 0) aname = option.substr(6);
         else if (option.rfind("msize=", 0) == 0) msize = parse_size(option.substr(6), "msize");
+        else if (option.rfind("recover=", 0) == 0) recover_s = parse_size(option.substr(8), "recover seconds");
         else usage_error("--import: unknown option \"" + option + "\"");
         comma = next;
       }
-      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize));
+      if (recover_s > 3600) usage_error("--import: recover= at most 3600 seconds");
+      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize, recover_s * 1'000'000'000ull));
     } else if (a == "--xen-guest") {
       auto g = iohost::parse_xen_guest(value(i, a));
       if (!g) usage_error(g.error().message);

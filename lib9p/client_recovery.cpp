@@ -97,7 +97,7 @@ std::optional<Error> Client::not_repeatable(const Call& call) {
   }
   if (type == Type::Twrite && dialect_ == Dialect::k9P2000L) {
     const FidRecord* r = record(read_le32(call.request.data() + kHeaderSize));
-    if (r && (r->open_flags & kAppend))
+    if (r && (r->open_flags & (r->linux_open ? linux_flags::O_APPEND : uint32_t(kAppend))))
       return Error{EIO, "9P: the connection to the server was lost during an append; it may have happened, so it is not repeated"};
   }
   return lost_fid(call.request);
@@ -126,26 +126,69 @@ bool Client::track_walked(uint32_t newfid, const Fid& from, const std::vector<st
   return true;
 }
 
-bool Client::track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in) {
+namespace {
+uint32_t reopen_flags(uint32_t flags, bool linux_open) {
+  using namespace linux_flags;
+  return linux_open ? flags & ~(O_CREAT | O_EXCL | O_TRUNC) : flags & ~(kCreate | kExclusive | kTruncate);
+}
+}  // namespace
+
+bool Client::track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in, bool linux_open) {
   Locked lock(sync_);
   if (answered_in != generation_) return false;
   if (FidRecord* r = record(fid); r && r->tracked) {
     r->opened = true;
-    r->open_flags = flags & ~(kCreate | kExclusive | kTruncate);
+    r->open_flags = reopen_flags(flags, linux_open);
+    r->linux_open = linux_open;
   }
   return true;
 }
 
-bool Client::track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in) {
+bool Client::track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in,
+                           bool linux_open) {
   Locked lock(sync_);
   if (answered_in != generation_) return false;
   if (FidRecord* r = record(fid); r && r->tracked) {
     r->names.push_back(name);
     r->qid = qid;
     r->opened = true;
-    r->open_flags = flags & ~(kCreate | kExclusive | kTruncate);
+    r->open_flags = reopen_flags(flags, linux_open);
+    r->linux_open = linux_open;
   }
   return true;
+}
+
+Result<Rlopen> Client::lopen(const Fid& fid, uint32_t linux_flags) {
+  for (int attempt = 0;; ++attempt) {
+    uint64_t answered_in = 0;
+    Rlopen r = TRY(call_in<Rlopen>(Tlopen{fid.number(), linux_flags}, &answered_in));
+    if (track_opened(fid.number(), linux_flags, answered_in, true)) return r;
+    if (attempt >= 2) return Error{EIO, "9P: open: the session was recovered three times during one open"};
+  }
+}
+
+Result<Rlcreate> Client::lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode, uint32_t gid) {
+  uint64_t answered_in = 0;
+  Rlcreate r = TRY(call_in<Rlcreate>(Tlcreate{dir.number(), name, linux_flags, mode, gid}, &answered_in));
+  if (track_created(dir.number(), name, r.qid, linux_flags, answered_in, true)) return r;
+  // Created by a session since replaced, where the fid is the directory again: make it the file.
+  Rwalk w = TRY(call<Rwalk>(Twalk{dir.number(), dir.number(), {name}}));
+  if (w.wqids.size() != 1) return Error{ENOENT, "9P: create: the new file is gone after a recovery"};
+  uint32_t again = linux_flags & ~(linux_flags::O_CREAT | linux_flags::O_EXCL | linux_flags::O_TRUNC);
+  Rlopen o = TRY(call<Rlopen>(Tlopen{dir.number(), again}));
+  {
+    Locked lock(sync_);
+    if (FidRecord* rec = record(dir.number()); rec && rec->tracked) {
+      rec->names.push_back(name);
+      rec->qid = w.wqids[0];
+      rec->opened = true;
+      rec->open_flags = again;
+      rec->linux_open = true;
+    }
+  }
+  r.qid = w.wqids[0];
+  r.iounit = o.iounit;
+  return r;
 }
 
 Result<std::vector<std::byte>> Client::recovery_exchange(std::vector<std::byte> message, Type reply_type,
@@ -209,6 +252,7 @@ Result<void> Client::recover(uint64_t deadline_ns) {
         uint32_t f = (want.open_flags & kReadWrite) == kReadWrite ? O_RDWR : (want.open_flags & kWrite) ? O_WRONLY : O_RDONLY;
         if (want.open_flags & kAppend) f |= O_APPEND;
         if (want.open_flags & kDirectory) f |= O_DIRECTORY;
+        if (want.linux_open) f = want.open_flags;
         TRY(exchange_now(encode(Tlopen{fid, f}, 0, dialect_), Type::Rlopen, "Tlopen"));
       } else {
         uint8_t m = (want.open_flags & kReadWrite) == kReadWrite ? ORDWR : (want.open_flags & kWrite) ? OWRITE : OREAD;

@@ -359,6 +359,7 @@ int leak(int opens, int mounts) {
   auto remount = [&](int n) {
     for (int i = 0; i < n; ++i)
       if (!remount_fs()) ++bad;
+    if (slurp("/mnt/fs/motd") != "seeded by the host\n") ++bad;  // each half ends in the same state
   };
   Counts start = counts();
   print_counts("at the start", start);
@@ -372,7 +373,6 @@ int leak(int opens, int mounts) {
   Counts half_mounts = counts();
   remount(mounts - mounts / 2);
   uint64_t t2 = monotonic_ns();
-  if (slurp("/mnt/fs/motd") != "seeded by the host\n") ++bad;
   Counts end = counts();
   print_counts("after half the opens", half_opens);
   print_counts("after the opens", opened);

@@ -57,26 +57,67 @@ Result<int> dial_unix(const std::string& path) {
   return fd;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<SocketTransport>> SocketTransport::dial(const std::string& address) {
-  std::string a = address;
-  int fd;
-  if (a.rfind("unix!", 0) == 0) {
-    fd = TRY(dial_unix(a.substr(5)));
-  } else if (a.rfind("tcp!", 0) == 0) {
+Result<int> dial_one(const std::string& address) {
+  const std::string& a = address;
+  if (a.rfind("unix!", 0) == 0) return dial_unix(a.substr(5));
+  if (a.rfind("tcp!", 0) == 0) {
     std::string rest = a.substr(4);
     size_t bang = rest.rfind('!');
     if (bang == std::string::npos) return Error{EINVAL, "dial " + address + ": want tcp!host!port"};
-    fd = TRY(dial_tcp(rest.substr(0, bang), rest.substr(bang + 1)));
-  } else if (!a.empty() && a[0] == '/') {
-    fd = TRY(dial_unix(a));
-  } else {
-    size_t colon = a.rfind(':');
-    if (colon == std::string::npos) return Error{EINVAL, "dial " + address + ": want host:port or a socket path"};
-    fd = TRY(dial_tcp(a.substr(0, colon), a.substr(colon + 1)));
+    return dial_tcp(rest.substr(0, bang), rest.substr(bang + 1));
   }
-  return std::unique_ptr<SocketTransport>(new SocketTransport(fd));
+  if (!a.empty() && a[0] == '/') return dial_unix(a);
+  size_t colon = a.rfind(':');
+  if (colon == std::string::npos) return Error{EINVAL, "dial " + address + ": want host:port or a socket path"};
+  return dial_tcp(a.substr(0, colon), a.substr(colon + 1));
+}
+
+uint64_t steady_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SocketTransport>> SocketTransport::dial(const std::string& address) {
+  std::vector<std::string> addresses;
+  for (size_t at = 0; at <= address.size();) {
+    size_t bar = std::min(address.find('|', at), address.size());
+    if (bar == at) return Error{EINVAL, "dial " + address + ": an empty alternative"};
+    addresses.push_back(address.substr(at, bar - at));
+    at = bar + 1;
+  }
+  Error last{EINVAL, "dial: no address"};
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    auto fd = dial_one(addresses[i]);
+    if (fd) return std::unique_ptr<SocketTransport>(new SocketTransport(*fd, std::move(addresses), i));
+    last = fd.error();
+  }
+  return last;
+}
+
+Result<void> SocketTransport::reconnect(uint64_t deadline_ns) {
+  std::lock_guard<std::mutex> lock(send_lock_);
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  Error last{ETIMEDOUT, "reconnect: the deadline passed"};
+  for (int round = 0; steady_ns() < deadline_ns; ++round) {
+    for (size_t k = 0; k < addresses_.size(); ++k) {
+      size_t i = (current_ + k) % addresses_.size();
+      auto fd = dial_one(addresses_[i]);
+      if (fd) {
+        fd_ = *fd;
+        current_ = i;
+        return {};
+      }
+      last = fd.error();
+    }
+    uint64_t now = steady_ns();
+    if (now >= deadline_ns) break;
+    uint64_t pause = std::min<uint64_t>(deadline_ns - now, 100'000'000ull * uint64_t(std::min(round + 1, 5)));
+    ::poll(nullptr, 0, int(pause / 1000000));  // 100 ms, 200 ms... up to 500 ms between rounds
+  }
+  return Error{last.code ? last.code : ETIMEDOUT, "reconnect: " + last.message};
 }
 
 SocketTransport::~SocketTransport() { close(fd_); }

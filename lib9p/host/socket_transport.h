@@ -10,16 +10,25 @@ namespace p9 {
 class SocketTransport final : public Transport {
  public:
   // "tcp!127.0.0.1!564", "127.0.0.1:5640" (TCP), or a path ("/run/diod.sock", "unix!/path").
+  // Alternatives separated by '|' ("10.0.0.1:564|10.0.0.2:564") are servers of the same tree:
+  // the first that answers is dialled, and reconnect() goes round them (failover).
   static Result<std::unique_ptr<SocketTransport>> dial(const std::string& address);
   ~SocketTransport() override;
 
   size_t max_message_size() const override { return 16u << 20; }
   Result<void> send(std::span<const std::byte> message) override;
   Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
+  // Closes the connection and dials again: the current address first, then the others, round
+  // and round (a pause between rounds) until one answers or the deadline passes.
+  Result<void> reconnect(uint64_t deadline_ns) override;
+  const std::string& address() const { return addresses_[current_]; }
 
  private:
-  explicit SocketTransport(int fd) : fd_(fd) {}
+  SocketTransport(int fd, std::vector<std::string> addresses, size_t current)
+      : fd_(fd), addresses_(std::move(addresses)), current_(current) {}
   int fd_;
+  std::vector<std::string> addresses_;
+  size_t current_;
   std::mutex send_lock_;
 };
 

@@ -3,7 +3,8 @@
 #  - lib9p's client suite against diod and nfs-ganesha (9P2000.L servers nobody here wrote),
 #    against iohost, and against iohost's import tree in front of each of the two;
 #  - diod's own client tools against iohost: diodls lists a tree, diodcat reads a 64 MiB file
-#    byte for byte, diodload runs its I/O load (it wants a tree "ctl" with zero and null).
+#    byte for byte, diodload runs its I/O load (it wants a tree "ctl" with zero and null);
+#  - network failover between two diods, by lib9p's client and by iohost's import tree.
 # Every line names the server; the last line is the total "N passed, N failed".
 #   tests/interop/run.sh BUILD_DIR
 set -uo pipefail
@@ -73,6 +74,45 @@ if start_ganesha "$work/ganesha-export" "$work/ganesha"; then
 else
   failed=$((failed + 1))
 fi
+
+# Network failover: two diods exporting one folder; the first is killed mid-file. Once with
+# lib9p's client dialling "A|B" itself, once through iohost's import of "A|B".
+failover() {  # failover MODE: one run of tests/interop/failover_test.cpp
+  local mode=$1 log a_pid a_address
+  log=$work/failover-$mode.log
+  mkdir -p "$work/failover"
+  start_diod "$work/failover" "$work/diod-fo-a-$mode.log" || { failed=$((failed + 1)); return; }
+  a_pid=$DIOD_PID a_address=$DIOD_ADDRESS
+  if ! start_diod "$work/failover" "$work/diod-fo-b-$mode.log"; then
+    kill "$a_pid"; failed=$((failed + 1)); return
+  fi
+  local target aname
+  target="$a_address|$DIOD_ADDRESS" aname=$work/failover
+  if [[ $mode == import ]]; then
+    mkdir -p "$work/import3"
+    if ! start_iohost "$build/bin/iohost" "$work/import3" "$work/iohost-failover.log" \
+        --import "shared=tcp:$a_address|tcp:$DIOD_ADDRESS,aname=$work/failover,recover=10"; then
+      kill "$a_pid"; stop_diod; failed=$((failed + 1)); return
+    fi
+    target=$IOHOST_ADDRESS aname=shared
+  fi
+  P9_FAILOVER_MODE=$mode P9_FAILOVER_ADDRESS=$target P9_FAILOVER_KILL=$a_pid P9_TEST_EXPORT=$work/failover \
+    P9_TEST_ANAME=$aname "$build/host/interop_tests" --gtest_filter='Failover.*' --gtest_brief=1 >"$log" 2>&1
+  local rc=$?
+  sed "s/^/[failover-$mode] /" "$log"
+  if [[ $rc -eq 0 ]] && grep -q '^\[  PASSED  \] 1 test' "$log"; then
+    echo "ok - failover ($mode): the first diod killed mid-file, the writes went on through the second"
+    passed=$((passed + 1))
+  else
+    echo "not ok - failover ($mode)"; failed=$((failed + 1))
+    [[ $mode == import ]] && tail -20 "$work/iohost-failover.log" | sed 's/^/    | /'
+  fi
+  kill "$a_pid" 2>/dev/null; wait "$a_pid" 2>/dev/null
+  [[ $mode == import ]] && stop_iohost
+  stop_diod
+}
+failover client
+failover import
 
 head -c $((64 << 20)) /dev/urandom > "$work/iohost-export/big64.bin"
 mkdir -p "$work/iohost-export/dir/sub" && echo listed > "$work/iohost-export/dir/sub/file"

@@ -110,7 +110,7 @@ http = xenbox.Dom0Job("http", os.path.join(xenbox.HERE, "jobs", "http.sh"),
 # runs the leak with fewer cycles than the 10,000/1,000 (make bench runs those).
 leak_file = os.path.join(tempfile.mkdtemp(prefix="xenbox-leak-"), "leak")
 with open(leak_file, "w") as f:
-    f.write(os.environ.get("FAULTTEST_LEAK", "2000 100") + "\n")
+    f.write(os.environ.get("FAULTTEST_LEAK", "1000 50") + "\n")
 faults = xenbox.Dom0Job("faulttest", os.path.join(xenbox.HERE, "jobs", "faulttest.sh"),
                         programs=[os.path.join(build, "bin", "iohost")], files=[image("faulttest"), leak_file],
                         timeout=600)

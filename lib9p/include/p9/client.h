@@ -154,6 +154,10 @@ class Client {
     return write_chunks(fid.number(), in, offset, 0);
   }
   Result<std::vector<DirEntry>> readdir(const Fid& fid, uint64_t offset, uint32_t count);
+  // Tlopen and Tlcreate with Linux open flags as the proxy got them; unlike a raw call<>, the
+  // client remembers them, so a recovery reopens the fid the same way (9P2000.L only).
+  Result<Rlopen> lopen(const Fid& fid, uint32_t linux_flags);
+  Result<Rlcreate> lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode, uint32_t gid);
 
   // One request, one reply: the reply's type is checked against R; Rerror/Rlerror become
   // Errors. Safe from many threads at once.
@@ -185,6 +189,7 @@ class Client {
     bool tracked = false;           // made by walk() from the root: its path is known
     bool opened = false;
     uint32_t open_flags = 0;        // as reopened: no create, exclusive or truncate
+    bool linux_open = false;        // opened by lopen/lcreate: open_flags are Linux O_* flags
     Qid qid;
     std::vector<std::string> names;  // from the attach root
     std::string lost;               // why it could not be made again ("" while usable)
@@ -224,8 +229,9 @@ class Client {
   FidRecord* record(uint32_t fid) { return fid < fid_records_.size() ? &fid_records_[fid] : nullptr; }
   bool track_walked(uint32_t newfid, const Fid& from, const std::vector<std::string>& names, Qid qid,
                     uint64_t answered_in);
-  bool track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in);
-  bool track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in);
+  bool track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in, bool linux_open = false);
+  bool track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in,
+                     bool linux_open = false);
   Result<Fid> walk_once(const Fid& from, const std::vector<std::string>& names, uint64_t* answered_in);
 
   Result<Fid> walk_parent(std::string_view path, std::string* leaf);
