@@ -40,8 +40,18 @@ Namespace& root() {
   return *the_namespace;
 }
 
-Result<void> mount_share(const std::string& tag, const std::string& point, int flags, uint64_t wait_ns) {
+Result<void> mount_share(const std::string& tags, const std::string& point, int flags, uint64_t wait_ns) {
+  // "fs|fs-b": the share fs, failing over to fs-b (the same tree from another backend).
+  std::vector<std::string> names;
+  for (size_t at = 0; at <= tags.size();) {
+    size_t bar = std::min(tags.find('|', at), tags.size());
+    if (bar == at) return Error{EINVAL, "mount: an empty tag in \"" + tags + "\""};
+    names.push_back(tags.substr(at, bar - at));
+    at = bar + 1;
+  }
+  const std::string& tag = names.front();
   xenos::ninep::Options o;
+  o.fallback_tags.assign(names.begin() + 1, names.end());
   o.device_wait_ns = wait_ns;
   o.mount.recover_within_ns = recover_within_ns;
   // Rings cost memory (order 9: 2 MiB each): keep a share's rings within a quarter of what is free.
@@ -71,7 +81,8 @@ void release_unmounted_shares() {
 
 // xenos.mounts: "auto" mounts the 9pfs devices the domain has at boot (xl p9=, or a backend
 // that attached while the domain was paused); "none" mounts nothing; "a,b" mounts those tags,
-// waiting for a backend that attaches after boot (iohost attaching to a running domain).
+// waiting for a backend that attaches after boot (iohost attaching to a running domain);
+// "a|a2" mounts a with a2 to fail over to (the same tree from a second backend).
 void boot_namespace(const std::vector<std::string>& options) {
   constexpr uint64_t kLateShareWaitNs = 30'000'000'000ull;
   Namespace& n = root();
@@ -105,13 +116,14 @@ void boot_namespace(const std::vector<std::string>& options) {
   }
   std::string first_folder;
   for (const std::string& tag : tags)
-    if (tag != "net" && first_folder.empty()) first_folder = tag;
+    if (tag != "net" && first_folder.empty()) first_folder = tag.substr(0, tag.find('|'));
   std::string fs_tag = option(options, "xenos.fs", first_folder);
-  for (const std::string& tag : tags) {
+  for (const std::string& spec : tags) {
+    std::string tag = spec.substr(0, spec.find('|'));  // "fs|fs-b": fs, failing over to fs-b
     // A share tagged "net" is the I/O host's network (iohost --net): Plan 9 puts it at /net,
     // where the socket calls look for it.
     std::string point = tag == "net" ? "/net" : "/mnt/" + tag;
-    auto r = mount_share(tag, point, MREPL | MCREATE, wait_ns);
+    auto r = mount_share(spec, point, MREPL | MCREATE, wait_ns);
     if (!r) {
       kernel::log("namespace: share \"%s\" not mounted: %s\n", tag.c_str(), r.error().message.c_str());
       continue;

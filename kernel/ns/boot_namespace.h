@@ -15,7 +15,8 @@ Namespace& root();
 void boot_namespace(const std::vector<std::string>& options);
 // Mounts a 9pfs share by tag at `point` (the C API's mount()), waiting up to `wait_ns` for a
 // backend to offer the tag.
-Result<void> mount_share(const std::string& tag, const std::string& point, int flags, uint64_t wait_ns = 0);
+// `tags`: "tag", or "tag|fallback|..." (failover to the same tree from other backends).
+Result<void> mount_share(const std::string& tags, const std::string& point, int flags, uint64_t wait_ns = 0);
 // After an unmount: shares no mount point names any more are closed (rings, grants, session),
 // at once or when their last open file closes, so the same tag can be mounted again.
 void release_unmounted_shares();

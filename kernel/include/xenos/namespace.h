@@ -14,7 +14,8 @@ extern "C" {
 #define MCREATE 0x0004  /* creates in the union go here */
 
 int xenos_bind(const char *new_path, const char *old_path, int flags);
-/* Mounts the 9pfs share `tag` (xl's p9=['tag=...']) at old_path. */
+/* Mounts the 9pfs share `tag` (xl's p9=['tag=...']) at old_path; "tag|other" fails over to
+ * the share `other` (the same tree from another backend) when tag's backend is gone. */
 int xenos_mount(const char *tag, const char *old_path, int flags);
 /* Removes what new_path put at old_path; new_path NULL removes everything there. */
 int xenos_unmount(const char *new_path, const char *old_path);
