@@ -158,13 +158,10 @@ Result<std::shared_ptr<p9::Node>> ImportTree::attach(const p9::Caller&) {
     std::lock_guard<std::mutex> l(mutex_);
     if (!session_ || session_->client.broken()) {
       std::string dial;  // each alternative without its "tcp:"/"unix:", as SocketTransport spells them
-      for (size_t at = 0; at <= address_.size();) {
-        size_t bar = std::min(address_.find('|', at), address_.size());
-        std::string one = address_.substr(at, bar - at);
+      for (std::string one : p9::split_on(address_, '|')) {
         if (one.rfind("tcp:", 0) == 0) one = one.substr(4);
         else if (one.rfind("unix:", 0) == 0) one = one.substr(5);
         dial += (dial.empty() ? "" : "|") + one;
-        at = bar + 1;
       }
       auto t = p9::SocketTransport::dial(dial);
       if (!t) return Error{t.error().code ? t.error().code : ECONNREFUSED, "import " + address_ + ": " + t.error().message};

@@ -19,6 +19,16 @@ std::vector<std::string> split_path(std::string_view path) {
   return names;
 }
 
+std::vector<std::string> split_on(std::string_view text, char separator) {
+  std::vector<std::string> pieces;
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = std::min(text.find(separator, at), text.size());
+    pieces.emplace_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return pieces;
+}
+
 namespace {
 
 Dialect dialect_from_version(std::string_view v, bool* known) {

@@ -5,6 +5,7 @@
 #include "memory/memory.h"
 #include "ns/dev_server.h"
 #include "ns/ninep_server.h"
+#include "p9/client.h"
 
 namespace ns {
 namespace {
@@ -42,13 +43,9 @@ Namespace& root() {
 
 Result<void> mount_share(const std::string& tags, const std::string& point, int flags, uint64_t wait_ns) {
   // "fs|fs-b": the share fs, failing over to fs-b (the same tree from another backend).
-  std::vector<std::string> names;
-  for (size_t at = 0; at <= tags.size();) {
-    size_t bar = std::min(tags.find('|', at), tags.size());
-    if (bar == at) return Error{EINVAL, "mount: an empty tag in \"" + tags + "\""};
-    names.push_back(tags.substr(at, bar - at));
-    at = bar + 1;
-  }
+  std::vector<std::string> names = p9::split_on(tags, '|');
+  for (const std::string& n : names)
+    if (n.empty()) return Error{EINVAL, "mount: an empty tag in \"" + tags + "\""};
   const std::string& tag = names.front();
   xenos::ninep::Options o;
   o.fallback_tags.assign(names.begin() + 1, names.end());

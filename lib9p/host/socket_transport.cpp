@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "p9/client.h"
 #include "p9/codec.h"
 
 namespace p9 {
@@ -80,13 +81,9 @@ uint64_t steady_ns() {
 }  // namespace
 
 Result<std::unique_ptr<SocketTransport>> SocketTransport::dial(const std::string& address) {
-  std::vector<std::string> addresses;
-  for (size_t at = 0; at <= address.size();) {
-    size_t bar = std::min(address.find('|', at), address.size());
-    if (bar == at) return Error{EINVAL, "dial " + address + ": an empty alternative"};
-    addresses.push_back(address.substr(at, bar - at));
-    at = bar + 1;
-  }
+  std::vector<std::string> addresses = split_on(address, '|');
+  for (const std::string& a : addresses)
+    if (a.empty()) return Error{EINVAL, "dial " + address + ": an empty alternative"};
   Error last{EINVAL, "dial: no address"};
   for (size_t i = 0; i < addresses.size(); ++i) {
     auto fd = dial_one(addresses[i]);

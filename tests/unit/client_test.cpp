@@ -231,3 +231,10 @@ TEST(Client, ATimeoutSendsTflushAndTheTagComesBack) {
   auto next = c.call<Rstatfs>(Tstatfs{1});  // the session still works afterwards
   EXPECT_TRUE(next);
 }
+
+TEST(Client, SplitOnKeepsEmptyPiecesForTheCallerToRefuse) {
+  EXPECT_EQ(split_on("a|b", '|'), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(split_on("one", '|'), (std::vector<std::string>{"one"}));
+  EXPECT_EQ(split_on("a||b|", '|'), (std::vector<std::string>{"a", "", "b", ""}));
+  EXPECT_EQ(split_on("", '|'), (std::vector<std::string>{""}));
+}

@@ -288,6 +288,8 @@ Result<R> Client::call_in(const T& request, uint64_t* answered_in) {
 
 // "a//b/./c" -> {"a", "b", "c"}; ".." is kept (the server resolves it).
 std::vector<std::string> split_path(std::string_view path);
+// "a|b" -> {"a", "b"} (alternatives: failover addresses or tags); empty pieces are kept.
+std::vector<std::string> split_on(std::string_view text, char separator);
 
 // errno for a Linux errno number (9P2000.L Rlerror, 9P2000.u Rerror), in this platform's terms.
 int errno_from_linux(uint32_t linux_errno);
