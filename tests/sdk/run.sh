@@ -3,7 +3,7 @@
 # the SDK is installed, then moved (it must not depend on where it was put, nor on this tree),
 # an example C app is built by its own Makefile with CC=xenos-cc, an example C++ app by CMake
 # with the toolchain file, and a one-step xenos-c++ build; each boots under bare QEMU. Also:
-# hello's image as xenos-mkimage writes it stays within 200 KiB, every app in apps/ has its
+# hello's image as xenos-mkimage writes it stays within 224 KiB, every app in apps/ has its
 # image, and wrong use of the drivers gets a clear error.
 #   tests/sdk/run.sh BUILD_DIR
 set -uo pipefail
@@ -108,7 +108,9 @@ out=$(XENOS_GCC=/bin/false "$sdk/bin/xenos-cc" -c "$work/c-make/main.c" -o "$wor
   not_ok "a compiler of another version was accepted" || check "xenos-cc refuses a compiler that is not GCC 12" "$out" "GCC"
 
 # Image size: hello (C, 9pfs frontend, namespace, lib9p, newlib) as xenos-mkimage writes it.
-limit=$((200 * 1024))
+# 224 KiB since session recovery and failover (issue 15: lib9p +14 KB, kernel +6 KB; hello was
+# 195.5 KB without them, 211 KiB with). Getting back under 200 KiB is open work.
+limit=$((224 * 1024))
 if out=$("$sdk/bin/xenos-mkimage" "$build/apps/hello/hello.elf" --out "$work/hello" 2>&1); then
   size=$(stat -c %s "$work/hello/hello.elf")
   if [[ $size -le $limit ]]; then ok "hello's image is $size bytes (limit $limit)"
