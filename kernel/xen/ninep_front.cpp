@@ -9,10 +9,8 @@
 // waits for state changes itself, so teardown cannot race a watch handler.
 //
 // Rings: each is an interface page plus 2^order data pages; the first half of the data is
-// "in" (replies), the second "out" (requests). Requests take the rings in turn, so consecutive
-// requests run in parallel in the backend (QEMU serves one per ring at a time); a reply comes
-// back on its request's ring, and the client matches it by tag. The frontend reads nothing of a
-// message but its size[4].
+// "in" (replies), the second "out" (requests). A request goes to ring tag % rings, so requests
+// on different rings run in parallel in the backend (QEMU serves one per ring at a time).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -179,7 +177,6 @@ class RingTransport final : public p9::Transport {
   WaitQueue waiters_;          // ring events: replies arrived or request space freed
   const char* broken_ = nullptr;
   unsigned next_ring_ = 0;     // where receive() looks first
-  unsigned next_send_ring_ = 0;  // where send() puts the next request
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   bool connected_ = false;
   ThreadHandle backend_watcher_;  // runs while connected (watch_backend)
@@ -411,7 +408,8 @@ p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
   if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
   if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
   if (message.size() > max_message_size()) return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
-  Ring& r = *rings_[next_send_ring_++ % rings_.size()];
+  uint16_t tag = p9::read_le16(message.data() + 5);  // size[4] type[1] tag[2]
+  Ring& r = *rings_[tag % rings_.size()];
   LockGuard one_sender(r.send_lock);
   arch::InterruptGuard guard;
   for (;;) {
