@@ -10,7 +10,10 @@
 //
 // Rings: each is an interface page plus 2^order data pages; the first half of the data is
 // "in" (replies), the second "out" (requests). A request goes to ring tag % rings, so requests
-// on different rings run in parallel in the backend (QEMU serves one per ring at a time).
+// on different rings run in parallel in the backend (QEMU serves one per ring at a time). The
+// tag is the one 9P field the frontend reads, and on purpose: QEMU's backend answers on ring
+// pdu->tag % num_rings whatever ring the request came on (xen_9pfs_push_and_notify), so any
+// other routing breaks it (tried: round robin; QEMU closed the device at the first request).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
