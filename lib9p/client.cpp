@@ -1,6 +1,7 @@
 // The 9P client session: version and attach, tags and fids, the request/reply machinery
 // (see client.h for the threading model), errors, and walks.
 #include "p9/client.h"
+#include <algorithm>
 #include <cerrno>
 #include "locked.h"
 
@@ -204,6 +205,7 @@ Result<void> Client::send_call(Call& call) {
       calls_[call.tag] = &call;
       call.done = false;
       call.generation = generation_;
+      call.sent_ns = options_.hang_after_ns ? sync_.now_ns() : 0;
       ++call.sends;
       ++requests_sent_;
       ++sending_;  // a recovery waits for this send: it must not land on the new connection
@@ -241,6 +243,39 @@ void Client::dispatch(std::vector<std::byte> message) {
   }
   call->reply = std::move(message);
   call->done = true;
+  if (call == &probe_) {  // it has done its job by arriving: nobody waits for it
+    calls_[tag] = nullptr;
+    free_tags_.push_back(tag);
+    probing_ = false;
+  }
+}
+
+uint64_t Client::liveness_check_at(const Call& call) const {
+  if (options_.hang_after_ns == 0) return 0;
+  if (probing_) return probe_.sent_ns + options_.hang_after_ns;
+  return std::max(last_heard_ns_, call.sent_ns) + options_.hang_after_ns;
+}
+
+void Client::check_liveness(const Call& call) {
+  uint64_t now = sync_.now_ns();
+  if (options_.hang_after_ns == 0 || broken_ || call.generation != generation_ || now < liveness_check_at(call))
+    return;
+  if (probing_) {
+    session_lost(generation_, {EIO, "9P: the server has sent nothing for " +
+                                        std::to_string(2 * options_.hang_after_ns / 1000000) +
+                                        " ms, not even the answer to a probe: it is taken to be hung"});
+    transport_.abandon();  // a send blocked on a full ring must not hold the recovery up
+    return;
+  }
+  // The root's attributes: any server answers that at once, whatever it has parked.
+  probe_ = Call{};
+  probing_ = true;
+  std::vector<std::byte> probe = dialect_ == Dialect::k9P2000L ? encode(Tgetattr{root_.number()}, 0, dialect_)
+                                                               : encode(Tstat{root_.number()}, 0, dialect_);
+  sync_.unlock();
+  Result<void> sent = begin(probe_, std::move(probe));
+  sync_.lock();
+  if (!sent) probing_ = false;  // the session broke under it: the caller's loop sees that
 }
 
 Result<std::vector<std::byte>> Client::finish(Call& call) {
@@ -263,19 +298,25 @@ Result<std::vector<std::byte>> Client::finish(Call& call) {
       }
       if (!receiving_) {
         receiving_ = true;
+        uint64_t check_at = liveness_check_at(call);
+        uint64_t wake = deadline == 0 ? check_at : check_at == 0 ? deadline : std::min(deadline, check_at);
         sync_.unlock();
-        auto message = transport_.receive(deadline);
+        auto message = transport_.receive(wake);
         sync_.lock();
         receiving_ = false;
         if (!message && message.error().code == ETIMEDOUT) {
           sync_.wake_all();  // let a follower take over receiving
-          timed_out = !call.done;
-          if (timed_out) break;
+          if (deadline != 0 && sync_.now_ns() >= deadline) {
+            timed_out = !call.done;
+            if (timed_out) break;
+          }
+          check_liveness(call);
           continue;
         }
         if (!message) {
           session_lost(generation_, {message.error().code, "9P receive: " + message.error().message});
         } else {
+          last_heard_ns_ = sync_.now_ns();
           dispatch(std::move(*message));
         }
         sync_.wake_all();

@@ -70,6 +70,7 @@ Result<void> Client::usable_session() {
     std::fill(calls_.begin(), calls_.end(), nullptr);
     free_tags_.clear();
     next_tag_ = 0;
+    probing_ = false;
     Error cause = broken_error_;
     uint64_t deadline = sync_.now_ns() + options_.recover_within_ns;
     sync_.unlock();

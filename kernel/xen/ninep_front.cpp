@@ -139,6 +139,10 @@ class RingTransport final : public p9::Transport {
   // lib9p's recovery: the old rings go, the backend is brought back to InitWait (a live one
   // through Closing/Closed, a restarted one starts there), new rings are set up.
   p9::Result<void> reconnect(uint64_t deadline_ns) override;
+  void abandon() override {
+    arch::InterruptGuard guard;
+    fail("9pfs: the backend stopped answering (not even a probe)");
+  }
 
   size_t max_message_size() const override { return ring_bytes_ / 2; }
   p9::Result<void> send(std::span<const std::byte> message) override;

@@ -119,6 +119,10 @@ Result<void> SocketTransport::reconnect(uint64_t deadline_ns) {
 
 SocketTransport::~SocketTransport() { close(fd_); }
 
+void SocketTransport::abandon() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
 Result<void> SocketTransport::send(std::span<const std::byte> message) {
   std::lock_guard<std::mutex> lock(send_lock_);
   size_t done = 0;

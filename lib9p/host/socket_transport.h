@@ -21,6 +21,7 @@ class SocketTransport final : public Transport {
   // Closes the connection and dials again: the current address first, then the others, round
   // and round (a pause between rounds) until one answers or the deadline passes.
   Result<void> reconnect(uint64_t deadline_ns) override;
+  void abandon() override;  // shuts the socket down: a blocked send or receive returns
   const std::string& address() const { return addresses_[current_]; }
 
  private:

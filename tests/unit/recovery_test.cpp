@@ -41,12 +41,19 @@ class CrashingServer final : public Transport, public ReplySink {
   // read are lost with the connection). Checked on every request after the mount.
   std::function<bool(Type)> crash_on;
   bool comes_back = true;  // reconnect() succeeds (false: it waits out its deadline)
+  // The server takes requests that match and never answers them, alive otherwise (a stopped
+  // process when it matches everything; a parked /net listen when it matches one kind).
+  std::function<bool(Type)> ignore;
+  int getattrs = 0;   // Tgetattr requests served (the client's liveness probes)
+  int abandoned = 0;  // abandon() calls
 
   size_t max_message_size() const override { return 8192 + 64; }  // small msize: many chunks
   Result<void> send(std::span<const std::byte> m) override {
     std::lock_guard<std::mutex> l(mu_);
     if (!session_) return Error{ECONNRESET, "the server is gone"};
     auto type = Type(uint8_t(m[4]));
+    if (ignore && ignore(type)) return {};
+    if (type == Type::Tgetattr) ++getattrs;
     if (crash_on && type != Type::Tversion && type != Type::Tattach && crash_on(type)) {
       crash_locked();
       return {};  // it went out; nobody will answer
@@ -73,6 +80,7 @@ class CrashingServer final : public Transport, public ReplySink {
       return Error{ECONNREFUSED, "nobody listens"};
     }
     crash_on = nullptr;  // one crash per test unless it sets another
+    ignore = nullptr;
     start();
     return {};
   }
@@ -83,6 +91,10 @@ class CrashingServer final : public Transport, public ReplySink {
   void crash() {
     std::lock_guard<std::mutex> l(mu_);
     crash_locked();
+  }
+  void abandon() override {  // as a socket shut down: what is blocked in it returns
+    ++abandoned;
+    crash();
   }
   int reconnects = 0;
   size_t server_fids() {
@@ -111,7 +123,7 @@ struct Fixture {
   std::unique_ptr<CrashingServer> transport;
   ThreadSync sync;
   std::unique_ptr<Client> client;
-  explicit Fixture(uint64_t recover_ns = 2'000'000'000) {
+  explicit Fixture(uint64_t recover_ns = 2'000'000'000, uint64_t hang_ns = 0) {
     char t[] = "/tmp/recovery-test.XXXXXX";
     dir = ::mkdtemp(t);
     auto tree = iohost::ExportTree::open(dir, false);
@@ -122,6 +134,7 @@ struct Fixture {
     MountOptions o;
     o.aname = "data";
     o.recover_within_ns = recover_ns;
+    o.hang_after_ns = hang_ns;
     o.pipeline_depth = 4;
     auto m = client->mount(o);
     EXPECT_TRUE(m) << m.error().message;
@@ -244,6 +257,62 @@ TEST(Recovery, AServerThatNeverReturnsGivesEioWithinTheDeadline) {
   EXPECT_LT(now_ns() - start, 100'000'000u);
   EXPECT_EQ(f.transport->reconnects, 1);
   EXPECT_TRUE(f.client->broken());
+}
+
+TEST(Recovery, AServerThatStopsAnsweringIsTakenToBeHungAfterAProbe) {
+  Fixture f(0, 200'000'000);  // no recovery; liveness after 200 ms of silence
+  f.put("r", "some bytes");
+  auto file = f.client->open("r", kRead);
+  ASSERT_TRUE(file) << file.error().message;
+  f.transport->ignore = [](Type) { return true; };  // alive, answering nothing (SIGSTOP)
+  std::byte b[16];
+  uint64_t start = now_ns();
+  auto n = file->pread(b, 0);
+  uint64_t took_ms = (now_ns() - start) / 1000000;
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().code, EIO);
+  EXPECT_NE(n.error().message.find("taken to be hung"), std::string::npos) << n.error().message;
+  EXPECT_GE(took_ms, 400u);  // 200 ms of silence, then 200 ms for the probe
+  EXPECT_LT(took_ms, 2000u);
+  EXPECT_EQ(f.transport->abandoned, 1);
+  EXPECT_TRUE(f.client->broken());
+}
+
+TEST(Recovery, AHungServerIsRecoveredLikeACrashedOne) {
+  Fixture f(2'000'000'000, 100'000'000);
+  auto data = pattern(6 * 8192);
+  f.put("r", std::string(reinterpret_cast<const char*>(data.data()), data.size()));
+  auto file = f.client->open("r", kRead);
+  ASSERT_TRUE(file) << file.error().message;
+  f.transport->ignore = [](Type t) { return t == Type::Tread || t == Type::Tgetattr; };
+  std::vector<std::byte> back(data.size());
+  auto n = file->pread(back, 0);  // hung, given up on, reconnected, read again
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(back, data);
+  EXPECT_EQ(f.client->recoveries(), 1u);
+  EXPECT_EQ(f.transport->reconnects, 1);
+}
+
+TEST(Recovery, ARequestTheServerParksIsNoHang) {
+  Fixture f(0, 50'000'000);
+  f.put("r", "parked");
+  auto file = f.client->open("r", kRead);
+  ASSERT_TRUE(file) << file.error().message;
+  // The server keeps every read waiting (as iohost parks a /net listen) but answers the rest:
+  // the client probes through the silence and keeps waiting, until its own request timeout.
+  f.transport->ignore = [](Type t) { return t == Type::Tread; };
+  std::thread waiter([&] {
+    std::byte b[16];
+    auto n = file->pread(b, 0);
+    EXPECT_FALSE(n);  // it never came: the connection was ended under it, below
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_GE(f.transport->getattrs, 3);  // probes every 50 + some ms of silence, each answered
+  EXPECT_EQ(f.transport->abandoned, 0);
+  EXPECT_EQ(f.transport->reconnects, 0);
+  EXPECT_FALSE(f.client->broken());
+  f.transport->crash();  // ends the parked read
+  waiter.join();
 }
 
 TEST(Recovery, AFileRemovedWhileTheServerWasDownIsStaleTheRestGoOn) {

@@ -115,6 +115,13 @@ struct MountOptions {
   // for append). What is not (a create, mkdir, remove, rename, an append) fails with EIO and
   // says so. Calls made meanwhile wait for the recovery; it may take this long at most.
   uint64_t recover_within_ns = 0;
+  // Liveness (0: off). When a request has waited this long and nothing at all has come from the
+  // server since it went out, the client sends a probe (Tgetattr, or Tstat, of the root); if
+  // the probe is unanswered as long again, the server is taken to be hung (a stopped process,
+  // a wedged backend): the session is lost, and the waiting calls recover or fail with EIO. A
+  // request the server parks on purpose (a /net listen, a read of a quiet connection) is no
+  // hang: the server still answers the probe, and the request goes on waiting.
+  uint64_t hang_after_ns = 0;
 };
 
 class Client {
@@ -180,6 +187,7 @@ class Client {
     uint16_t tag = NOTAG;
     bool done = false;
     uint64_t generation = 0;        // the session it was (last) sent on
+    uint64_t sent_ns = 0;           // when it (last) went out, for liveness
     unsigned sends = 0;
     std::vector<std::byte> request;  // kept until the reply: recovery may send it again
     std::vector<std::byte> reply;
@@ -216,6 +224,10 @@ class Client {
   void dispatch(std::vector<std::byte> message);  // lock held
   Error reply_error(std::span<const std::byte> reply, std::string_view what);
   Result<void> flush(uint16_t tag);
+  // Liveness (MountOptions::hang_after_ns), lock held: when the receiver waiting for `call`
+  // must look again, and what it does then (send the probe, or give the session up).
+  uint64_t liveness_check_at(const Call& call) const;
+  void check_liveness(const Call& call);
 
   // Recovery (client_recovery.cpp). All with the lock held except recover().
   bool may_recover() const { return options_.recover_within_ns != 0 && !recovery_failed_ && root_.valid(); }
@@ -266,6 +278,9 @@ class Client {
   bool recovering_ = false;         // a thread is in recover(): the others wait
   bool recovery_failed_ = false;    // the server did not come back in time: no more tries
   uint64_t recoveries_ = 0;
+  uint64_t last_heard_ns_ = 0;      // when the last message came from the server
+  Call probe_;                      // the liveness probe, while probing_
+  bool probing_ = false;
 };
 
 // ---- call<R>(T) ----------------------------------------------------------------------------

@@ -28,6 +28,9 @@ class Transport {
   virtual Result<void> reconnect(uint64_t /*deadline_ns*/) {
     return Error{EOPNOTSUPP, "this transport cannot reconnect"};
   }
+  // The client has given up on this connection (its server stopped answering): a send or
+  // receive blocked in it, or made later, fails instead of waiting, until reconnect().
+  virtual void abandon() {}
 };
 
 // A monitor: lock, wait (releasing the lock while asleep), wake everyone waiting.

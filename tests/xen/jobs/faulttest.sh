@@ -72,9 +72,8 @@ for kind in $kinds; do
   summary=$(console "ft-$kind" | grep -o '\[faulttest\] [0-9]* passed, [0-9]* failed')
   case $summary in
     *" 0 failed") ok "faulttest $kind: $summary (iohost killed, restarted, stopped under it)" ;;
-    *) bad "faulttest $kind: ${summary:-no summary}" ;;
+    *) bad "faulttest $kind: ${summary:-no summary}: $(console "ft-$kind" | grep '^not ok' | tr '\n' ' ')" ;;
   esac
-  console "ft-$kind" | grep '^not ok' | sed "s/^/# ft-$kind: /"
   want=$(console "ft-$kind" | sed -n 's/.*crc32 \([0-9a-f]*\) size \([0-9]*\).*/\1 \2/p' | tail -1)
   have="$(crc32 "/srv/ft/$kind/big.bin" 2>/dev/null | awk '{print $1}') $(wc -c < "/srv/ft/$kind/big.bin" 2>/dev/null)"
   if [ -n "$want" ] && [ "$want" = "$have" ]; then
