@@ -115,8 +115,7 @@ class ImportNode final : public p9::Node {
     if (r.error().code != EOPNOTSUPP) return remote(r_, r.error());
     // diod 1.0.24 has no Tunlinkat: walk to the file and Tremove it.
     p9::Fid f = REMOTE(r_, r_->client.walk(fid_, {std::string(name)}));
-    auto removed = r_->client.call<p9::Rremove>(p9::Tremove{f.number()});
-    f.forget();  // remove(5) clunks the fid whatever the answer
+    auto removed = r_->client.remove_fid(std::move(f));
     if (!removed) return remote(r_, removed.error());
     return {};
   }
@@ -147,8 +146,8 @@ class ImportNode final : public p9::Node {
 
 }  // namespace
 
-ImportTree::ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns)
-    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize), recover_ns_(recover_ns) {}
+ImportTree::ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns, uint64_t hang_ns)
+    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize), recover_ns_(recover_ns), hang_ns_(hang_ns) {}
 
 ImportTree::~ImportTree() = default;
 
@@ -170,6 +169,7 @@ Result<std::shared_ptr<p9::Node>> ImportTree::attach(const p9::Caller&) {
       options.aname = aname_;
       options.msize = msize_;
       options.recover_within_ns = recover_ns_;
+      options.hang_after_ns = hang_ns_;
       auto mounted = s->client.mount(options);
       if (!mounted) return remote(s, mounted.error());
       session_ = std::move(s);

@@ -19,7 +19,9 @@ class ImportTree final : public p9::Tree {
  public:
   // address: "tcp:HOST:PORT", "HOST:PORT" or "unix:PATH", or several of them joined by '|'
   // (servers of the same tree, tried in turn); aname: the remote tree to attach.
-  ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns = 10'000'000'000ull);
+  // recover_ns, hang_ns: lib9p's MountOptions::recover_within_ns and hang_after_ns.
+  ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns = 10'000'000'000ull,
+             uint64_t hang_ns = 10'000'000'000ull);
   ~ImportTree() override;
   p9::Result<std::shared_ptr<p9::Node>> attach(const p9::Caller& caller) override;
   bool blocking() const override { return true; }
@@ -28,7 +30,7 @@ class ImportTree final : public p9::Tree {
  private:
   std::string address_, aname_;
   size_t msize_;
-  uint64_t recover_ns_;
+  uint64_t recover_ns_, hang_ns_;
   std::mutex mutex_;
   std::shared_ptr<RemoteSession> session_;
 };

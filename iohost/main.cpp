@@ -33,12 +33,14 @@ Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the 
   --export NAME=DIR             the host folder DIR, read-write, confined to DIR
   --export ro:NAME=DIR          the same, read-only (every change: EROFS)
   --dev [NAME]                  null, zero, random, time, cons (default name: dev)
-  --import NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS]
+  --import NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS][,hang=SECONDS]
                                 a remote 9P2000.L server's tree, served again
                                 (ADDRESS: tcp:HOST:PORT or unix:PATH). When the remote
                                 goes away its session recovers (re-dial, re-walk, reopen)
                                 for up to SECONDS (default 10, 0: off), trying the other
-                                ADDRESSes in turn: servers of the same tree (failover)
+                                ADDRESSes in turn: servers of the same tree (failover).
+                                A remote silent for hang= seconds (default 10, 0: off)
+                                while requests wait is probed, then given up as hung
   --kv [NAME]                   an in-memory key-value store, keys as files (default: kv)
   --net NAME[,announce=PORT[-PORT]]...[,connect=ADDRESS]...
                                 the host's network as Plan 9's /net (tcp, udp, cs): connect
@@ -126,9 +128,9 @@ int main(int argc, char** argv) {
       std::string spec = value(i, a);
       size_t eq = spec.find('=');
       if (eq == std::string::npos || eq == 0)
-        usage_error("--import wants NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS]");
+        usage_error("--import wants NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS][,hang=SECONDS]");
       std::string name = spec.substr(0, eq), rest = spec.substr(eq + 1), aname;
-      size_t msize = 1 << 20, recover_s = 10;
+      size_t msize = 1 << 20, recover_s = 10, hang_s = 10;
       size_t comma = rest.find(',');
       std::string address = rest.substr(0, comma);
       while (comma != std::string::npos) {
@@ -137,11 +139,13 @@ int main(int argc, char** argv) {
         if (option.rfind("aname=", 0) == 0) aname = option.substr(6);
         else if (option.rfind("msize=", 0) == 0) msize = parse_size(option.substr(6), "msize");
         else if (option.rfind("recover=", 0) == 0) recover_s = parse_size(option.substr(8), "recover seconds");
+        else if (option.rfind("hang=", 0) == 0) hang_s = parse_size(option.substr(5), "hang seconds");
         else usage_error("--import: unknown option \"" + option + "\"");
         comma = next;
       }
-      if (recover_s > 3600) usage_error("--import: recover= at most 3600 seconds");
-      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize, recover_s * 1'000'000'000ull));
+      if (recover_s > 3600 || hang_s > 3600) usage_error("--import: recover= and hang= at most 3600 seconds");
+      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize, recover_s * 1'000'000'000ull,
+                                                                    hang_s * 1'000'000'000ull));
     } else if (a == "--xen-guest") {
       auto g = iohost::parse_xen_guest(value(i, a));
       if (!g) usage_error(g.error().message);

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdarg>
 #include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 namespace kernel {
 
@@ -13,5 +15,10 @@ size_t format(char* out, size_t capacity, const char* fmt, va_list args);
 // The same with arguments: the kernel's snprintf. The kernel uses it instead of newlib's, whose
 // formatter (with floating point) would be in every image for a few numbers and addresses.
 [[gnu::format(printf, 3, 4)]] size_t format_to(char* out, size_t capacity, const char* fmt, ...);
+
+// The other way: `text`, all decimal digits, as a number of at most `max` into *value. Returns
+// 0, EINVAL (empty, or not all digits) or ERANGE (above max). One parser for xenstore values
+// and command-line options.
+int parse_decimal(std::string_view text, uint64_t max, uint64_t* value);
 
 }  // namespace kernel

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <optional>
 #include "p9/client.h"
+#include "locked.h"
 
 namespace p9 {
 namespace {
@@ -222,8 +223,18 @@ Result<void> Client::remove(std::string_view path) {
       return {};
     }
   }
-  auto r = call<Rremove>(Tremove{fid.number()});
-  fid.forget();  // remove(5): the server clunks the fid whatever the outcome
+  return remove_fid(std::move(fid));
+}
+
+Result<void> Client::remove_fid(Fid fid) {
+  uint64_t answered_in = 0;
+  auto r = call_in<Rremove>(Tremove{fid.number()}, &answered_in);
+  bool clunked_by_the_server;  // remove(5): it got the request, so the fid is gone
+  {
+    Locked lock(sync_);
+    clunked_by_the_server = answered_in == generation_;
+  }
+  if (clunked_by_the_server) fid.forget();  // else ~Fid clunks it in the recovered session
   if (!r) return r.error();
   return {};
 }

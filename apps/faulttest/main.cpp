@@ -7,7 +7,7 @@
 //
 // Devices (all iohost): "fs" (mounted at /mnt/fs and bound at /fs by the kernel, recovering
 // within xenos.recover seconds), "direct" and "short" (opened here: recovery within 30 s and
-// 2 s), "net" (/net), "fo" and, from a second iohost that the harness never kills, "fo-b" (the
+// 2 s), "hang" (liveness after 1 s), "net" (/net), "fo" and, from a second iohost that the harness never kills, "fo-b" (the
 // same folder: failover). Ends with "[faulttest] N passed, N failed".
 //
 // `faulttest leak OPENS MOUNTS`: instead, OPENS open/close and MOUNTS unmount/mount cycles, and
@@ -198,6 +198,31 @@ void a_backend_that_never_returns_gives_eio_in_time() {
   uint64_t again = monotonic_ns();
   CHECK(!f->pread(b, 0));  // failed for good: at once, no second wait
   CHECK(monotonic_ns() - again < kSecond / 10);
+}
+
+void a_backend_that_stops_answering_is_given_up_in_time() {
+  ninep::Options o;
+  o.mount.recover_within_ns = 2 * kSecond;
+  o.mount.hang_after_ns = kSecond;  // 1 s of silence, then 1 s for the probe
+  o.max_rings = 1;
+  o.max_order = 4;
+  auto s = ninep::Share::open("hang", o);
+  CHECK_OK(s);
+  auto f = (*s)->client().open("motd", p9::kRead);
+  CHECK_OK(f);
+  CHECK(ask("stop"));  // iohost is there, its channels bound, its state Connected: it is silent
+  std::byte b[64];
+  uint64_t start = monotonic_ns();
+  auto n = f->pread(b, 0);
+  uint64_t took_ms = (monotonic_ns() - start) / 1000000;
+  bool continued = ask("cont");
+  std::printf("# faulttest: with iohost stopped, a read failed after %llu ms: %s\n", (unsigned long long)took_ms,
+              n ? "(it did not fail)" : n.error().message.c_str());
+  CHECK(continued);
+  CHECK(!n);
+  CHECK(n.error().code == EIO);
+  CHECK(n.error().message.find("taken to be hung") != std::string::npos);
+  CHECK(took_ms >= 3500 && took_ms < 7000);  // 1 s + 1 s to give up, 2 s for a recovery that cannot be
 }
 
 void a_net_connection_gets_a_clean_error() {
@@ -421,6 +446,8 @@ int main(int argc, char** argv) {
   suite::run("iohost killed mid 16 MiB read, restarted: the read completes, every byte right", a_read_cut_by_an_iohost_kill_completes);
   suite::run("open files (read, write, append) survive a restart", open_files_survive_a_restart);
   suite::run("a backend that never returns: EIO within the 2 s deadline", a_backend_that_never_returns_gives_eio_in_time);
+  suite::run("a backend that stops answering (SIGSTOP): given up after its probe, EIO in time",
+             a_backend_that_stops_answering_is_given_up_in_time);
   suite::run("a /net connection across a restart gets a clean error; a new one works", a_net_connection_gets_a_clean_error);
   suite::run("unmount + mount of the same tag, three times: nothing left behind", unmount_and_mount_the_same_tag);
   suite::run("close during a read blocked on a stopped iohost", close_during_a_blocked_read);

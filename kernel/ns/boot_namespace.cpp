@@ -1,6 +1,6 @@
 // Building the boot namespace (see boot_namespace.h).
 #include "ns/boot_namespace.h"
-#include <optional>
+#include "format.h"
 #include "log.h"
 #include "memory/memory.h"
 #include "ns/dev_server.h"
@@ -15,20 +15,27 @@ std::vector<NinepServer*>* shares;  // live while mounted somewhere (or a file o
 // How long a share's 9P session waits for its backend to come back when it breaks (lib9p's
 // recovery: MountOptions::recover_within_ns); xenos.recover=SECONDS, 0 turns recovery off.
 uint64_t recover_within_ns = 30'000'000'000ull;
+// How long a request waits with nothing from the backend before a probe, and the probe after
+// it, before the backend is taken to be hung (MountOptions::hang_after_ns); xenos.hang=SECONDS.
+uint64_t hang_after_ns = 10'000'000'000ull;
 
 std::string option(const std::vector<std::string>& options, const std::string& key, const std::string& fallback) {
   for (const std::string& o : options)
     if (o.compare(0, key.size() + 1, key + "=") == 0) return o.substr(key.size() + 1);
   return fallback;
 }
-std::optional<uint64_t> parse_seconds(const std::string& s) {
-  if (s.empty() || s.size() > 6) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + uint64_t(c - '0');
+// A number of seconds from the command line (at most a day), into *ns; a bad one is logged
+// and the default kept.
+void seconds_option(const std::vector<std::string>& options, const char* key, uint64_t* ns) {
+  std::string text = option(options, key, "");
+  if (text.empty()) return;  // not given: the default stands
+  uint64_t seconds = 0;
+  if (kernel::parse_decimal(text, 86400, &seconds) != 0) {
+    kernel::log("namespace: %s=%s is not a number of seconds (0..86400); keeping %llu\n", key, text.c_str(),
+                (unsigned long long)(*ns / 1'000'000'000ull));
+    return;
   }
-  return v;
+  *ns = seconds * 1'000'000'000ull;
 }
 }  // namespace
 
@@ -51,6 +58,7 @@ Result<void> mount_share(const std::string& tags, const std::string& point, int 
   o.fallback_tags.assign(names.begin() + 1, names.end());
   o.device_wait_ns = wait_ns;
   o.mount.recover_within_ns = recover_within_ns;
+  o.mount.hang_after_ns = hang_after_ns;
   // Rings cost memory (order 9: 2 MiB each): keep a share's rings within a quarter of what is free.
   uint64_t budget = kernel::frames().free_frames() * kernel::kPageSize / 4;
   while (o.max_order > 4 && (uint64_t(1) << (o.max_order + 12)) * 8 > budget) --o.max_order;
@@ -89,9 +97,8 @@ void boot_namespace(const std::vector<std::string>& options) {
   servers->push_back(env);
   (void)n.mount(dev, "/", "/dev", MREPL);
   (void)n.mount(env, "/", "/env", MREPL);
-  std::string recover = option(options, "xenos.recover", "30");
-  if (auto seconds = parse_seconds(recover)) recover_within_ns = *seconds * 1'000'000'000ull;
-  else kernel::log("namespace: xenos.recover=%s is not a number of seconds; keeping 30\n", recover.c_str());
+  seconds_option(options, "xenos.recover", &recover_within_ns);
+  seconds_option(options, "xenos.hang", &hang_after_ns);
   std::string mounts = option(options, "xenos.mounts", "auto");
   if (mounts == "none") return;
   std::vector<std::string> tags;
@@ -104,11 +111,8 @@ void boot_namespace(const std::vector<std::string>& options) {
     }
     for (const auto& d : *devices) tags.push_back(d.tag);
   } else {
-    for (size_t at = 0; at < mounts.size();) {
-      size_t comma = std::min(mounts.find(',', at), mounts.size());
-      if (comma > at) tags.push_back(mounts.substr(at, comma - at));
-      at = comma + 1;
-    }
+    for (std::string& tag : p9::split_on(mounts, ','))
+      if (!tag.empty()) tags.push_back(std::move(tag));
     wait_ns = kLateShareWaitNs;
   }
   std::string first_folder;

@@ -2,6 +2,7 @@
 #include "xs_wire.h"
 #include <cerrno>
 #include <cstring>
+#include "format.h"
 
 namespace xen::xs {
 
@@ -46,14 +47,10 @@ void encode_header(const Header& h, std::span<char, kHeaderSize> out) {
 }
 
 xenos::Result<uint64_t> parse_decimal(std::string_view text, uint64_t max) {
-  if (text.empty()) return xenos::Error{EIO, "xenstore: an empty value where a number belongs"};
   uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return xenos::Error{EIO, "xenstore: a number with a non-digit"};
-    unsigned digit = unsigned(c - '0');
-    if (digit > max || v > (max - digit) / 10) return xenos::Error{ERANGE, "xenstore: a number out of range"};
-    v = v * 10 + digit;
-  }
+  int bad = kernel::parse_decimal(text, max, &v);
+  if (bad == ERANGE) return xenos::Error{ERANGE, "xenstore: a number out of range"};
+  if (bad) return xenos::Error{EIO, "xenstore: not a decimal number"};
   return v;
 }
 

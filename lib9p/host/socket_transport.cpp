@@ -98,9 +98,10 @@ Result<void> SocketTransport::reconnect(uint64_t deadline_ns) {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
   Error last{ETIMEDOUT, "reconnect: the deadline passed"};
+  size_t first = abandoned_.exchange(false) ? (current_ + 1) % addresses_.size() : current_;
   for (int round = 0; steady_ns() < deadline_ns; ++round) {
     for (size_t k = 0; k < addresses_.size(); ++k) {
-      size_t i = (current_ + k) % addresses_.size();
+      size_t i = (first + k) % addresses_.size();
       auto fd = dial_one(addresses_[i]);
       if (fd) {
         fd_ = *fd;
@@ -120,6 +121,7 @@ Result<void> SocketTransport::reconnect(uint64_t deadline_ns) {
 SocketTransport::~SocketTransport() { close(fd_); }
 
 void SocketTransport::abandon() {
+  abandoned_ = true;
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 

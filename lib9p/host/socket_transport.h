@@ -1,5 +1,6 @@
 // lib9p's Transport over a stream socket (TCP or a unix socket), for host programs.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,8 +19,10 @@ class SocketTransport final : public Transport {
   size_t max_message_size() const override { return 16u << 20; }
   Result<void> send(std::span<const std::byte> message) override;
   Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
-  // Closes the connection and dials again: the current address first, then the others, round
-  // and round (a pause between rounds) until one answers or the deadline passes.
+  // Closes the connection and dials again: the current address first (the next one first if
+  // the client abandoned the current server as hung: a stopped server's kernel still accepts
+  // connections), then the others, round and round (a pause between rounds) until one answers
+  // or the deadline passes.
   Result<void> reconnect(uint64_t deadline_ns) override;
   void abandon() override;  // shuts the socket down: a blocked send or receive returns
   const std::string& address() const { return addresses_[current_]; }
@@ -30,6 +33,7 @@ class SocketTransport final : public Transport {
   int fd_;
   std::vector<std::string> addresses_;
   size_t current_;
+  std::atomic<bool> abandoned_{false};
   std::mutex send_lock_;
 };
 

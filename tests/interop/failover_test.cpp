@@ -4,6 +4,8 @@
 //           reopens its file, and the writes go on through the same File;
 //   import  iohost's import tree dialled to "A|B" (the test talks to iohost, which must fail
 //           over behind it: this client sees no break at all).
+// MODE-stop (client-stop, import-stop): diod A is stopped (SIGSTOP) instead: alive, connected,
+// answering nothing; liveness (hang_after 1 s) must give it up and go on through B.
 // Started by tests/interop/run.sh with P9_FAILOVER_ADDRESS, P9_FAILOVER_KILL (diod A's pid),
 // P9_TEST_EXPORT and P9_TEST_ANAME; skipped otherwise.
 #include <gtest/gtest.h>
@@ -42,7 +44,9 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
   p9::MountOptions o;
   o.aname = env("P9_TEST_ANAME");
   o.msize = 65536;
-  if (mode == "client") o.recover_within_ns = 10'000'000'000ull;
+  bool own_client = mode.rfind("client", 0) == 0, stop = mode.size() > 5 && mode.substr(mode.size() - 5) == "-stop";
+  if (own_client) o.recover_within_ns = 10'000'000'000ull;
+  if (own_client && stop) o.hang_after_ns = 1'000'000'000ull;
   ASSERT_TRUE(client.mount(o));
   std::string first_address = (*t)->address();
 
@@ -52,10 +56,14 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
   ASSERT_TRUE(f) << f.error().message;
   auto n = f->pwrite(before, 0);
   ASSERT_TRUE(n && *n == kHalf);
-  ASSERT_EQ(::kill(pid_t(std::atoi(env("P9_FAILOVER_KILL").c_str())), SIGKILL), 0);
+  ASSERT_EQ(::kill(pid_t(std::atoi(env("P9_FAILOVER_KILL").c_str())), stop ? SIGSTOP : SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
+  auto started = std::chrono::steady_clock::now();
   auto m = f->pwrite(after, kHalf);  // diod A is gone: this goes to B
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  std::printf("# failover %s: the 4 MiB write after the %s took %lld ms\n", mode.c_str(), stop ? "SIGSTOP" : "SIGKILL",
+              (long long)took.count());
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(*m, kHalf);
   std::vector<std::byte> back(2 * kHalf);
@@ -69,7 +77,7 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
   std::string disk{std::istreambuf_iterator<char>(on_disk), {}};
   ASSERT_EQ(disk.size(), 2 * kHalf);
   EXPECT_EQ(std::memcmp(disk.data(), back.data(), disk.size()), 0);
-  if (mode == "client") {
+  if (own_client) {
     EXPECT_EQ(client.recoveries(), 1u);
     EXPECT_NE((*t)->address(), first_address) << "still on the first server";
   } else {

@@ -76,7 +76,8 @@ else
 fi
 
 # Network failover: two diods exporting one folder; the first is killed mid-file. Once with
-# lib9p's client dialling "A|B" itself, once through iohost's import of "A|B".
+# lib9p's client dialling "A|B" itself, once through iohost's import of "A|B"; then the same
+# with the first stopped (SIGSTOP: connected, answering nothing) instead of killed.
 failover() {  # failover MODE: one run of tests/interop/failover_test.cpp
   local mode=$1 log a_pid a_address
   log=$work/failover-$mode.log
@@ -88,10 +89,10 @@ failover() {  # failover MODE: one run of tests/interop/failover_test.cpp
   fi
   local target aname
   target="$a_address|$DIOD_ADDRESS" aname=$work/failover
-  if [[ $mode == import ]]; then
+  if [[ $mode == import* ]]; then
     mkdir -p "$work/import3"
-    if ! start_iohost "$build/bin/iohost" "$work/import3" "$work/iohost-failover.log" \
-        --import "shared=tcp:$a_address|tcp:$DIOD_ADDRESS,aname=$work/failover,recover=10"; then
+    if ! start_iohost "$build/bin/iohost" "$work/import3" "$work/iohost-failover-$mode.log" \
+        --import "shared=tcp:$a_address|tcp:$DIOD_ADDRESS,aname=$work/failover,recover=10,hang=1"; then
       kill "$a_pid"; stop_diod; failed=$((failed + 1)); return
     fi
     target=$IOHOST_ADDRESS aname=shared
@@ -101,18 +102,22 @@ failover() {  # failover MODE: one run of tests/interop/failover_test.cpp
   local rc=$?
   sed "s/^/[failover-$mode] /" "$log"
   if [[ $rc -eq 0 ]] && grep -q '^\[  PASSED  \] 1 test' "$log"; then
-    echo "ok - failover ($mode): the first diod killed mid-file, the writes went on through the second"
+    local how="killed"
+    [[ $mode == *-stop ]] && how="stopped (SIGSTOP)"
+    echo "ok - failover ($mode): the first diod $how mid-file, the writes went on through the second"
     passed=$((passed + 1))
   else
     echo "not ok - failover ($mode)"; failed=$((failed + 1))
-    [[ $mode == import ]] && tail -20 "$work/iohost-failover.log" | sed 's/^/    | /'
+    [[ $mode == import* ]] && tail -20 "$work/iohost-failover-$mode.log" | sed 's/^/    | /'
   fi
-  kill "$a_pid" 2>/dev/null; wait "$a_pid" 2>/dev/null
-  [[ $mode == import ]] && stop_iohost
+  kill -9 "$a_pid" 2>/dev/null; wait "$a_pid" 2>/dev/null  # -9: a stopped diod ignores the rest
+  [[ $mode == import* ]] && stop_iohost
   stop_diod
 }
 failover client
 failover import
+failover client-stop
+failover import-stop
 
 head -c $((64 << 20)) /dev/urandom > "$work/iohost-export/big64.bin"
 mkdir -p "$work/iohost-export/dir/sub" && echo listed > "$work/iohost-export/dir/sub/file"

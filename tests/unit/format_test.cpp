@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <cerrno>
 #include <cstdarg>
 #include <string>
 #include "format.h"
@@ -52,4 +53,15 @@ TEST(Format, UnknownConversionIsPrintedAndConsumesNoArgument) {
 
 TEST(Format, TrailingPercentDoesNotReadPastTheFormat) {
   EXPECT_EQ(fmt(16, "abc%"), "abc");
+}
+
+TEST(ParseDecimal, DigitsWithinTheLimitAndNothingElse) {
+  uint64_t v = 7;
+  EXPECT_EQ(kernel::parse_decimal("30", 86400, &v), 0);
+  EXPECT_EQ(v, 30u);
+  EXPECT_EQ(kernel::parse_decimal("86400", 86400, &v), 0);
+  EXPECT_EQ(kernel::parse_decimal("86401", 86400, &v), ERANGE);
+  EXPECT_EQ(kernel::parse_decimal("18446744073709551616", UINT64_MAX, &v), ERANGE);
+  for (const char* bad : {"", "-1", "1s", " 1", "0x10"}) EXPECT_EQ(kernel::parse_decimal(bad, 100, &v), EINVAL) << bad;
+  EXPECT_EQ(v, 86400u);  // a failed parse leaves the value alone
 }

@@ -415,3 +415,25 @@ TEST(Recovery, FidsAreGivenBack) {
   EXPECT_EQ(f.client->fids_in_use(), at_start);
   EXPECT_EQ(f.client->recoveries(), 1u);
 }
+
+TEST(Recovery, ARemoveCutByACrashLeavesNoFidOnEitherSide) {
+  Fixture f;
+  f.put("doomed", "x");
+  f.put("other", "y");
+  size_t client_fids = f.client->fids_in_use(), server_fids = f.transport->server_fids();
+  auto fid = f.client->walk("doomed");
+  ASSERT_TRUE(fid) << fid.error().message;
+  uint32_t number = fid->number();
+  f.transport->crash_on = [](Type t) { return t == Type::Tremove; };
+  auto r = f.client->remove_fid(std::move(*fid));  // lost with the server: not repeated
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EIO);
+  EXPECT_NE(r.error().message.find("not repeated"), std::string::npos) << r.error().message;
+  // The recovery made the fid again on the new server; it was clunked there, not forgotten.
+  EXPECT_EQ(f.client->fids_in_use(), client_fids);
+  EXPECT_EQ(f.transport->server_fids(), server_fids);
+  auto again = f.client->walk("other");  // the number is free and usable on the server too
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->number(), number);
+  EXPECT_EQ(f.get("doomed"), "x");  // the remove never reached the server
+}

@@ -165,6 +165,10 @@ class Client {
   // client remembers them, so a recovery reopens the fid the same way (9P2000.L only).
   Result<Rlopen> lopen(const Fid& fid, uint32_t linux_flags);
   Result<Rlcreate> lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode, uint32_t gid);
+  // Tremove: the fid is used up. The server clunks it whatever its answer; but if the session
+  // broke under the request, the recovered session has the fid again (remade), and it is
+  // clunked there rather than forgotten.
+  Result<void> remove_fid(Fid fid);
 
   // One request, one reply: the reply's type is checked against R; Rerror/Rlerror become
   // Errors. Safe from many threads at once.

@@ -16,7 +16,7 @@ for kind in pv pvh leak; do
 done
 set -- --net net
 for kind in pv pvh leak; do
-  set -- "$@" --export "$kind=/srv/ft/$kind" --xen-guest "ft-$kind=fs:$kind,direct:$kind,short:$kind,net:net,fo:$kind"
+  set -- "$@" --export "$kind=/srv/ft/$kind" --xen-guest "ft-$kind=fs:$kind,direct:$kind,short:$kind,hang:$kind,net:net,fo:$kind"
 done
 iohost_args="$*"
 # The failover backend: a second iohost serving the same folders as device 8 on ("fo-b"); it
