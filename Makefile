@@ -192,10 +192,13 @@ install: $(SDK_STAMP)
 	$(Q)tools/sdk/install.sh $(PREFIX) $(BUILD) $(NEWLIB) $(LIBSTDCXX)
 	@echo "xenos SDK installed in $(PREFIX): $(PREFIX)/bin/xenos-c++ -O2 main.cpp -o app.elf"
 
-$(BUILD)/guest/apps/%.c.o: apps/%.c $(APP_FLAGS_FILE) $(XENOS_CC) | $(SDK_STAMP)
+# The SDK is a real prerequisite, not order-only: its headers (lib9p's client.h...) are copied
+# when it is staged, and an object compiled against the previous copy in the same make run
+# would not be rebuilt (a p9test with an old p9::Client layout against a new lib9p.a).
+$(BUILD)/guest/apps/%.c.o: apps/%.c $(APP_FLAGS_FILE) $(XENOS_CC) $(SDK_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D) && $(XENOS_CC) $(APP_CFLAGS) -c $< -o $@
-$(BUILD)/guest/apps/%.cpp.o: apps/%.cpp $(APP_FLAGS_FILE) $(XENOS_CC) | $(SDK_STAMP)
+$(BUILD)/guest/apps/%.cpp.o: apps/%.cpp $(APP_FLAGS_FILE) $(XENOS_CC) $(SDK_STAMP)
 	$(call say,CXX,$<)
 	$(Q)mkdir -p $(@D) && $(XENOS_CXX) $(APP_CXXFLAGS) -c $< -o $@
 $(XENOS_CC): $(SDK_STAMP)
@@ -263,6 +266,7 @@ bench: $(BENCH_9P) $(IOHOST) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/bench/run.sh $(BUILD)
 	$(Q)tests/bench/xen_bench.py $(BUILD)
 	$(Q)tests/bench/xen_memory.py $(BUILD)
+	$(Q)tests/bench/xen_leak.py $(BUILD)
 
 # ---- boots ----------------------------------------------------------------------------------
 smoke: $(IMAGES)

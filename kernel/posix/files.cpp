@@ -155,6 +155,27 @@ std::vector<ns::Entry>* list_directory(int fd, int* error) {
 using posix::fail;
 using posix::get;
 
+namespace {
+
+// Advisory record locks (F_SETLK, F_SETLKW, F_GETLK). POSIX locks belong to a process, and a
+// process never conflicts with its own; a guest is one process, and its locks are not carried
+// to the I/O host (9P2000.L Tlock is not used yet). So a well-formed lock is granted at once,
+// and F_GETLK says nothing is in the way: right within the guest, invisible to other guests
+// and to the host (the README says so).
+int record_lock(const posix::Description& d, int command, struct flock* lock) {
+  if (!lock) return fail(EFAULT);
+  if (lock->l_type != F_RDLCK && lock->l_type != F_WRLCK && lock->l_type != F_UNLCK) return fail(EINVAL);
+  if (lock->l_whence != SEEK_SET && lock->l_whence != SEEK_CUR && lock->l_whence != SEEK_END) return fail(EINVAL);
+  int access = d.flags & O_ACCMODE;
+  if (command != F_GETLK && ((lock->l_type == F_RDLCK && access == O_WRONLY) ||
+                             (lock->l_type == F_WRLCK && access == O_RDONLY)))
+    return fail(EBADF);  // POSIX: a read lock needs the file open for reading, a write lock for writing
+  if (command == F_GETLK) lock->l_type = F_UNLCK;
+  return 0;
+}
+
+}  // namespace
+
 extern "C" {
 
 int open(const char* path, int flags, ...) {
@@ -395,7 +416,12 @@ int fcntl(int fd, int command, ...) {
   if (!d) return fail(EBADF);
   va_list args;
   va_start(args, command);
-  int arg = va_arg(args, int);
+  if (command == F_GETLK || command == F_SETLK || command == F_SETLKW) {
+    auto* lock = va_arg(args, struct flock*);
+    va_end(args);
+    return record_lock(*d, command, lock);
+  }
+  int arg = command == F_DUPFD || command == F_SETFL || command == F_SETFD ? va_arg(args, int) : 0;
   va_end(args);
   switch (command) {
     case F_DUPFD:

@@ -13,6 +13,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xenbox  # noqa: E402
+import programs  # noqa: E402
 
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(xenbox.ROOT, "build"))
 image = lambda app: os.path.join(build, "apps", app, app + ".elf")
@@ -23,6 +24,12 @@ def check(name, problems):
     results.append(not problems)
     print(("ok - %s" % name) if not problems else ("not ok - %s: %s" % (name, "; ".join(problems))))
 
+
+# Programs from Debian's sources (tests/programs/build.sh), built with the SDK before the boot.
+programs_built, programs_log = programs.build(build)
+for line in programs_log.splitlines():
+    print("# " + line)
+lua = programs.Lua(build)
 
 seed = xenbox.seeded_share("xenbox-seed-", files=[("sub/deep.bin", bytes(range(256)) * 64)])
 
@@ -79,6 +86,7 @@ nettest_pv = xenbox.Guest("nettest-pv", image("nettest"), type="pv", net=True, e
                           memory=128)
 guests = [selftest, p9test, fstest, cat, ls, cp, wordcount, wc_missing, hello, crash, status, reboot,
           selftest_pv, p9test_pv, fstest_pv, hello_pv, crash_pv, p9test_qemu, nettest, nettest_pv, hang]
+guests += [p.guest for p in (lua,) if p.guest]
 
 # dom0 itself: Linux's v9fs against iohost (tests/xen/jobs/v9fs-iohost.sh), before the guests.
 v9fs = xenbox.Dom0Job("v9fs-iohost", os.path.join(xenbox.HERE, "jobs", "v9fs-iohost.sh"),
@@ -107,7 +115,8 @@ http = xenbox.Dom0Job("http", os.path.join(xenbox.HERE, "jobs", "http.sh"),
 
 # Failure and recovery: apps/faulttest (PV and PVH) while iohost is killed, restarted, stopped and
 # continued when the guest asks, then the leak cycles (tests/xen/jobs/faulttest.sh). make test
-# runs the leak with fewer cycles than the 10,000/1,000 (make bench runs those).
+# runs the leak with fewer cycles than the 10,000/1,000 (make bench runs those:
+# tests/bench/xen_leak.py).
 leak_file = os.path.join(tempfile.mkdtemp(prefix="xenbox-leak-"), "leak")
 with open(leak_file, "w") as f:
     f.write(os.environ.get("FAULTTEST_LEAK", "1000 50") + "\n")
@@ -272,6 +281,14 @@ copied = os.path.join(hello.share_out or "", "sub", "deep.bin")
 same = os.path.isfile(copied) and open(copied, "rb").read() == bytes(range(256)) * 64
 check("the guest's share travels host -> dom0 /srv -> host and comes back byte for byte",
       [] if same else ["%s missing or different" % copied])
+
+check("programs from Debian's source packages build with the SDK (tests/programs/build.sh)",
+      [] if programs_built else [programs_log.splitlines()[-1] if programs_log else "it failed"])
+for p in (lua,):
+    if p.skip:
+        print("skip - %s: %s" % (p.name, p.skip))
+    for name, problems in p.checks():
+        check(name, problems)
 
 for name, first in retried.items():
     print("# retried %s once; its first attempt failed: %s" % (name, first))

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Programs nobody here wrote, built for the guest at test time from Debian's source packages
+# with the staged SDK's xenos-cc and the programs' own build files (issue 17). Nothing of their
+# code is in this tree. For each program NAME this leaves either
+#   BUILD/programs/NAME/NAME.elf    the image, or
+#   BUILD/programs/NAME/skip        one line: why there is none (the sources could not be had)
+# and a build failure is an error (exit 1), not a skip.
+#   tests/programs/build.sh BUILD_DIR
+set -uo pipefail
+build=$(realpath "${1:-build}")
+cc=$build/sdk/bin/xenos-cc
+out=$build/programs
+mkdir -p "$out"
+[[ -x $cc ]] || { echo "programs: no SDK at $build/sdk (make sdk)" >&2; exit 1; }
+
+# The same mirror the machine installs from, for source packages: a deb-src twin of each
+# "Types: deb" entry of debian.sources (or of sources.list's deb lines), once.
+enable_sources() {
+  local list=/etc/apt/sources.list.d/xenos-deb-src.sources
+  grep -rqs '^deb-src\|^Types:.*deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$list" 2>/dev/null || return 1
+  elif [[ -f /etc/apt/sources.list ]]; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/xenos-deb-src.list 2>/dev/null || return 1
+  else
+    return 1
+  fi
+  apt-get update -qq >/dev/null 2>&1
+}
+
+# fetch PACKAGE: Debian's source package files into $out/src/PACKAGE (kept: later runs reuse
+# them). Prints why not, on failure.
+fetch() {
+  local dir=$out/src/$1
+  [[ -f $dir/.fetched ]] && return 0
+  rm -rf "$dir" && mkdir -p "$dir"
+  command -v apt-get >/dev/null || { echo "apt-get is not here"; return 1; }
+  enable_sources || { echo "cannot enable deb-src entries for apt (not root?)"; return 1; }
+  local log
+  if ! log=$(cd "$dir" && timeout 300 apt-get source --download-only "$1" 2>&1); then
+    echo "apt-get source $1 failed: $(echo "$log" | grep -E '^E:' | head -1)"
+    return 1
+  fi
+  touch "$dir/.fetched"
+}
+
+failed=0
+
+# Lua 5.4: the stock interpreter, built by Lua's own Makefile (`make generic`, ANSI C plus
+# what newlib has) with CC=xenos-cc; lua.elf is src/lua as that Makefile links it.
+lua() {
+  local dest=$out/lua
+  mkdir -p "$dest" && rm -f "$dest/skip" "$dest/lua.elf"
+  local why
+  if ! why=$(fetch lua5.4); then
+    echo "$why" > "$dest/skip"
+    echo "programs: lua skipped: $why"
+    return
+  fi
+  local tarball
+  tarball=$(ls "$out"/src/lua5.4/lua5.4_*.orig.tar.* 2>/dev/null | head -1)
+  [[ -n $tarball ]] || { echo "programs: no lua5.4 orig tarball in $out/src/lua5.4" >&2; failed=1; return; }
+  rm -rf "$dest/src" && mkdir -p "$dest/src" && tar -xf "$tarball" -C "$dest/src" --strip-components=1
+  if make -C "$dest/src/src" generic CC="$cc" > "$dest/build.log" 2>&1 && cp "$dest/src/src/lua" "$dest/lua.elf"; then
+    echo "programs: lua built from $(basename "$tarball") ($(stat -c %s "$dest/lua.elf") bytes with debug info)"
+  else
+    echo "programs: building lua failed:" >&2
+    tail -20 "$dest/build.log" | sed 's/^/    | /' >&2
+    failed=1
+  fi
+}
+
+lua
+exit $failed
