@@ -111,9 +111,11 @@ $(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tr
 $(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp kernel/xen/flex_ring.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp
-$(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h | $(DEPS_STAMP)
+$(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h kernel/format.cpp \
+  kernel/format.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp \
+	  kernel/format.cpp
 fuzz: $(FUZZ_TARGETS)
 # Each target for FUZZ_SECONDS (make test: a short bounded run; longer by hand).
 fuzz-run: $(FUZZ_TARGETS)
