@@ -14,6 +14,11 @@ rm -rf "$work" "$out"
 mkdir -p "$work/src" "$work/obj"
 tar -C "$work/src" -xf "$tarball"
 src=$(echo "$work"/src/*/)
+# mallocr.c declares its own struct mallinfo with int fields, while the malloc.h apps include
+# says size_t: on x86_64 mallinfo() filled 40 of the caller's 80 bytes and apps read stack
+# garbage for uordblks, fordblks and keepcost. Make mallocr.c's struct the header's.
+sed -i '/^struct mallinfo {/,/^};/ s/^  int /  size_t /' "$src/newlib/libc/stdlib/mallocr.c"
+grep -q '^  size_t uordblks;' "$src/newlib/libc/stdlib/mallocr.c" || { echo "newlib: mallinfo patch did not apply" >&2; exit 1; }
 gccinc=$(gcc -print-file-name=include)
 # Guest code: freestanding, no red zone (trap frames land on the current stack), no PIE; one
 # section per function (images keep only what they call). Built for size (-Os), except that

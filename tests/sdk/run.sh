@@ -58,8 +58,9 @@ if out=$(make -C "$work/c-make" --no-print-directory CC="$sdk/bin/xenos-cc" \
   ok "a C app builds outside the tree with its Makefile and CC=xenos-cc"
   out=$("$boot" "$work/c-make/greeter.elf" world 7 2>&1); status=$?
   [[ $status -eq 7 ]] || out+=$'\n'"(exit status $status, expected 7)"
-  check "the C app boots under bare QEMU: argv, stdio, malloc, qsort, its exit status" "$out" \
-    "greeter: hello, world" "greeter: 1 MiB from malloc, last byte x, 0.12" "greeter: sorted 1 2 3" \
+  check "the C app boots under bare QEMU: argv, stdio, malloc (and mallinfo), qsort, its exit status" "$out" \
+    "greeter: hello, world" "greeter: 1 MiB from malloc, last byte x, 0.12" "greeter: mallinfo counts it" \
+    "greeter: sorted 1 2 3" \
     "shutdown: exit status 7"
   # From the link map: no member of libstdc++ or libsupc++ went in (the kernel's own uses of
   # header-only templates such as std::vector are not libstdc++), and no C++ personality routine.
