@@ -46,7 +46,7 @@ uint64_t boot_microseconds() {
 
 namespace {
 void must(const xenos::Result<void>& r, const char* what) {
-  if (!r) panic("%s: %s (errno %d)", what, r.error().message, r.error().code);
+  if (!r) panic("%s: %s (errno %d)", what, r.error().message.c_str(), r.error().code);
 }
 
 // The Xen services, in dependency order: events need shared_info; time, xenstore and the
@@ -60,7 +60,7 @@ void xen_services_init() {
   // The last line on the debug port: a hang after it is in the console ring or above.
   if (!xen::pv_start_info()) log("xen: services up; console moves to the PV ring\n");
   auto console = xen::console_ring_init();
-  if (!console) log("console: no PV console ring (%s); staying on the debug port\n", console.error().message);
+  if (!console) log("console: no PV console ring (%s); staying on the debug port\n", console.error().message.c_str());
 }
 }  // namespace
 

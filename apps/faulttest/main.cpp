@@ -52,7 +52,7 @@ unsigned last_seq = 0;
 unsigned request(const char* action) {
   unsigned seq = ++last_seq;
   auto w = xenstore::write("data/faulttest/request", std::to_string(seq) + " " + action);
-  if (!w) std::printf("# cannot ask the harness to %s: %s\n", action, w.error().message);
+  if (!w) std::printf("# cannot ask the harness to %s: %s\n", action, w.error().message.c_str());
   return seq;
 }
 
@@ -69,7 +69,7 @@ bool wait_done(unsigned seq) {
     if (monotonic_ns() > until) {
       auto v = xenstore::read("data/faulttest/done");
       std::printf("# faulttest: no answer to request %u in 20 s (data/faulttest/done: %s)\n", seq,
-                  v ? v->c_str() : v.error().message);
+                  v ? v->c_str() : v.error().message.c_str());
       return false;
     }
     sleep_ms(20);

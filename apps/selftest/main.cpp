@@ -108,7 +108,7 @@ void grant_allows_access_until_ended() {
   CHECK(!grant->valid());
   auto refused = copy_from_grant(*domid, ref, 200, copy, 13);
   CHECK(!refused);  // ended: Xen no longer honours it
-  printf("# copy through an ended grant: %s (errno %d)\n", refused.error().message, refused.error().code);
+  printf("# copy through an ended grant: %s (errno %d)\n", refused.error().message.c_str(), refused.error().code);
 }
 
 void grant_table_grows_on_demand() {
@@ -150,6 +150,7 @@ void xenstore_write_read_remove_round_trip() {
   CHECK_OK(xs::remove("data/selftest"));
   auto gone = xs::read("data/selftest/key");
   CHECK(!gone && gone.error().code == ENOENT);
+  CHECK(!gone && gone.error().message == "xenstore: no such path: data/selftest/key");  // names it
 }
 
 void xenstore_reads_absolute_paths_and_reports_errors() {

@@ -126,7 +126,7 @@ extern "C" [[noreturn]] void pv_main(const start_info* start) {
   uint64_t next_free = boot_data_end / kPageSize + 4;     // Xen's boot stack follows the tables
   uint64_t mapped = extend_identity_map(l2, l2_mfn, mapped_end, limit, &next_free);
   ram[0] = {0, mapped, kMemoryTypeRam};
-  if (memory_map.build(ram, mapped) != MemoryMap::Error::kNone) panic("PV: no usable RAM");
+  if (memory_map.build(ram, mapped) != MemoryMap::Outcome::kBuilt) panic("PV: no usable RAM");
   if (ram_end > mapped) log("memory: %lu MiB above the first GiB not mapped (PV maps one L2 table)\n", (ram_end - mapped) >> 20);
 
   size_t length = strnlen(reinterpret_cast<const char*>(si->cmd_line), MAX_GUEST_CMDLINE);

@@ -60,9 +60,9 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
     panic("bad hvm_start_info at 0x%lx (magic 0x%x)", start_info_paddr, si ? si->magic : 0);
 
   size_t entries = read_firmware_map(*si);
-  MemoryMap::Error error = memory_map.build({firmware_entries, entries}, IDENTITY_MAPPED_BYTES);
-  if (error == MemoryMap::Error::kNoRam) panic("memory map lists no usable RAM");
-  if (error == MemoryMap::Error::kTooManyRanges) panic("memory map has too many RAM ranges");
+  MemoryMap::Outcome error = memory_map.build({firmware_entries, entries}, IDENTITY_MAPPED_BYTES);
+  if (error == MemoryMap::Outcome::kNoRam) panic("memory map lists no usable RAM");
+  if (error == MemoryMap::Outcome::kTooManyRanges) panic("memory map has too many RAM ranges");
 
   // The loader puts start_info, the memmap and the command line in RAM right after the image,
   // where the frame bitmap and heap go. The map is already copied; copy the command line too,

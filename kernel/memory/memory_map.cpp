@@ -3,7 +3,7 @@
 
 namespace kernel {
 
-MemoryMap::Error MemoryMap::build(std::span<const FirmwareMemoryEntry> entries, uint64_t limit) {
+MemoryMap::Outcome MemoryMap::build(std::span<const FirmwareMemoryEntry> entries, uint64_t limit) {
   count_ = 0;
   ignored_bytes_ = 0;
   for (const FirmwareMemoryEntry& e : entries) {
@@ -17,7 +17,7 @@ MemoryMap::Error MemoryMap::build(std::span<const FirmwareMemoryEntry> entries, 
       end = limit;
     }
     if (base >= end) continue;
-    if (count_ == storage_.size()) return Error::kTooManyRanges;
+    if (count_ == storage_.size()) return Outcome::kTooManyRanges;
     // Insertion sort: firmware tables are short and usually sorted already.
     size_t i = count_++;
     while (i > 0 && storage_[i - 1].base > base) {
@@ -35,7 +35,7 @@ MemoryMap::Error MemoryMap::build(std::span<const FirmwareMemoryEntry> entries, 
     }
   }
   count_ = merged;
-  return count_ == 0 ? Error::kNoRam : Error::kNone;
+  return count_ == 0 ? Outcome::kNoRam : Outcome::kBuilt;
 }
 
 uint64_t MemoryMap::total_bytes() const {

@@ -25,14 +25,15 @@ struct MemoryRange {
 
 class MemoryMap {
  public:
-  enum class Error { kNone, kTooManyRanges, kNoRam };
+  // How build() went: a plain enum, not an Error value (those own a string; there is no heap yet).
+  enum class Outcome { kBuilt, kTooManyRanges, kNoRam };
 
   // `storage` holds the result; it is filled, never grown (this runs before any heap).
   constexpr explicit MemoryMap(std::span<MemoryRange> storage) : storage_(storage) {}
 
   // Keeps RAM entries below `limit`, trims each to whole pages, sorts and merges.
   // RAM at or above `limit` is counted in ignored_bytes(), not silently dropped.
-  Error build(std::span<const FirmwareMemoryEntry> entries, uint64_t limit);
+  Outcome build(std::span<const FirmwareMemoryEntry> entries, uint64_t limit);
 
   std::span<const MemoryRange> ranges() const { return storage_.first(count_); }
   uint64_t total_bytes() const;

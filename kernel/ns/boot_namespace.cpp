@@ -106,7 +106,7 @@ void boot_namespace(const std::vector<std::string>& options) {
   if (mounts == "auto") {
     auto devices = xenos::ninep::devices();
     if (!devices) {
-      kernel::log("namespace: cannot list 9pfs devices: %s\n", devices.error().message);
+      kernel::log("namespace: cannot list 9pfs devices: %s\n", devices.error().message.c_str());
       return;
     }
     for (const auto& d : *devices) tags.push_back(d.tag);

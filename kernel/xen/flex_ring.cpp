@@ -4,10 +4,13 @@
 #include <cstring>
 
 namespace xen {
+namespace {
+constexpr const char* kIndexesLie = "9pfs: ring indexes claim more than the ring holds";
+}  // namespace
 
 xenos::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size) {
   uint32_t queued = prod - cons;  // free-running: the difference is right across wrap-around
-  if (queued > ring_size) return xenos::Error{EIO, "9pfs: ring indexes claim more than the ring holds"};
+  if (queued > ring_size) return xenos::Error{EIO, kIndexesLie};
   return queued;
 }
 
@@ -28,7 +31,7 @@ void flex_write(volatile std::byte* ring, uint32_t ring_size, uint32_t prod, std
 NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons,
                          uint32_t prod, uint32_t msize) {
   auto queued = flex_queued(prod, cons, ring_size);
-  if (!queued) return {NextMessage::kHostile, 0, queued.error().message};
+  if (!queued) return {NextMessage::kHostile, 0, kIndexesLie};
   if (*queued == 0) return {NextMessage::kNone, 0, nullptr};
   if (*queued < 4) return {NextMessage::kPartial, 0, nullptr};
   std::byte field[4];

@@ -50,8 +50,6 @@ using xen::RingPlan;
 enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
 constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
 
-p9::Error to_p9(const Error& e) { return {e.code, e.message}; }
-
 Result<unsigned> read_number(const std::string& path) {
   std::string s = TRY(xenstore::read(path));
   return unsigned(TRY(xen::xs::parse_decimal(s, UINT32_MAX)));
@@ -170,7 +168,7 @@ class RingTransport final : public p9::Transport {
   void stop_watching();
   Result<void> setup_ring(Ring& r);
   void teardown_rings();
-  void fail(const char* why);  // interrupts off
+  void fail(std::string why);  // interrupts off
 
   const Device& device() const { return devices_[current_]; }
   Result<void> connect_again(uint64_t deadline);
@@ -182,7 +180,7 @@ class RingTransport final : public p9::Transport {
   unsigned order_ = 0;
   uint32_t ring_bytes_ = 0;    // per direction
   WaitQueue waiters_;          // ring events: replies arrived or request space freed
-  const char* broken_ = nullptr;
+  std::string broken_;         // why the share is unusable, once it is ("" while it works)
   unsigned next_ring_ = 0;     // where receive() looks first
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   bool connected_ = false;
@@ -201,7 +199,7 @@ void RingTransport::watch_backend(void* self) {
   auto w = xenstore::watch(path);
   if (!w) {
     kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device().tag.c_str(), path.c_str(),
-                w.error().message);
+                w.error().message.c_str());
     return;
   }
   constexpr uint64_t kTickNs = 250'000'000;  // a dead backend is noticed within this
@@ -323,14 +321,14 @@ Result<void> RingTransport::close() {
     (void)xenstore::write(fe + "/state", std::to_string(kClosing));
     auto s = wait_for_state(device().backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
                             "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
-    if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message);
+    if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message.c_str());
   }
   stop_watching();  // the backend's state change woke it, or its tick will
   teardown_rings();
   if (connected_) (void)xenstore::write(fe + "/state", std::to_string(kClosed));
   connected_ = false;
   arch::InterruptGuard guard;
-  if (!broken_) broken_ = "9pfs: the share is closed";
+  if (broken_.empty()) broken_ = "9pfs: the share is closed";
   waiters_.wake_all();
   return {};
 }
@@ -370,13 +368,14 @@ Result<void> RingTransport::connect_again(uint64_t deadline) {
                      "9pfs: the backend did not come back", deadline));
   {
     arch::InterruptGuard guard;
-    broken_ = nullptr;
+    broken_.clear();
   }
   return connect(options_, deadline);
 }
 
 p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
-  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device().tag.c_str(), broken_ ? broken_ : "asked to");
+  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device().tag.c_str(),
+              broken_.empty() ? "asked to" : broken_.c_str());
   stop_watching();
   teardown_rings();
   // Each device in turn, for failover_after_ns each when there are several (the first is
@@ -387,7 +386,8 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
     uint64_t slice = devices_.size() > 1 ? std::min(deadline_ns, monotonic_ns() + options_.failover_after_ns) : deadline_ns;
     connected = connect_again(slice);
     if (connected) break;
-    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device().tag.c_str(), connected.error().message);
+    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device().tag.c_str(),
+                connected.error().message.c_str());
     stop_watching();
     teardown_rings();
     if (devices_.size() > 1) {
@@ -398,21 +398,21 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
   if (!connected) {
     arch::InterruptGuard guard;
     broken_ = "9pfs: the share could not be reconnected";
-    return to_p9(connected.error());
+    return connected.error();
   }
   ++reconnects_;
   return {};
 }
 
-void RingTransport::fail(const char* why) {
-  if (broken_) return;
-  broken_ = why;
-  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", why, device().tag.c_str());
+void RingTransport::fail(std::string why) {
+  if (!broken_.empty()) return;
+  broken_ = std::move(why);
+  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", broken_.c_str(), device().tag.c_str());
   waiters_.wake_all();
 }
 
 p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
-  if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
+  if (rings_.empty()) return p9::Error{EIO, broken_.empty() ? "9pfs: the share is not connected" : broken_};
   if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
   if (message.size() > max_message_size()) return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
   uint16_t tag = p9::read_le16(message.data() + 5);  // size[4] type[1] tag[2]
@@ -420,7 +420,7 @@ p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
   LockGuard one_sender(r.send_lock);
   arch::InterruptGuard guard;
   for (;;) {
-    if (broken_) return p9::Error{EIO, broken_};
+    if (!broken_.empty()) return p9::Error{EIO, broken_};
     uint32_t cons = r.intf->out_cons, prod = r.intf->out_prod;
     xen_mb();  // the indexes are read before anything is written into the space they free
     auto queued = flex_queued(prod, cons, ring_bytes_);
@@ -441,10 +441,10 @@ p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
 }
 
 p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) {
-  if (rings_.empty()) return p9::Error{EIO, broken_ ? broken_ : "9pfs: the share is not connected"};
+  if (rings_.empty()) return p9::Error{EIO, broken_.empty() ? "9pfs: the share is not connected" : broken_};
   arch::InterruptGuard guard;
   for (;;) {
-    if (broken_) return p9::Error{EIO, broken_};
+    if (!broken_.empty()) return p9::Error{EIO, broken_};
     for (size_t k = 0; k < rings_.size(); ++k) {
       size_t i = (next_ring_ + k) % rings_.size();
       Ring& r = *rings_[i];
@@ -466,7 +466,7 @@ p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) 
       r.channel.notify();
       return message;
     }
-    if (broken_) continue;
+    if (!broken_.empty()) continue;
     if (deadline_ns == 0) {
       waiters_.wait();
     } else if (!waiters_.wait_until(deadline_ns)) {
@@ -519,7 +519,7 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
     }
     bool waiting = wait_ns != 0 && monotonic_ns() < deadline;
     if (!waiting) {
-      if (!all) return to_p9(all.error());
+      if (!all) return all.error();
       return p9::Error{ENOENT, "9pfs: no share tagged \"" + tag + "\" (this domain has: " +
                                (known.empty() ? std::string("none") : known) + ")"};
     }
@@ -527,11 +527,11 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
       kernel::log("9pfs: no share tagged \"%s\" yet; waiting up to %llu s for a backend to offer it\n",
                   tag.c_str(), (unsigned long long)(wait_ns / 1'000'000'000));
       auto watch = xenstore::watch("device/9pfs");
-      if (!watch) return to_p9(watch.error());
+      if (!watch) return watch.error();
       w = std::move(*watch);
     }
     auto changed = w.next(deadline);
-    if (!changed && changed.error().code != ETIMEDOUT) return to_p9(changed.error());
+    if (!changed && changed.error().code != ETIMEDOUT) return changed.error();
   }
 }
 
@@ -553,7 +553,7 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
   share->device_ = devices.front();
   for (const Device& d : devices) share->device_paths_.push_back(d.path);
   share->transport_ = new RingTransport(std::move(devices));
-  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c) return to_p9(c.error());
+  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c) return c.error();
   share->sync_ = new KernelSync;
   share->client_ = new p9::Client(*share->transport_, *share->sync_);
   p9::MountOptions mount = options.mount;

@@ -54,17 +54,17 @@ struct Connection {
   xenos::xenstore::Watch::State* watches = nullptr;
   uint32_t next_req_id = 1;
   uint32_t next_watch = 1;
-  const char* broken = nullptr;    // why the connection is unusable, once it is
+  std::string broken;              // why the connection is unusable, once it is ("" while it works)
   bool mid_message = false;        // a drain() is waiting for the rest of a long reply
 };
 Connection* conn;
 
 void on_event(uint32_t, void*) { conn->ring_waiters.wake_all(); }
 
-void fail_connection(const char* why) {
-  if (conn->broken) return;
-  conn->broken = why;
-  kernel::log("xenstore: connection broken: %s\n", why);
+void fail_connection(std::string why) {
+  if (!conn->broken.empty()) return;
+  conn->broken = std::move(why);
+  kernel::log("xenstore: connection broken: %s\n", conn->broken.c_str());
   for (Pending* p = conn->pending; p; p = p->next) {
     if (!p->done) p->failed = true;
     p->done = true;
@@ -105,7 +105,7 @@ void deliver(const xs::Header& h, std::string payload) {
 void drain() {
   if (conn->mid_message) return;  // another thread is taking a long reply off the ring
   xenstore_domain_interface* r = conn->ring;
-  while (!conn->broken) {
+  while (conn->broken.empty()) {
     uint32_t cons = r->rsp_cons, prod = r->rsp_prod;
     xen_rmb();  // the indexes before the data they cover
     Result<uint32_t> used = xs::ring_used(cons, prod);
@@ -160,7 +160,7 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
   size_t sent = 0;
   arch::InterruptGuard guard;
   while (sent < message.size()) {
-    if (conn->broken) return Error{EIO, conn->broken};
+    if (!conn->broken.empty()) return Error{EIO, conn->broken};
     uint32_t cons = r->req_cons, prod = r->req_prod;
     xen_mb();  // the indexes are read before anything is written into the space they free
     Result<uint32_t> used = xs::ring_used(cons, prod);
@@ -185,7 +185,7 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
 
 Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, std::string_view payload) {
   if (!conn) return Error{ENODEV, "xenstore: not connected"};
-  if (conn->broken) return Error{EIO, conn->broken};
+  if (!conn->broken.empty()) return Error{EIO, conn->broken};
   if (payload.size() > xs::kPayloadMax) return Error{E2BIG, "xenstore: request larger than XENSTORE_PAYLOAD_MAX"};
   Pending me;
   me.req_id = conn->next_req_id++;
@@ -230,10 +230,14 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
   if (me.header.type == xs::kError) {
     std::string_view name(me.payload.c_str());
     int code = xs::errno_from_name(name);
-    return Error{code, code == ENOENT ? "xenstore: no such path" : code == EACCES ? "xenstore: permission denied"
-                     : code == EAGAIN ? "xenstore: transaction conflict"
-                     : code == ENOSPC || code == EDQUOT ? "xenstore: over this domain's quota"
-                                                        : "xenstore: request refused"};
+    std::string what = code == ENOENT ? "xenstore: no such path" : code == EACCES ? "xenstore: permission denied"
+                       : code == EAGAIN ? "xenstore: transaction conflict"
+                       : code == ENOSPC || code == EDQUOT ? "xenstore: over this domain's quota"
+                                                          : "xenstore: request refused";
+    // Every request but a transaction's start and end leads with the path it is about.
+    if (type != xs::kTransactionStart && type != xs::kTransactionEnd)
+      what.append(": ").append(payload.substr(0, payload.find('\0')));
+    return Error{code, std::move(what)};
   }
   if (me.header.type != type) return Error{EIO, "xenstore: reply of another type than the request"};
   return std::move(me.payload);
@@ -385,7 +389,7 @@ Result<std::string> Watch::next(uint64_t deadline_ns) {
       state_->events.erase(state_->events.begin());
       return path;
     }
-    if (xen::conn->broken) return Error{EIO, xen::conn->broken};
+    if (!xen::conn->broken.empty()) return Error{EIO, xen::conn->broken};
     // Wait for ring traffic, which is what brings a watch event.
     if (deadline_ns == 0) xen::conn->ring_waiters.wait();
     else if (!xen::conn->ring_waiters.wait_until(deadline_ns))

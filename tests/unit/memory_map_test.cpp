@@ -16,7 +16,7 @@ TEST(MemoryMap, KeepsOnlyRamTrimmedToWholePages) {
   MemoryMap map(storage);
   FirmwareMemoryEntry e[] = {{0x0, 0x9fc00, kRam}, {0x9fc00, 0x400, kReserved},
                              {0x100123, 0x7f00000, kRam}, {0xfeffc000, 0x4000, kReserved}};
-  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Error::kNone);
+  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 2u);
   EXPECT_EQ(map.ranges()[0].base, 0u);
   EXPECT_EQ(map.ranges()[0].end, 0x9f000u);
@@ -30,7 +30,7 @@ TEST(MemoryMap, SortsAndMergesOverlappingAndAdjacentRanges) {
   MemoryMap map(storage);
   FirmwareMemoryEntry e[] = {{0x200000, 0x100000, kRam}, {0x100000, 0x100000, kRam},
                              {0x250000, 0x200000, kRam}, {0x1000000, 0x1000, kRam}};
-  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Error::kNone);
+  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 2u);
   EXPECT_EQ(map.ranges()[0].base, 0x100000u);
   EXPECT_EQ(map.ranges()[0].end, 0x450000u);
@@ -42,7 +42,7 @@ TEST(MemoryMap, CountsRamAboveTheLimitInsteadOfDroppingItSilently) {
   MemoryRange storage[4];
   MemoryMap map(storage);
   FirmwareMemoryEntry e[] = {{0xf0000000, 0x20000000, kRam}, {0x200000000, 0x1000, kRam}};
-  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Error::kNone);
+  ASSERT_EQ(map.build(e, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 1u);
   EXPECT_EQ(map.ranges()[0].end, kLimit);
   EXPECT_EQ(map.ignored_bytes(), 0x10000000u + 0x1000u);
@@ -52,16 +52,16 @@ TEST(MemoryMap, ReportsNoRamAndTooManyRanges) {
   MemoryRange storage[2];
   MemoryMap map(storage);
   FirmwareMemoryEntry reserved_only[] = {{0, 0x100000, kReserved}, {0x1000, 0xfff, kRam}};
-  EXPECT_EQ(map.build(reserved_only, kLimit), MemoryMap::Error::kNoRam);
+  EXPECT_EQ(map.build(reserved_only, kLimit), MemoryMap::Outcome::kNoRam);
   FirmwareMemoryEntry three[] = {{0x0, 0x1000, kRam}, {0x10000, 0x1000, kRam}, {0x20000, 0x1000, kRam}};
-  EXPECT_EQ(map.build(three, kLimit), MemoryMap::Error::kTooManyRanges);
+  EXPECT_EQ(map.build(three, kLimit), MemoryMap::Outcome::kTooManyRanges);
 }
 
 TEST(MemoryMap, SurvivesAnEntryThatWrapsTheAddressSpace) {
   MemoryRange storage[2];
   MemoryMap map(storage);
   FirmwareMemoryEntry wrap[] = {{0xfffffffffffff000, 0x2000, kRam}, {0x100000, 0x1000, kRam}};
-  ASSERT_EQ(map.build(wrap, kLimit), MemoryMap::Error::kNone);
+  ASSERT_EQ(map.build(wrap, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 1u);
   EXPECT_EQ(map.ranges()[0].base, 0x100000u);
 }

@@ -1,5 +1,6 @@
-// Errors as values for lib9p: an errno and a message (often the server's own words, so it is
-// owned). Result<T> holds a T or an Error.
+// Errors as values, for lib9p and the kernel alike (xenos/result.h names these in xenos::): an
+// errno and a message (often the server's own words or a path, so it is owned). Result<T> holds
+// a T or an Error.
 #pragma once
 #include <optional>
 #include <string>
@@ -46,8 +47,7 @@ class [[nodiscard]] Result<void> {
 
 }  // namespace p9
 
-// Same spelling as the kernel's (xenos/result.h), so either header may come first.
-#ifndef TRY
+// Unwraps a Result or returns its error from the enclosing function.
 #define TRY(expr)                                   \
   ({                                                \
     auto _try_result = (expr);                      \
@@ -59,4 +59,3 @@ class [[nodiscard]] Result<void> {
     auto _try_result = (expr);                      \
     if (!_try_result) return _try_result.error();   \
   } while (0)
-#endif
