@@ -261,6 +261,167 @@ def qemu_command(xen_dir, run_dir, interactive):
     ]
 
 
+class Session:
+    """One Xen boot as the serial line tells it: routes each line to the guest, job or log it
+    belongs to and moves through the phases on the harness's "xenbox: ..." events."""
+
+    def __init__(self, run_dir, guests, jobs, quiet, log):
+        self.guests = {g.name: g for g in guests}
+        self.jobs = {j.name: j for j in jobs}
+        self.by_domid = {}
+        self.early_lines = {}  # domid -> "(dN)" lines that came before dom0 told us whose domain N is
+        self.quiet, self.log = quiet, log
+        self.consoles = {g.name: open(os.path.join(run_dir, "guests", g.name, "console.log"), "w")
+                         for g in guests}
+        self.serial = open(os.path.join(run_dir, "serial.log"), "w")
+        self.iohost_log = open(os.path.join(run_dir, "iohost.log"), "w")  # iohost in dom0, if it runs
+        self.started = time.monotonic()
+        self.phase = Phase()
+        self.phase.enter("Xen boot", 120)
+        self.current = None  # the guest being created or run
+        self.result = None   # (ok, message) once the run has failed or ended
+
+    def stamp(self):
+        return "%6.1f" % (time.monotonic() - self.started)
+
+    def close(self):
+        self.serial.close()
+        self.iohost_log.close()
+        for f in self.consoles.values():
+            f.close()
+
+    def guest_line(self, g, text):
+        g.console.append(text)
+        self.consoles[g.name].write(text + "\n")
+        self.consoles[g.name].flush()
+        m = SUMMARY.search(text)
+        if m:
+            g.summary = (int(m.group(1)), int(m.group(2)))
+        self.log("%s [%s] %s" % (self.stamp(), g.name, text))
+
+    def line(self, line):
+        """One line of the serial console."""
+        self.serial.write(line + "\n")
+        m = re.match(r"^\(d(\d+)\) ?(.*)$", line)  # a guest's port 0xE9, printed by Xen
+        if m and int(m.group(1)) != 0:
+            domid = int(m.group(1))
+            if domid in self.by_domid:
+                self.guest_line(self.by_domid[domid], m.group(2))
+            else:  # a fast guest can finish before xl has printed its domid
+                self.early_lines.setdefault(domid, []).append(m.group(2))
+            return
+        if line.startswith("[iohost] "):
+            self.iohost_log.write(line[len("[iohost] "):] + "\n")
+            self.log("%s %s" % (self.stamp(), line))
+            return
+        m = re.match(r"^\[job ([\w.-]+)\] ?(.*)$", line)
+        if m and m.group(1) in self.jobs:
+            self.jobs[m.group(1)].lines.append(m.group(2))
+            self.log("%s [job %s] %s" % (self.stamp(), m.group(1), m.group(2)))
+            return
+        m = re.match(r"^\[([\w.-]+)\] (.*)$", line)  # a guest's PV console ring, streamed by dom0
+        if m and m.group(1) in self.guests:
+            self.guest_line(self.guests[m.group(1)], m.group(2))
+            return
+        if line.startswith("(XEN)") and "Triple fault" in line and self.current:
+            self.current.console.append(line)
+        if not self.quiet or line.startswith("xenbox:") or "error" in line.lower():
+            self.log("%s %s" % (self.stamp(), line))
+        if "*** Serial input to DOM0" in line and self.phase.name == "Xen boot":
+            self.phase.enter("dom0 boot", 180)
+        m = re.match(r"^xenbox: (.*)$", line)
+        if m:
+            self.event(m.group(1))
+
+    def event(self, event):
+        """A "xenbox: ..." line from dom0's init or the job runner."""
+        if event == "dom0 up":
+            self.phase.enter("dom0 services", 60)
+        elif event.startswith("dom0 error"):
+            self.result = (False, event)
+        elif event == "all guests done":
+            self.phase.enter("dom0 poweroff", 90)
+        m = re.match(r"job (\S+) (start|end)\b ?(.*)$", event)
+        if m and m.group(1) in self.jobs:
+            self.job_event(self.jobs[m.group(1)], m.group(2), m.group(3))
+        m = re.match(r"guest (\S+) (create|domid|end|timeout|failed|copied)\b ?(.*)$", event)
+        if m and m.group(1) in self.guests:
+            self.guest_event(self.guests[m.group(1)], m.group(2), m.group(3))
+        m = re.match(r"domains left: ?(.*)$", event)
+        if m:
+            domains_left[:] = m.group(1).split()
+
+    def job_event(self, j, what, rest):
+        if what == "start":
+            self.phase.enter("dom0 job %s" % j.name, j.timeout + 30)
+            return
+        j.rc = int(re.search(r"rc=(\d+)", rest).group(1))
+        if j.rc in (124, 143):
+            j.problem = "hung: not done within %d s (phase 'dom0 job')" % j.timeout
+        self.phase.enter("dom0 services", 60)
+
+    def guest_event(self, g, what, rest):
+        g.times[what] = time.monotonic() - self.started
+        if what == "create":
+            self.current = g
+            self.phase.enter("xl create %s" % g.name, 120)
+        elif what == "domid":
+            g.domid = int(rest)
+            self.by_domid[g.domid] = g
+            for text in self.early_lines.pop(g.domid, []):
+                self.guest_line(g, text)
+            self.phase.enter("guest run %s" % g.name, g.timeout + 30)
+        elif what == "end":
+            g.reason = re.search(r"reason=(\w+)", rest).group(1)
+            self.phase.enter("copy share %s" % g.name, 60)
+        elif what == "timeout":
+            g.problem = "hung: no shutdown within %d s (phase 'guest run')" % g.timeout
+        elif what == "failed":
+            g.problem = "xl create failed: " + rest
+        elif what == "copied":
+            self.phase.enter("next guest", 60)
+
+    def follow(self, qemu, total_timeout):
+        """Reads QEMU's output to its end, or until a phase or the whole run times out."""
+        os.set_blocking(qemu.stdout.fileno(), False)
+        pending = b""
+        while True:  # after a dom0 error too: what dom0 prints before it powers off is kept
+            now = time.monotonic()
+            if now > self.phase.deadline or now - self.started > total_timeout:
+                self.result = (False, "timeout in phase '%s' after %.0f s"
+                               % (self.phase.name, now - self.phase.started))
+                return
+            try:
+                chunk = qemu.stdout.read(65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk is None:  # nothing yet
+                if qemu.poll() is None:
+                    time.sleep(0.05)
+                    continue
+                chunk = qemu.stdout.read() or b""
+            if chunk == b"" and qemu.poll() is not None:
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                self.line(raw.decode("utf-8", "replace").rstrip("\r"))
+
+    def verdict(self, qemu):
+        if self.result is not None:
+            return self.result
+        if self.phase.name != "dom0 poweroff":
+            return (False, "QEMU exited (status %d) during phase '%s'" % (qemu.returncode, self.phase.name))
+        return (True, "QEMU exited after %.1f s" % (time.monotonic() - self.started))
+
+
+def run_folder(build_dir, names):
+    run_name = "-".join(names) or "empty"
+    if len(run_name) > 120:  # a folder name has a limit; long runs are named by their first guest
+        run_name = "%s-and-%d-more" % (names[0], len(names) - 1)
+    return os.path.abspath(os.path.join(build_dir, "xen", "runs", run_name))
+
+
 def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, log=print, jobs=()):
     """Boots Xen, runs the dom0 jobs, then the guests, fills in their results. Returns (ok, message)."""
     names = [g.name for g in guests]
@@ -269,30 +430,12 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     global IOHOST_BINARY
     IOHOST_BINARY = os.path.join(os.path.abspath(build_dir), "bin", "iohost")
     xen_dir = build_inputs(build_dir)
-    run_name = "-".join(names) or "empty"
-    if len(run_name) > 120:  # a folder name has a limit; long runs are named by their first guest
-        run_name = "%s-and-%d-more" % (names[0], len(names) - 1)
-    run_dir = os.path.abspath(os.path.join(build_dir, "xen", "runs", run_name))
+    run_dir = run_folder(build_dir, names)
     prepare_run(run_dir, guests, xen_dir, jobs)
-    jobs_by_name = {j.name: j for j in jobs}
     if shell:
         open(os.path.join(run_dir, "dom0-shell"), "w").close()
-    by_name = {g.name: g for g in guests}
-    by_domid = {}
-    early_lines = {}  # domid -> "(dN)" lines that came before dom0 told us whose domain N is
     del domains_left[:]
-    consoles = {g.name: open(os.path.join(run_dir, "guests", g.name, "console.log"), "w")
-                for g in guests}
-    serial = open(os.path.join(run_dir, "serial.log"), "w")
-    iohost_log = open(os.path.join(run_dir, "iohost.log"), "w")  # iohost in dom0, if it runs
-
-    started = time.monotonic()
-    stamp = lambda: "%6.1f" % (time.monotonic() - started)
-    phase = Phase()
-    phase.enter("Xen boot", 120)
-    current = None          # the guest being created or run
-    result = None
-
+    session = Session(run_dir, guests, jobs, quiet, log)
     cmd = qemu_command(xen_dir, run_dir, shell)
     log("xenbox: %s" % " ".join(cmd))
     qemu = subprocess.Popen(cmd, stdin=None if shell else subprocess.DEVNULL,
@@ -300,135 +443,19 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
                             stderr=subprocess.STDOUT, start_new_session=True)
     if shell:
         qemu.wait()
+        session.close()
         return True, "interactive session ended"
-
-    def guest_line(g, text):
-        g.console.append(text)
-        consoles[g.name].write(text + "\n")
-        consoles[g.name].flush()
-        m = SUMMARY.search(text)
-        if m:
-            g.summary = (int(m.group(1)), int(m.group(2)))
-        log("%s [%s] %s" % (stamp(), g.name, text))
-
-    os.set_blocking(qemu.stdout.fileno(), False)
-    pending = b""
     try:
-        while True:
-            now = time.monotonic()
-            if now > phase.deadline or now - started > total_timeout:
-                result = (False, "timeout in phase '%s' after %.0f s" % (phase.name, now - phase.started))
-                break
-            chunk = None
-            try:
-                chunk = qemu.stdout.read(65536)
-            except BlockingIOError:
-                pass
-            if chunk is None:
-                if qemu.poll() is not None:
-                    chunk = qemu.stdout.read() or b""
-                    if not chunk:
-                        break
-                else:
-                    time.sleep(0.05)
-                    continue
-            if chunk == b"" and qemu.poll() is not None:
-                break
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for raw in lines:
-                line = raw.decode("utf-8", "replace").rstrip("\r")
-                serial.write(line + "\n")
-                m = re.match(r"^\(d(\d+)\) ?(.*)$", line)
-                if m and int(m.group(1)) != 0:
-                    domid = int(m.group(1))
-                    if domid in by_domid:
-                        guest_line(by_domid[domid], m.group(2))
-                    else:  # a fast guest can finish before xl has printed its domid
-                        early_lines.setdefault(domid, []).append(m.group(2))
-                    continue
-                if line.startswith("[iohost] "):
-                    iohost_log.write(line[len("[iohost] "):] + "\n")
-                    log("%s %s" % (stamp(), line))
-                    continue
-                m = re.match(r"^\[job ([\w.-]+)\] ?(.*)$", line)
-                if m and m.group(1) in jobs_by_name:
-                    jobs_by_name[m.group(1)].lines.append(m.group(2))
-                    log("%s [job %s] %s" % (stamp(), m.group(1), m.group(2)))
-                    continue
-                m = re.match(r"^\[([\w.-]+)\] (.*)$", line)
-                if m and m.group(1) in by_name:
-                    guest_line(by_name[m.group(1)], m.group(2))
-                    continue
-                if line.startswith("(XEN)") and "Triple fault" in line and current:
-                    current.console.append(line)
-                if not quiet or line.startswith("xenbox:") or "error" in line.lower():
-                    log("%s %s" % (stamp(), line))
-                if "*** Serial input to DOM0" in line and phase.name == "Xen boot":
-                    phase.enter("dom0 boot", 180)
-                m = re.match(r"^xenbox: (.*)$", line)
-                if not m:
-                    continue
-                event = m.group(1)
-                if event == "dom0 up":
-                    phase.enter("dom0 services", 60)
-                elif event.startswith("dom0 error"):
-                    result = (False, event)
-                m = re.match(r"job (\S+) (start|end)\b ?(.*)$", event)
-                if m and m.group(1) in jobs_by_name:
-                    j = jobs_by_name[m.group(1)]
-                    if m.group(2) == "start":
-                        phase.enter("dom0 job %s" % j.name, j.timeout + 30)
-                    else:
-                        j.rc = int(re.search(r"rc=(\d+)", m.group(3)).group(1))
-                        if j.rc in (124, 143):
-                            j.problem = "hung: not done within %d s (phase 'dom0 job')" % j.timeout
-                        phase.enter("dom0 services", 60)
-                m = re.match(r"guest (\S+) (create|domid|end|timeout|failed|copied)\b ?(.*)$", event)
-                if m and m.group(1) in by_name:
-                    g, what, rest = by_name[m.group(1)], m.group(2), m.group(3)
-                    g.times[what] = time.monotonic() - started
-                    if what == "create":
-                        current = g
-                        phase.enter("xl create %s" % g.name, 120)
-                    elif what == "domid":
-                        g.domid = int(rest)
-                        by_domid[g.domid] = g
-                        for text in early_lines.pop(g.domid, []):
-                            guest_line(g, text)
-                        phase.enter("guest run %s" % g.name, g.timeout + 30)
-                    elif what == "end":
-                        g.reason = re.search(r"reason=(\w+)", rest).group(1)
-                        phase.enter("copy share %s" % g.name, 60)
-                    elif what == "timeout":
-                        g.problem = "hung: no shutdown within %d s (phase 'guest run')" % g.timeout
-                    elif what == "failed":
-                        g.problem = "xl create failed: " + rest
-                    elif what == "copied":
-                        phase.enter("next guest", 60)
-                m = re.match(r"domains left: ?(.*)$", event)
-                if m:
-                    domains_left[:] = m.group(1).split()
-                if event == "all guests done":
-                    phase.enter("dom0 poweroff", 90)
-        if result is None and qemu.poll() is None:
-            result = (False, "QEMU did not exit (phase '%s')" % phase.name)
+        session.follow(qemu, total_timeout)
+        if session.result is None and qemu.poll() is None:
+            session.result = (False, "QEMU did not exit (phase '%s')" % session.phase.name)
     finally:
         if qemu.poll() is None:
             os.killpg(qemu.pid, signal.SIGKILL)
         qemu.wait()
-        serial.close()
-        iohost_log.close()
-        for f in consoles.values():
-            f.close()
-
-    if result is None:
-        if phase.name != "dom0 poweroff":
-            result = (False, "QEMU exited (status %d) during phase '%s'" % (qemu.returncode, phase.name))
-        else:
-            result = (True, "QEMU exited after %.1f s" % (time.monotonic() - started))
+        session.close()
     log("xenbox: serial log %s" % os.path.join(run_dir, "serial.log"))
-    return result
+    return session.verdict(qemu)
 
 
 def main():
