@@ -33,7 +33,8 @@ std::string time_text() {
   char text[128];
   long long ns = (long long)real.tv_sec * 1000000000LL + real.tv_nsec;
   long long ticks = (long long)mono.tv_sec * 1000000000LL + mono.tv_nsec;
-  std::snprintf(text, sizeof text, "%11lld %21lld %21lld %21lld ", (long long)real.tv_sec, ns, ticks, 1000000000LL);
+  std::snprintf(text, sizeof text, "%11lld %21lld %21lld %21lld ", (long long)real.tv_sec, ns, ticks,
+                1000000000LL);
   return text;
 }
 
@@ -81,10 +82,11 @@ Result<std::shared_ptr<p9::Node>> DevTree::attach(const p9::Caller& caller) {
                         [](uint64_t, std::span<const std::byte> in) -> Result<size_t> { return in.size(); }));
   root->add("random", std::make_shared<p9::SyntheticFile>(0444, fill_random));
   root->add("time", p9::text_file(time_text));
-  auto sink = std::make_shared<ConsSink>(caller.client + (caller.uname.empty() ? "" : " (" + caller.uname + ")"));
-  root->add("cons", std::make_shared<p9::SyntheticFile>(
-                        0222, nullptr,
-                        [sink](uint64_t, std::span<const std::byte> in) { return sink->write(in); }));
+  auto sink =
+      std::make_shared<ConsSink>(caller.client + (caller.uname.empty() ? "" : " (" + caller.uname + ")"));
+  root->add("cons",
+            std::make_shared<p9::SyntheticFile>(
+                0222, nullptr, [sink](uint64_t, std::span<const std::byte> in) { return sink->write(in); }));
   return std::shared_ptr<p9::Node>(root);
 }
 

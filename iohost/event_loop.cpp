@@ -203,7 +203,8 @@ p9::Result<void> EventLoop::listen(const std::string& address) {
     std::memcpy(sa.sun_path, l->path.c_str(), l->path.size() + 1);
     l->fd = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     ::unlink(l->path.c_str());  // a socket left by an earlier run
-    if (::bind(l->fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) return sys_error("listen " + address);
+    if (::bind(l->fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
+      return sys_error("listen " + address);
     bound_.push_back(address);
   } else if (address.rfind("tcp:", 0) == 0) {
     std::string rest = address.substr(4);
@@ -280,8 +281,10 @@ void EventLoop::accept_from(Listener& l) {
 void EventLoop::close_connection(int fd, const std::string& why) {
   auto it = connections_.find(fd);
   if (it == connections_.end()) return;
-  if (!why.empty()) log_line(it->second->name() + ": " + why);
-  else if (verbose()) log_line(it->second->name() + ": closed by the client");
+  if (!why.empty())
+    log_line(it->second->name() + ": " + why);
+  else if (verbose())
+    log_line(it->second->name() + ": closed by the client");
   std::erase(dirty_, it->second.get());
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   connections_.erase(it);

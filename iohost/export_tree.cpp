@@ -99,8 +99,10 @@ class ExportFile final : public p9::OpenFile {
         e.name = d->d_name;
         e.type = d->d_type;
         e.offset = uint64_t(d->d_off);
-        e.qid = {uint8_t(d->d_type == DT_DIR ? p9::QTDIR : d->d_type == DT_LNK ? p9::QTSYMLINK : p9::QTFILE), 0,
-                 d->d_ino};
+        e.qid = {uint8_t(d->d_type == DT_DIR   ? p9::QTDIR
+                         : d->d_type == DT_LNK ? p9::QTSYMLINK
+                                               : p9::QTFILE),
+                 0, d->d_ino};
         used += p9::encoded_size(e);
         if (used > max_bytes) return out;  // the next call starts at the last entry's d_off
         out.push_back(std::move(e));
@@ -130,8 +132,9 @@ class ExportFile final : public p9::OpenFile {
     struct flock f = to_flock(l);
     if (::fcntl(fd_.get(), F_OFD_GETLK, &f) < 0) return sys_error("getlock");
     p9::Lock out = l;
-    out.type = f.l_type == F_RDLCK ? p9::P9_LOCK_TYPE_RDLCK : f.l_type == F_WRLCK ? p9::P9_LOCK_TYPE_WRLCK
-                                                                                 : p9::P9_LOCK_TYPE_UNLCK;
+    out.type = f.l_type == F_RDLCK   ? p9::P9_LOCK_TYPE_RDLCK
+               : f.l_type == F_WRLCK ? p9::P9_LOCK_TYPE_WRLCK
+                                     : p9::P9_LOCK_TYPE_UNLCK;
     if (f.l_type != F_UNLCK) {
       out.start = uint64_t(f.l_start);
       out.length = uint64_t(f.l_len);
@@ -141,8 +144,10 @@ class ExportFile final : public p9::OpenFile {
 
  private:
   static struct flock to_flock(const p9::Lock& l) {
-    struct flock f{};
-    f.l_type = short(l.type == p9::P9_LOCK_TYPE_RDLCK ? F_RDLCK : l.type == p9::P9_LOCK_TYPE_WRLCK ? F_WRLCK : F_UNLCK);
+    struct flock f {};
+    f.l_type = short(l.type == p9::P9_LOCK_TYPE_RDLCK   ? F_RDLCK
+                     : l.type == p9::P9_LOCK_TYPE_WRLCK ? F_WRLCK
+                                                        : F_UNLCK);
     f.l_whence = SEEK_SET;
     f.l_start = off_t(l.start);
     f.l_len = off_t(l.length);
@@ -191,12 +196,14 @@ class ExportNode final : public p9::Node {
     bool plain = type_ == S_IFREG || type_ == S_IFDIR;  // never follow a symlink through /proc
     if (a.valid & p9::P9_SETATTR_MODE) {
       if (!plain) return Error{EOPNOTSUPP, "the mode of a link cannot be changed"};
-      if (::fchmodat(AT_FDCWD, proc_path(fd_.get()).c_str(), a.mode & 01777, 0) < 0) return sys_error("chmod");
+      if (::fchmodat(AT_FDCWD, proc_path(fd_.get()).c_str(), a.mode & 01777, 0) < 0)
+        return sys_error("chmod");
     }
     if (a.valid & (p9::P9_SETATTR_UID | p9::P9_SETATTR_GID)) {
       uid_t uid = (a.valid & p9::P9_SETATTR_UID) ? uid_t(a.uid) : uid_t(-1);
       gid_t gid = (a.valid & p9::P9_SETATTR_GID) ? gid_t(a.gid) : gid_t(-1);
-      if (::fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown");
+      if (::fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        return sys_error("chown");
     }
     if (a.valid & p9::P9_SETATTR_SIZE) {
       if (type_ != S_IFREG) return Error{EINVAL, "only a file has a size to set"};
@@ -206,9 +213,12 @@ class ExportNode final : public p9::Node {
       if (!plain) return {};  // a link's times: nothing safe to do through /proc; ignored
       struct timespec ts[2];
       auto pick = [&](uint32_t bit, uint32_t set_bit, uint64_t sec, uint64_t nsec, timespec* t) {
-        if (!(a.valid & bit)) *t = {0, UTIME_OMIT};
-        else if (a.valid & set_bit) *t = {time_t(sec), long(nsec)};
-        else *t = {0, UTIME_NOW};
+        if (!(a.valid & bit))
+          *t = {0, UTIME_OMIT};
+        else if (a.valid & set_bit)
+          *t = {time_t(sec), long(nsec)};
+        else
+          *t = {0, UTIME_NOW};
       };
       pick(p9::P9_SETATTR_ATIME, 0x80, a.atime_sec, a.atime_nsec, &ts[0]);
       pick(p9::P9_SETATTR_MTIME, 0x100, a.mtime_sec, a.mtime_nsec, &ts[1]);
@@ -220,7 +230,8 @@ class ExportNode final : public p9::Node {
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t) override {
     if (read_only_) return rofs();
     std::string n(name);
-    int fd = ::openat(fd_.get(), n.c_str(), int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+    int fd = ::openat(fd_.get(), n.c_str(),
+                      int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
                       mode & 01777);
     if (fd < 0) return sys_error("create");
     Fd file(fd);
@@ -239,18 +250,22 @@ class ExportNode final : public p9::Node {
     return walk(name);
   }
 
-  Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target, uint32_t) override {
+  Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target,
+                                            uint32_t) override {
     if (read_only_) return rofs();
     // The target is only text to the server: nothing here ever follows it.
-    if (::symlinkat(std::string(target).c_str(), fd_.get(), std::string(name).c_str()) < 0) return sys_error("symlink");
+    if (::symlinkat(std::string(target).c_str(), fd_.get(), std::string(name).c_str()) < 0)
+      return sys_error("symlink");
     return walk(name);
   }
 
-  Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t, uint32_t, uint32_t) override {
+  Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t, uint32_t,
+                                          uint32_t) override {
     if (read_only_) return rofs();
     uint32_t type = mode & S_IFMT;
     if (type != S_IFIFO && type != S_IFSOCK) return Error{EPERM, "only FIFOs and sockets may be made here"};
-    if (::mknodat(fd_.get(), std::string(name).c_str(), type | (mode & 0777), 0) < 0) return sys_error("mknod");
+    if (::mknodat(fd_.get(), std::string(name).c_str(), type | (mode & 0777), 0) < 0)
+      return sys_error("mknod");
     return walk(name);
   }
 

@@ -19,7 +19,8 @@ class ExportTree final : public p9::Tree {
   dev_t root_dev() const { return root_dev_; }
 
  private:
-  ExportTree(Fd root, bool read_only, dev_t dev) : root_(std::move(root)), read_only_(read_only), root_dev_(dev) {}
+  ExportTree(Fd root, bool read_only, dev_t dev)
+      : root_(std::move(root)), read_only_(read_only), root_dev_(dev) {}
   Fd root_;
   bool read_only_;
   dev_t root_dev_;

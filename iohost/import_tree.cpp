@@ -23,13 +23,15 @@ using p9::Result;
 using Remote = std::shared_ptr<RemoteSession>;
 
 // Errors keep the remote's errno, and say where they came from.
-Error remote(const Remote& r, const Error& e) { return Error{e.code, "import " + r->address + ": " + e.message}; }
+Error remote(const Remote& r, const Error& e) {
+  return Error{e.code, "import " + r->address + ": " + e.message};
+}
 
-#define REMOTE(r, expr)                                      \
-  ({                                                         \
-    auto _remote_result = (expr);                            \
+#define REMOTE(r, expr)                                            \
+  ({                                                               \
+    auto _remote_result = (expr);                                  \
     if (!_remote_result) return remote(r, _remote_result.error()); \
-    std::move(*_remote_result);                              \
+    std::move(*_remote_result);                                    \
   })
 
 class ImportFile final : public p9::OpenFile {
@@ -92,13 +94,16 @@ class ImportNode final : public p9::Node {
     REMOTE(r_, r_->client.call<p9::Rmkdir>(p9::Tmkdir{fid_.number(), std::string(name), mode, gid}));
     return child(name);
   }
-  Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target, uint32_t gid) override {
-    REMOTE(r_, r_->client.call<p9::Rsymlink>(p9::Tsymlink{fid_.number(), std::string(name), std::string(target), gid}));
+  Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target,
+                                            uint32_t gid) override {
+    REMOTE(r_, r_->client.call<p9::Rsymlink>(
+                   p9::Tsymlink{fid_.number(), std::string(name), std::string(target), gid}));
     return child(name);
   }
-  Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t major, uint32_t minor,
-                                          uint32_t gid) override {
-    REMOTE(r_, r_->client.call<p9::Rmknod>(p9::Tmknod{fid_.number(), std::string(name), mode, major, minor, gid}));
+  Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t major,
+                                          uint32_t minor, uint32_t gid) override {
+    REMOTE(r_, r_->client.call<p9::Rmknod>(
+                   p9::Tmknod{fid_.number(), std::string(name), mode, major, minor, gid}));
     return child(name);
   }
   Result<std::string> readlink() override {
@@ -110,7 +115,8 @@ class ImportNode final : public p9::Node {
     return {};
   }
   Result<void> unlink(std::string_view name, bool directory) override {
-    auto r = r_->client.call<p9::Runlinkat>(p9::Tunlinkat{fid_.number(), std::string(name), directory ? p9::AT_REMOVEDIR : 0u});
+    auto r = r_->client.call<p9::Runlinkat>(
+        p9::Tunlinkat{fid_.number(), std::string(name), directory ? p9::AT_REMOVEDIR : 0u});
     if (r) return {};
     if (r.error().code != EOPNOTSUPP) return remote(r_, r.error());
     // diod 1.0.24 has no Tunlinkat: walk to the file and Tremove it.
@@ -146,8 +152,10 @@ class ImportNode final : public p9::Node {
 
 }  // namespace
 
-ImportTree::ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns, uint64_t hang_ns)
-    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize), recover_ns_(recover_ns), hang_ns_(hang_ns) {}
+ImportTree::ImportTree(std::string address, std::string aname, size_t msize, uint64_t recover_ns,
+                       uint64_t hang_ns)
+    : address_(std::move(address)), aname_(std::move(aname)), msize_(msize), recover_ns_(recover_ns),
+      hang_ns_(hang_ns) {}
 
 ImportTree::~ImportTree() = default;
 
@@ -158,12 +166,16 @@ Result<std::shared_ptr<p9::Node>> ImportTree::attach(const p9::Caller&) {
     if (!session_ || session_->client.broken()) {
       std::string dial;  // each alternative without its "tcp:"/"unix:", as SocketTransport spells them
       for (std::string one : p9::split_on(address_, '|')) {
-        if (one.rfind("tcp:", 0) == 0) one = one.substr(4);
-        else if (one.rfind("unix:", 0) == 0) one = one.substr(5);
+        if (one.rfind("tcp:", 0) == 0)
+          one = one.substr(4);
+        else if (one.rfind("unix:", 0) == 0)
+          one = one.substr(5);
         dial += (dial.empty() ? "" : "|") + one;
       }
       auto t = p9::SocketTransport::dial(dial);
-      if (!t) return Error{t.error().code ? t.error().code : ECONNREFUSED, "import " + address_ + ": " + t.error().message};
+      if (!t)
+        return Error{t.error().code ? t.error().code : ECONNREFUSED,
+                     "import " + address_ + ": " + t.error().message};
       auto s = std::make_shared<RemoteSession>(std::move(*t), address_);
       p9::MountOptions options;
       options.aname = aname_;

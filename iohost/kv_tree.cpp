@@ -66,7 +66,8 @@ class StoreDir final : public p9::Node {
   }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
     std::vector<p9::DirEntry> entries;
-    for (auto& [key, value] : keys_) entries.push_back({{p9::QTFILE, 0, value->qid_path}, entries.size() + 1, 8, key});
+    for (auto& [key, value] : keys_)
+      entries.push_back({{p9::QTFILE, 0, value->qid_path}, entries.size() + 1, 8, key});
     return std::unique_ptr<p9::OpenFile>(new Listing(std::move(entries)));
   }
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t, uint32_t) override {
@@ -97,7 +98,8 @@ class StoreDir final : public p9::Node {
     Result<std::vector<p9::DirEntry>> readdir(uint64_t cookie, size_t max_bytes) override {
       std::vector<p9::DirEntry> out;
       size_t used = 0;
-      for (uint64_t i = cookie; i < entries_.size() && (used += p9::encoded_size(entries_[i])) <= max_bytes; ++i)
+      for (uint64_t i = cookie; i < entries_.size() && (used += p9::encoded_size(entries_[i])) <= max_bytes;
+           ++i)
         out.push_back(entries_[i]);
       return out;
     }

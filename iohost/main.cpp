@@ -76,7 +76,8 @@ size_t parse_size(const std::string& text, const char* what) {
   char* end = nullptr;
   errno = 0;
   unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || errno != 0 || *end != '\0' || v == 0) usage_error(std::string("bad ") + what + ": \"" + text + "\"");
+  if (text.empty() || errno != 0 || *end != '\0' || v == 0)
+    usage_error(std::string("bad ") + what + ": \"" + text + "\"");
   return size_t(v);
 }
 
@@ -128,24 +129,33 @@ int main(int argc, char** argv) {
       std::string spec = value(i, a);
       size_t eq = spec.find('=');
       if (eq == std::string::npos || eq == 0)
-        usage_error("--import wants NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS][,hang=SECONDS]");
+        usage_error(
+            "--import wants "
+            "NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS][,hang=SECONDS]");
       std::string name = spec.substr(0, eq), rest = spec.substr(eq + 1), aname;
       size_t msize = 1 << 20, recover_s = 10, hang_s = 10;
       size_t comma = rest.find(',');
       std::string address = rest.substr(0, comma);
       while (comma != std::string::npos) {
         size_t next = rest.find(',', comma + 1);
-        std::string option = rest.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
-        if (option.rfind("aname=", 0) == 0) aname = option.substr(6);
-        else if (option.rfind("msize=", 0) == 0) msize = parse_size(option.substr(6), "msize");
-        else if (option.rfind("recover=", 0) == 0) recover_s = parse_size(option.substr(8), "recover seconds");
-        else if (option.rfind("hang=", 0) == 0) hang_s = parse_size(option.substr(5), "hang seconds");
-        else usage_error("--import: unknown option \"" + option + "\"");
+        std::string option =
+            rest.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
+        if (option.rfind("aname=", 0) == 0)
+          aname = option.substr(6);
+        else if (option.rfind("msize=", 0) == 0)
+          msize = parse_size(option.substr(6), "msize");
+        else if (option.rfind("recover=", 0) == 0)
+          recover_s = parse_size(option.substr(8), "recover seconds");
+        else if (option.rfind("hang=", 0) == 0)
+          hang_s = parse_size(option.substr(5), "hang seconds");
+        else
+          usage_error("--import: unknown option \"" + option + "\"");
         comma = next;
       }
       if (recover_s > 3600 || hang_s > 3600) usage_error("--import: recover= and hang= at most 3600 seconds");
-      trees.emplace_back(name, std::make_shared<iohost::ImportTree>(address, aname, msize, recover_s * 1'000'000'000ull,
-                                                                    hang_s * 1'000'000'000ull));
+      trees.emplace_back(
+          name, std::make_shared<iohost::ImportTree>(address, aname, msize, recover_s * 1'000'000'000ull,
+                                                     hang_s * 1'000'000'000ull));
     } else if (a == "--xen-guest") {
       auto g = iohost::parse_xen_guest(value(i, a));
       if (!g) usage_error(g.error().message);
@@ -155,7 +165,8 @@ int main(int argc, char** argv) {
       if (xen_first_device > 4096) usage_error("--xen-first-device: at most 4096");
     } else if (a == "--msize") {
       limits.max_msize = parse_size(value(i, a), "msize");
-      if (limits.max_msize < p9::kMinMsize) usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
+      if (limits.max_msize < p9::kMinMsize)
+        usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
     } else if (a == "--workers") {
       workers = parse_size(value(i, a), "worker count");
     } else if (a == "--ready-file") {
@@ -216,12 +227,14 @@ int main(int argc, char** argv) {
   for (const std::string& b : loop.bound_addresses()) bound += b + "\n";
   std::string where;
   for (const std::string& b : loop.bound_addresses()) where += (where.empty() ? "" : ", ") + b;
-  if (xen) where += std::string(where.empty() ? "" : ", ") + "Xen 9pfs (" + std::to_string(xen_count) + " guests)";
+  if (xen)
+    where += std::string(where.empty() ? "" : ", ") + "Xen 9pfs (" + std::to_string(xen_count) + " guests)";
   iohost::log_line("serving " + names + " on " + where);
   if (!ready_file.empty()) {
     std::string tmp = ready_file + ".tmp";
     FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr || std::fputs(bound.c_str(), f) < 0 || std::fclose(f) != 0 || std::rename(tmp.c_str(), ready_file.c_str()) != 0) {
+    if (f == nullptr || std::fputs(bound.c_str(), f) < 0 || std::fclose(f) != 0 ||
+        std::rename(tmp.c_str(), ready_file.c_str()) != 0) {
       iohost::log_line("cannot write " + ready_file + ": " + std::strerror(errno));
       return 1;
     }

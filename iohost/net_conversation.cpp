@@ -8,7 +8,9 @@
 
 namespace iohost::net {
 
-Error sys_error(const std::string& what) { return Error{errno, "net: " + what + ": " + std::strerror(errno)}; }
+Error sys_error(const std::string& what) {
+  return Error{errno, "net: " + what + ": " + std::strerror(errno)};
+}
 
 // Plan 9's address form, ADDRESS!PORT, for a socket address.
 std::string plan9_address(const sockaddr_storage& ss) {

@@ -159,7 +159,6 @@ class ConvUse {
   std::shared_ptr<Conv> conv_;
 };
 
-
 // The open files of a conversation (net_ctl.cpp, net_data.cpp).
 std::unique_ptr<p9::OpenFile> ctl_file(std::shared_ptr<Stack> stack, std::shared_ptr<Conv> conv);
 std::unique_ptr<p9::OpenFile> data_file(std::shared_ptr<Conv> conv);

@@ -10,7 +10,8 @@ namespace {
 
 class CtlFile final : public p9::OpenFile {
  public:
-  CtlFile(std::shared_ptr<Stack> stack, std::shared_ptr<Conv> conv) : stack_(std::move(stack)), use_(std::move(conv)) {}
+  CtlFile(std::shared_ptr<Stack> stack, std::shared_ptr<Conv> conv)
+      : stack_(std::move(stack)), use_(std::move(conv)) {}
   bool parks() const override { return true; }
 
   Cancel read_parked(uint64_t offset, size_t count, Done<std::vector<std::byte>> done) override {
@@ -49,7 +50,8 @@ class CtlFile final : public p9::OpenFile {
       int how = words[1] == "rd" ? SHUT_RD : words[1] == "wr" ? SHUT_WR : words[1] == "rdwr" ? SHUT_RDWR : -1;
       if (how < 0) return answer(done, Error{EINVAL, "net: shutdown wants rd, wr or rdwr"});
       if (!conv().sock.valid() || ::shutdown(conv().sock.get(), how) < 0)
-        return answer(done, conv().sock.valid() ? sys_error("shutdown") : Error{ENOTCONN, "net: shutdown: not connected"});
+        return answer(done, conv().sock.valid() ? sys_error("shutdown")
+                                                : Error{ENOTCONN, "net: shutdown: not connected"});
       return answer(done, Result<void>{}, n);
     }
     if (verb == "headers" && words.size() == 1 && conv().proto == Proto::kUdp) {
@@ -63,8 +65,10 @@ class CtlFile final : public p9::OpenFile {
   Conv& conv() { return *use_.conv(); }
 
   Cancel answer(Done<size_t>& done, Result<void> r, size_t n = 0) {
-    if (!r) done(conv().failed(r.error()));
-    else done(n);
+    if (!r)
+      done(conv().failed(r.error()));
+    else
+      done(n);
     return [] {};
   }
 
@@ -103,38 +107,40 @@ class CtlFile final : public p9::OpenFile {
     conv().state = Conv::State::kConnecting;
     std::shared_ptr<Conv> c = use_.conv();
     auto reply = std::make_shared<Done<size_t>>(std::move(done));
-    return park(c, Reactor::Want::kWritable,
-                [c, n, reply, where]() -> bool {  // the socket is writable: connected, or failed
-                  int soerr = 0;
-                  socklen_t l = sizeof soerr;
-                  ::getsockopt(c->sock.get(), SOL_SOCKET, SO_ERROR, &soerr, &l);
-                  if (soerr == 0) {
-                    c->state = Conv::State::kEstablished;
-                    c->set_names();
-                    (*reply)(n);
-                  } else {
-                    errno = soerr;
-                    Error e = c->failed(sys_error("connect " + where));
-                    c->hangup(e.message);
-                    (*reply)(e);
-                  }
-                  return true;
-                },
-                [reply](const Error& e) { (*reply)(e); });
+    return park(
+        c, Reactor::Want::kWritable,
+        [c, n, reply, where]() -> bool {  // the socket is writable: connected, or failed
+          int soerr = 0;
+          socklen_t l = sizeof soerr;
+          ::getsockopt(c->sock.get(), SOL_SOCKET, SO_ERROR, &soerr, &l);
+          if (soerr == 0) {
+            c->state = Conv::State::kEstablished;
+            c->set_names();
+            (*reply)(n);
+          } else {
+            errno = soerr;
+            Error e = c->failed(sys_error("connect " + where));
+            c->hangup(e.message);
+            (*reply)(e);
+          }
+          return true;
+        },
+        [reply](const Error& e) { (*reply)(e); });
   }
 
   Result<void> announce(const std::string& where) {
     socklen_t len = 0;
     sockaddr_storage ss = TRY(parse_address(where, &len, true));
     uint16_t port = ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(ss).sin_port
-                                                   : reinterpret_cast<sockaddr_in6&>(ss).sin6_port);
+                                                  : reinterpret_cast<sockaddr_in6&>(ss).sin6_port);
     if (!stack_->policy().may_announce(port))
       return Error{EACCES, "net: announce on port " + std::to_string(port) + " is not allowed here (" +
                                stack_->policy().describe() + ")"};
     TRY_VOID(open_socket(ss.ss_family));
     int one = 1, zero = 0;
     ::setsockopt(conv().sock.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ss.ss_family == AF_INET6) ::setsockopt(conv().sock.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (ss.ss_family == AF_INET6)
+      ::setsockopt(conv().sock.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     if (::bind(conv().sock.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0 ||
         (conv().proto == Proto::kTcp && ::listen(conv().sock.get(), 64) < 0)) {
       Error e = sys_error("announce " + where);
@@ -150,7 +156,6 @@ class CtlFile final : public p9::OpenFile {
   std::shared_ptr<Stack> stack_;
   ConvUse use_;
 };
-
 
 }  // namespace
 

@@ -33,45 +33,47 @@ class DataFile final : public p9::OpenFile {
 
   Cancel read_parked(uint64_t, size_t count, Done<std::vector<std::byte>> done) override {
     std::shared_ptr<Conv> c = use_.conv();
-    if (!c->sock.valid() || c->state == Conv::State::kConnecting || (c->proto == Proto::kTcp && c->state != Conv::State::kEstablished)) {
+    if (!c->sock.valid() || c->state == Conv::State::kConnecting ||
+        (c->proto == Proto::kTcp && c->state != Conv::State::kEstablished)) {
       done(Error{ENOTCONN, "net: read: the conversation is " + std::string(c->state_name())});
       return [] {};
     }
     auto reply = std::make_shared<Done<std::vector<std::byte>>>(std::move(done));
-    return park(c, Reactor::Want::kReadable,
-                [c, count, reply]() -> bool {
-                  bool headers = c->headers;
-                  if (headers && count < kUdpHeader + 1) {
-                    (*reply)(Error{EINVAL, "net: a read of a udp conversation with headers needs room for them"});
-                    return true;
-                  }
-                  std::vector<std::byte> buf(count);
-                  size_t at = headers ? kUdpHeader : 0;
-                  sockaddr_storage from{};
-                  socklen_t len = sizeof from;
-                  ssize_t got = ::recvfrom(c->sock.get(), buf.data() + at, count - at, MSG_DONTWAIT,
-                                           reinterpret_cast<sockaddr*>(&from), &len);
-                  if (got < 0) {
-                    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
-                    (*reply)(c->failed(sys_error("read")));
-                    return true;
-                  }
-                  if (headers) {
-                    uint16_t rport = 0, lport = 0;
-                    put_v6(buf.data(), from, &rport);
-                    sockaddr_storage me{};
-                    socklen_t ml = sizeof me;
-                    ::getsockname(c->sock.get(), reinterpret_cast<sockaddr*>(&me), &ml);
-                    put_v6(buf.data() + 16, me, &lport);
-                    std::memcpy(buf.data() + 32, buf.data() + 16, 16);  // ifcaddr: the local address
-                    buf[48] = std::byte(rport >> 8), buf[49] = std::byte(rport);
-                    buf[50] = std::byte(lport >> 8), buf[51] = std::byte(lport);
-                  }
-                  buf.resize(at + size_t(got));
-                  (*reply)(std::move(buf));
-                  return true;
-                },
-                [reply](const Error& e) { (*reply)(e); });
+    return park(
+        c, Reactor::Want::kReadable,
+        [c, count, reply]() -> bool {
+          bool headers = c->headers;
+          if (headers && count < kUdpHeader + 1) {
+            (*reply)(Error{EINVAL, "net: a read of a udp conversation with headers needs room for them"});
+            return true;
+          }
+          std::vector<std::byte> buf(count);
+          size_t at = headers ? kUdpHeader : 0;
+          sockaddr_storage from{};
+          socklen_t len = sizeof from;
+          ssize_t got = ::recvfrom(c->sock.get(), buf.data() + at, count - at, MSG_DONTWAIT,
+                                   reinterpret_cast<sockaddr*>(&from), &len);
+          if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+            (*reply)(c->failed(sys_error("read")));
+            return true;
+          }
+          if (headers) {
+            uint16_t rport = 0, lport = 0;
+            put_v6(buf.data(), from, &rport);
+            sockaddr_storage me{};
+            socklen_t ml = sizeof me;
+            ::getsockname(c->sock.get(), reinterpret_cast<sockaddr*>(&me), &ml);
+            put_v6(buf.data() + 16, me, &lport);
+            std::memcpy(buf.data() + 32, buf.data() + 16, 16);  // ifcaddr: the local address
+            buf[48] = std::byte(rport >> 8), buf[49] = std::byte(rport);
+            buf[50] = std::byte(lport >> 8), buf[51] = std::byte(lport);
+          }
+          buf.resize(at + size_t(got));
+          (*reply)(std::move(buf));
+          return true;
+        },
+        [reply](const Error& e) { (*reply)(e); });
   }
 
   Cancel write_parked(uint64_t, std::vector<std::byte> data, Done<size_t> done) override {
@@ -89,23 +91,25 @@ class DataFile final : public p9::OpenFile {
       over();
       done(std::move(r));
     });
-    Cancel cancel = park(c, Reactor::Want::kWritable,
-                [c, state, reply, turn]() -> bool {
-                  if (c->write_order.empty() || c->write_order.front() != turn) return false;  // not its turn yet
-                  auto& [bytes, sent] = *state;
-                  while (sent < bytes.size()) {
-                    ssize_t n = ::send(c->sock.get(), bytes.data() + sent, bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-                    if (n < 0) {
-                      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
-                      (*reply)(c->failed(sys_error("write")));
-                      return true;
-                    }
-                    sent += size_t(n);
-                  }
-                  (*reply)(sent);
-                  return true;
-                },
-                [reply](const Error& e) { (*reply)(e); });
+    Cancel cancel = park(
+        c, Reactor::Want::kWritable,
+        [c, state, reply, turn]() -> bool {
+          if (c->write_order.empty() || c->write_order.front() != turn) return false;  // not its turn yet
+          auto& [bytes, sent] = *state;
+          while (sent < bytes.size()) {
+            ssize_t n =
+                ::send(c->sock.get(), bytes.data() + sent, bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0) {
+              if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+              (*reply)(c->failed(sys_error("write")));
+              return true;
+            }
+            sent += size_t(n);
+          }
+          (*reply)(sent);
+          return true;
+        },
+        [reply](const Error& e) { (*reply)(e); });
     return [cancel, over] {
       cancel();
       over();
@@ -143,14 +147,15 @@ class DataFile final : public p9::OpenFile {
     } else {
       n = ::send(c.sock.get(), data.data(), data.size(), MSG_DONTWAIT);
     }
-    if (n < 0) done(c.failed(sys_error("write")));  // a full queue drops a datagram: EAGAIN says so
-    else done(size_t(n));
+    if (n < 0)
+      done(c.failed(sys_error("write")));  // a full queue drops a datagram: EAGAIN says so
+    else
+      done(size_t(n));
     return [] {};
   }
 
   ConvUse use_;
 };
-
 
 }  // namespace
 

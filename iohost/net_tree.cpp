@@ -19,10 +19,15 @@ constexpr const char* kFileNames[] = {"", "ctl", "data", "listen", "local", "rem
 
 class ConvFile final : public p9::Node {
  public:
-  ConvFile(std::shared_ptr<Stack> s, std::shared_ptr<Conv> c, FileKind k) : stack_(std::move(s)), conv_(std::move(c)), kind_(k) {}
+  ConvFile(std::shared_ptr<Stack> s, std::shared_ptr<Conv> c, FileKind k)
+      : stack_(std::move(s)), conv_(std::move(c)), kind_(k) {}
   p9::Qid qid() override { return {p9::QTFILE, 0, stack_->qid_path(conv_->proto, conv_->id, kind_)}; }
   Result<p9::Attr> getattr() override {
-    return p9::synthetic_attr(qid(), kind_ == kCtl || kind_ == kData ? 0660 : kind_ == kListen ? 0660 : 0444, 0);
+    return p9::synthetic_attr(qid(),
+                              kind_ == kCtl || kind_ == kData ? 0660
+                              : kind_ == kListen              ? 0660
+                                                              : 0444,
+                              0);
   }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
     bool writes = (flags & 3) != p9::linux_flags::O_RDONLY;
@@ -36,7 +41,8 @@ class ConvFile final : public p9::Node {
     }
   }
   Result<void> setattr(const p9::SetAttr& attr) override {  // a shell's ">" truncates: meaningless here
-    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40 /* CTIME */))
+    if (attr.valid &
+        ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40 /* CTIME */))
       return Error{EPERM, "net: attributes cannot be changed"};
     return {};
   }
@@ -44,29 +50,32 @@ class ConvFile final : public p9::Node {
   Cancel open_parked(uint32_t, Done<std::unique_ptr<p9::OpenFile>> done) override {
     std::shared_ptr<Conv> c = conv_;
     if (c->proto != Proto::kTcp || c->state != Conv::State::kAnnounced) {
-      done(Error{EINVAL, std::string("net: listen: the conversation is not an announced tcp one (") + c->state_name() + ")"});
+      done(Error{EINVAL, std::string("net: listen: the conversation is not an announced tcp one (") +
+                             c->state_name() + ")"});
       return [] {};
     }
     auto reply = std::make_shared<Done<std::unique_ptr<p9::OpenFile>>>(std::move(done));
     std::shared_ptr<Stack> stack = stack_;
-    return park(c, Reactor::Want::kReadable,
-                [c, stack, reply]() -> bool {
-                  int fd = ::accept4(c->sock.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                  if (fd < 0) {
-                    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return false;
-                    (*reply)(c->failed(sys_error("listen")));
-                    return true;
-                  }
-                  int one = 1;
-                  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                  std::shared_ptr<Conv> call = stack->allocate(Proto::kTcp);
-                  call->sock = Fd(fd);
-                  call->state = Conv::State::kEstablished;
-                  call->set_names();
-                  (*reply)(ctl_file(stack, call));  // ip(3): the new ctl
-                  return true;
-                },
-                [reply](const Error& e) { (*reply)(e); });
+    return park(
+        c, Reactor::Want::kReadable,
+        [c, stack, reply]() -> bool {
+          int fd = ::accept4(c->sock.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+              return false;
+            (*reply)(c->failed(sys_error("listen")));
+            return true;
+          }
+          int one = 1;
+          ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          std::shared_ptr<Conv> call = stack->allocate(Proto::kTcp);
+          call->sock = Fd(fd);
+          call->state = Conv::State::kEstablished;
+          call->set_names();
+          (*reply)(ctl_file(stack, call));  // ip(3): the new ctl
+          return true;
+        },
+        [reply](const Error& e) { (*reply)(e); });
   }
 
  private:
@@ -94,13 +103,15 @@ class ConvDir final : public p9::Node {
   Result<p9::Attr> getattr() override { return p9::synthetic_attr(qid(), 0555, 0); }
   Result<std::shared_ptr<p9::Node>> walk(std::string_view name) override {
     for (unsigned k = kCtl; k <= kErr; ++k)
-      if (name == kFileNames[k]) return std::shared_ptr<p9::Node>(std::make_shared<ConvFile>(stack_, conv_, FileKind(k)));
+      if (name == kFileNames[k])
+        return std::shared_ptr<p9::Node>(std::make_shared<ConvFile>(stack_, conv_, FileKind(k)));
     return Error{ENOENT, "net: no file \"" + std::string(name) + "\" in a conversation"};
   }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
     std::vector<std::pair<std::string, p9::Qid>> children;
     for (unsigned k = kCtl; k <= kErr; ++k)
-      children.emplace_back(kFileNames[k], p9::Qid{p9::QTFILE, 0, stack_->qid_path(conv_->proto, conv_->id, k)});
+      children.emplace_back(kFileNames[k],
+                            p9::Qid{p9::QTFILE, 0, stack_->qid_path(conv_->proto, conv_->id, k)});
     return p9::listing(qid(), children);
   }
 
@@ -139,7 +150,8 @@ class ProtoDir final : public p9::Node {
     if (parse_port(name, &n))
       if (auto c = stack_->find(proto_, n); c && in_use(*c))
         return std::shared_ptr<p9::Node>(std::make_shared<ConvDir>(stack_, c));
-    return Error{ENOENT, std::string("net: no ") + proto_name(proto_) + " conversation \"" + std::string(name) + "\""};
+    return Error{
+        ENOENT, std::string("net: no ") + proto_name(proto_) + " conversation \"" + std::string(name) + "\""};
   }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
     std::vector<std::pair<std::string, p9::Qid>> children;
@@ -163,7 +175,8 @@ class CsFile final : public p9::OpenFile {
     std::string q(reinterpret_cast<const char*>(in.data()), in.size());
     while (!q.empty() && (q.back() == '\n' || q.back() == '\0')) q.pop_back();
     size_t b1 = q.find('!'), b2 = q.rfind('!');
-    if (b1 == std::string::npos || b1 == b2) return Error{EINVAL, "cs: want PROTO!HOST!PORT, not \"" + q + "\""};
+    if (b1 == std::string::npos || b1 == b2)
+      return Error{EINVAL, "cs: want PROTO!HOST!PORT, not \"" + q + "\""};
     std::string proto = q.substr(0, b1), host = q.substr(b1 + 1, b2 - b1 - 1), port = q.substr(b2 + 1);
     if (proto == "net") proto = "tcp";
     if (proto != "tcp" && proto != "udp") return Error{EINVAL, "cs: unknown protocol \"" + proto + "\""};
@@ -203,12 +216,13 @@ class CsNode final : public p9::Node {
   bool blocking() const override { return true; }
   p9::Qid qid() override { return {p9::QTFILE, 0, path_}; }
   Result<p9::Attr> getattr() override { return p9::synthetic_attr(qid(), 0666, 0); }
-  Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override { return std::unique_ptr<p9::OpenFile>(new CsFile); }
+  Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
+    return std::unique_ptr<p9::OpenFile>(new CsFile);
+  }
 
  private:
   uint64_t path_;
 };
-
 
 }  // namespace
 }  // namespace net
@@ -253,7 +267,8 @@ Result<NetConfig> parse_net(const std::string& spec) {
     return Error{EINVAL, "--net wants NAME[,announce=PORT[-PORT]][,connect=ADDRESS], not \"" + spec + "\""};
   while (comma != std::string::npos) {
     size_t next = spec.find(',', comma + 1);
-    std::string option = spec.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
+    std::string option =
+        spec.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
     comma = next;
     if (option.rfind("announce=", 0) == 0) {
       std::string range = option.substr(9);
@@ -261,13 +276,16 @@ Result<NetConfig> parse_net(const std::string& spec) {
       uint16_t lo = 0, hi = 0;
       if (!parse_port(range.substr(0, dash), &lo) ||
           !parse_port(dash == std::string::npos ? range : range.substr(dash + 1), &hi) || hi < lo || lo == 0)
-        return Error{EINVAL, "--net " + c.name + ": \"" + option + "\" is not announce=PORT or announce=PORT-PORT"};
+        return Error{EINVAL,
+                     "--net " + c.name + ": \"" + option + "\" is not announce=PORT or announce=PORT-PORT"};
       c.policy.announce_on.emplace_back(lo, hi);
     } else if (option.rfind("connect=", 0) == 0) {
       std::string address = option.substr(8);
       in6_addr scratch;
-      if (::inet_pton(AF_INET, address.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, address.c_str(), &scratch) != 1)
-        return Error{EINVAL, "--net " + c.name + ": connect= wants a numeric address, not \"" + address + "\""};
+      if (::inet_pton(AF_INET, address.c_str(), &scratch) != 1 &&
+          ::inet_pton(AF_INET6, address.c_str(), &scratch) != 1)
+        return Error{EINVAL,
+                     "--net " + c.name + ": connect= wants a numeric address, not \"" + address + "\""};
       c.policy.connect_to.push_back(address);
     } else {
       return Error{EINVAL, "--net " + c.name + ": unknown option \"" + option + "\""};

@@ -24,7 +24,7 @@
 namespace iohost {
 
 struct NetPolicy {
-  std::vector<std::string> connect_to;                    // numeric addresses; empty: anywhere
+  std::vector<std::string> connect_to;                     // numeric addresses; empty: anywhere
   std::vector<std::pair<uint16_t, uint16_t>> announce_on;  // port ranges; empty: nowhere
   bool may_connect(const std::string& address) const;
   bool may_announce(uint16_t port) const;

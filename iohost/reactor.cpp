@@ -43,7 +43,8 @@ size_t Reactor::waiting() const { return fd_of_.size(); }
 // Keeps the epoll set in step with what waits on fd; a descriptor nobody waits on leaves it
 // (epoll reports errors and hangups even with no events asked, which would spin the loop).
 void Reactor::update(int fd, Waits& w) {
-  uint32_t want = (w.readers.empty() ? 0u : uint32_t(EPOLLIN | EPOLLRDHUP)) | (w.writers.empty() ? 0u : uint32_t(EPOLLOUT));
+  uint32_t want = (w.readers.empty() ? 0u : uint32_t(EPOLLIN | EPOLLRDHUP)) |
+                  (w.writers.empty() ? 0u : uint32_t(EPOLLOUT));
   if (want == w.registered) {
     if (want == 0) fds_.erase(fd);
     return;

@@ -19,7 +19,7 @@ class WorkerPool final : public p9::Executor {
   ~WorkerPool() override;
   void run(std::function<void()> work, std::function<void()> done) override;
   int wake_fd() const { return wake_.get(); }  // readable when finished work waits
-  void run_finished();                          // on the loop's thread: every waiting `done`
+  void run_finished();                         // on the loop's thread: every waiting `done`
 
  private:
   void worker();

@@ -20,7 +20,14 @@ namespace {
 
 p9::Error connect_error(const std::string& why) { return p9::Error{EPROTO, why}; }
 
-enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
+enum XenbusState {
+  kInitialising = 1,
+  kInitWait = 2,
+  kInitialised = 3,
+  kConnected = 4,
+  kClosing = 5,
+  kClosed = 6
+};
 constexpr size_t kPageSize = 4096;
 
 std::string xs_get(xs_handle* xs, const std::string& path) {
@@ -62,10 +69,10 @@ struct XenBackend::Handles {
 // One 9pfs device of one guest: its rings and its 9P session.
 class XenDevice final : public p9::ReplySink {
  public:
-  XenDevice(XenBackend::Handles& h, unsigned domid, std::string guest, std::string tag, std::string fe, std::string be,
-            std::shared_ptr<p9::Tree> tree, p9::Executor& executor)
-      : h_(h), domid_(domid), guest_(std::move(guest)), tag_(std::move(tag)), fe_(std::move(fe)), be_(std::move(be)),
-        executor_(executor) {
+  XenDevice(XenBackend::Handles& h, unsigned domid, std::string guest, std::string tag, std::string fe,
+            std::string be, std::shared_ptr<p9::Tree> tree, p9::Executor& executor)
+      : h_(h), domid_(domid), guest_(std::move(guest)), tag_(std::move(tag)), fe_(std::move(fe)),
+        be_(std::move(be)), executor_(executor) {
     server_.add(tag_, std::move(tree));  // this device's one tree: the guest sees nothing else
   }
   ~XenDevice() override { disconnect(); }
@@ -73,7 +80,9 @@ class XenDevice final : public p9::ReplySink {
   const std::string& fe() const { return fe_; }
   const std::string& be() const { return be_; }
   bool connected() const { return !rings_.empty(); }
-  std::string name() const { return "guest " + guest_ + " (domain " + std::to_string(domid_) + ") share " + tag_; }
+  std::string name() const {
+    return "guest " + guest_ + " (domain " + std::to_string(domid_) + ") share " + tag_;
+  }
 
   // 9pfs.h: the frontend has written version, num-rings, ring-ref<N>, event-channel-<N>.
   p9::Result<void> connect(unsigned max_rings, unsigned max_order) {
@@ -86,7 +95,8 @@ class XenDevice final : public p9::ReplySink {
       auto r = std::make_unique<Ring>();
       unsigned ref = 0, port = 0;
       std::string n = std::to_string(i);
-      if (!xs_number(h_.xs, fe_ + "/ring-ref" + n, &ref) || !xs_number(h_.xs, fe_ + "/event-channel-" + n, &port))
+      if (!xs_number(h_.xs, fe_ + "/ring-ref" + n, &ref) ||
+          !xs_number(h_.xs, fe_ + "/event-channel-" + n, &port))
         return connect_error("ring-ref" + n + " or event-channel-" + n + " is missing or not a number");
       r->intf = static_cast<xen_9pfs_data_intf*>(
           ::xengnttab_map_grant_ref(h_.gnt, domid_, ref, PROT_READ | PROT_WRITE));
@@ -252,8 +262,8 @@ p9::Result<XenGuestConfig> parse_xen_guest(const std::string& spec) {
 
 XenBackend::XenBackend(const p9::Server& trees, std::vector<XenGuestConfig> guests, p9::Executor& executor,
                        unsigned max_rings, unsigned max_order)
-    : trees_(trees), guests_(std::move(guests)), executor_(executor), max_rings_(max_rings), max_order_(max_order),
-      h_(std::make_unique<Handles>()) {}
+    : trees_(trees), guests_(std::move(guests)), executor_(executor), max_rings_(max_rings),
+      max_order_(max_order), h_(std::make_unique<Handles>()) {}
 
 XenBackend::~XenBackend() {
   std::vector<unsigned> domids;
@@ -261,9 +271,10 @@ XenBackend::~XenBackend() {
   for (unsigned d : domids) detach(d, "iohost is stopping");
 }
 
-p9::Result<std::unique_ptr<XenBackend>> XenBackend::start(const p9::Server& trees, std::vector<XenGuestConfig> guests,
-                                                           p9::Executor& executor, unsigned max_rings,
-                                                           unsigned max_order) {
+p9::Result<std::unique_ptr<XenBackend>> XenBackend::start(const p9::Server& trees,
+                                                          std::vector<XenGuestConfig> guests,
+                                                          p9::Executor& executor, unsigned max_rings,
+                                                          unsigned max_order) {
   for (const XenGuestConfig& g : guests)
     for (auto& [tag, tree] : g.shares) {
       std::vector<std::string> rest;
@@ -274,13 +285,16 @@ p9::Result<std::unique_ptr<XenBackend>> XenBackend::start(const p9::Server& tree
   b->h_->xs = ::xs_open(0);
   if (!b->h_->xs) return p9::Error{errno, std::string("xen: cannot reach xenstore: ") + std::strerror(errno)};
   b->h_->gnt = ::xengnttab_open(nullptr, 0);
-  if (!b->h_->gnt) return p9::Error{errno, std::string("xen: cannot open /dev/xen/gntdev: ") + std::strerror(errno)};
+  if (!b->h_->gnt)
+    return p9::Error{errno, std::string("xen: cannot open /dev/xen/gntdev: ") + std::strerror(errno)};
   b->h_->evtchn = ::xenevtchn_open(nullptr, 0);
-  if (!b->h_->evtchn) return p9::Error{errno, std::string("xen: cannot open /dev/xen/evtchn: ") + std::strerror(errno)};
+  if (!b->h_->evtchn)
+    return p9::Error{errno, std::string("xen: cannot open /dev/xen/evtchn: ") + std::strerror(errno)};
   // Our own domain id, from xenstore, never assumed 0 (iohost may run in a driver domain).
   if (!xs_number(b->h_->xs, "domid", &b->own_domid_, 0x7fef))
     return p9::Error{EIO, "xen: cannot read this domain's id from xenstore (\"domid\")"};
-  if (!::xs_watch(b->h_->xs, "@introduceDomain", "introduce") || !::xs_watch(b->h_->xs, "@releaseDomain", "release"))
+  if (!::xs_watch(b->h_->xs, "@introduceDomain", "introduce") ||
+      !::xs_watch(b->h_->xs, "@releaseDomain", "release"))
     return p9::Error{errno, std::string("xen: cannot watch domains: ") + std::strerror(errno)};
   b->scan_domains();
   return b;
@@ -339,7 +353,8 @@ void XenBackend::attach(unsigned domid, const XenGuestConfig& config) {
       put(fe + "/state", std::to_string(kInitialising));
       if (::xs_transaction_end(h_->xs, t, false)) break;
       if (errno != EAGAIN) {
-        log_line("xen: guest " + config.name + ": cannot write the nodes of share " + tag + ": " + std::strerror(errno));
+        log_line("xen: guest " + config.name + ": cannot write the nodes of share " + tag + ": " +
+                 std::strerror(errno));
         break;
       }
     }
@@ -363,7 +378,8 @@ void XenBackend::detach(unsigned domid, const std::string& why) {
       ++it;
     }
   }
-  std::string be = "/local/domain/" + std::to_string(own_domid_) + "/backend/xen_9pfs/" + std::to_string(domid);
+  std::string be =
+      "/local/domain/" + std::to_string(own_domid_) + "/backend/xen_9pfs/" + std::to_string(domid);
   ::xs_rm(h_->xs, XBT_NULL, be.c_str());
   log_line("xen: guest " + attached_[domid] + " (domain " + std::to_string(domid) + ") detached: " + why);
   attached_.erase(domid);

@@ -27,7 +27,8 @@ class XenDevice;
 
 class XenBackend {
  public:
-  static p9::Result<std::unique_ptr<XenBackend>> start(const p9::Server& trees, std::vector<XenGuestConfig> guests,
+  static p9::Result<std::unique_ptr<XenBackend>> start(const p9::Server& trees,
+                                                       std::vector<XenGuestConfig> guests,
                                                        p9::Executor& executor, unsigned max_rings = 8,
                                                        unsigned max_order = 9);
   ~XenBackend();
@@ -39,8 +40,8 @@ class XenBackend {
   struct Handles;  // the xenstore, grant and event channel handles
 
  private:
-  XenBackend(const p9::Server& trees, std::vector<XenGuestConfig> guests, p9::Executor& executor, unsigned max_rings,
-             unsigned max_order);
+  XenBackend(const p9::Server& trees, std::vector<XenGuestConfig> guests, p9::Executor& executor,
+             unsigned max_rings, unsigned max_order);
   void scan_domains();
   void attach(unsigned domid, const XenGuestConfig& config);
   void detach(unsigned domid, const std::string& why);
@@ -53,7 +54,7 @@ class XenBackend {
   std::unique_ptr<Handles> h_;
   unsigned own_domid_ = 0;
   std::map<std::string, std::unique_ptr<XenDevice>> devices_;  // by frontend path
-  std::map<unsigned, std::string> attached_;                    // domid -> guest name
+  std::map<unsigned, std::string> attached_;                   // domid -> guest name
 };
 
 }  // namespace iohost

@@ -20,8 +20,14 @@ SplitArguments split_arguments(std::string_view line, std::span<char> text, std:
     char quote = 0;
     for (; i < line.size(); ++i) {
       char c = line[i];
-      if (quote != 0 && c == quote) { quote = 0; continue; }
-      if (quote == 0 && (c == '"' || c == '\'')) { quote = c; continue; }
+      if (quote != 0 && c == quote) {
+        quote = 0;
+        continue;
+      }
+      if (quote == 0 && (c == '"' || c == '\'')) {
+        quote = c;
+        continue;
+      }
       if (quote == 0 && is_space(c)) break;
       if (!counting) text[out++] = c;
     }

@@ -4,5 +4,4 @@
 
 [[noreturn]] void contract_violation(const char* expression, const char* file, int line);
 
-#define Expects(cond) \
-  ((cond) ? static_cast<void>(0) : contract_violation(#cond, __FILE__, __LINE__))
+#define Expects(cond) ((cond) ? static_cast<void>(0) : contract_violation(#cond, __FILE__, __LINE__))

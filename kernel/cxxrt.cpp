@@ -7,8 +7,9 @@
 
 namespace {
 void* allocate(size_t size, size_t alignment) {
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size ? size : 1)
-                                                   : std::aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
+  void* p = alignment <= alignof(std::max_align_t)
+                ? std::malloc(size ? size : 1)
+                : std::aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
   if (p == nullptr) kernel::panic("out of memory: operator new(%zu)", size);
   return p;
 }
@@ -39,11 +40,21 @@ void __cxa_pure_virtual() { kernel::panic("pure virtual function called"); }
 namespace std {
 [[gnu::weak, noreturn]] void __throw_bad_alloc() { kernel::panic("std::bad_alloc"); }
 [[gnu::weak, noreturn]] void __throw_bad_array_new_length() { kernel::panic("std::bad_array_new_length"); }
-[[gnu::weak, noreturn]] void __throw_length_error(const char* what) { kernel::panic("std::length_error: %s", what); }
-[[gnu::weak, noreturn]] void __throw_logic_error(const char* what) { kernel::panic("std::logic_error: %s", what); }
-[[gnu::weak, noreturn]] void __throw_out_of_range(const char* what) { kernel::panic("std::out_of_range: %s", what); }
-[[gnu::weak, noreturn]] void __throw_out_of_range_fmt(const char* what, ...) { kernel::panic("std::out_of_range: %s", what); }
-[[gnu::weak, noreturn]] void __throw_invalid_argument(const char* what) { kernel::panic("std::invalid_argument: %s", what); }
+[[gnu::weak, noreturn]] void __throw_length_error(const char* what) {
+  kernel::panic("std::length_error: %s", what);
+}
+[[gnu::weak, noreturn]] void __throw_logic_error(const char* what) {
+  kernel::panic("std::logic_error: %s", what);
+}
+[[gnu::weak, noreturn]] void __throw_out_of_range(const char* what) {
+  kernel::panic("std::out_of_range: %s", what);
+}
+[[gnu::weak, noreturn]] void __throw_out_of_range_fmt(const char* what, ...) {
+  kernel::panic("std::out_of_range: %s", what);
+}
+[[gnu::weak, noreturn]] void __throw_invalid_argument(const char* what) {
+  kernel::panic("std::invalid_argument: %s", what);
+}
 }  // namespace std
 
 // The unwinder in libgcc_eh (apps that throw) asks glibc's _dl_find_object where the unwind

@@ -72,12 +72,9 @@ size_t format(char* out, size_t capacity, const char* fmt, va_list args) {
       case 'p':
         o.put('0');
         o.put('x');
-        put_number(o, reinterpret_cast<uintptr_t>(va_arg(args, void*)), 16, false, false, width,
-                   '0');
+        put_number(o, reinterpret_cast<uintptr_t>(va_arg(args, void*)), 16, false, false, width, '0');
         break;
-      case 'c':
-        o.put(char(va_arg(args, int)));
-        break;
+      case 'c': o.put(char(va_arg(args, int))); break;
       case 's': {
         const char* s = va_arg(args, const char*);
         if (s == nullptr) s = "(null)";
@@ -87,15 +84,11 @@ size_t format(char* out, size_t capacity, const char* fmt, va_list args) {
         while (*s != '\0') o.put(*s++);
         break;
       }
-      case '%':
-        o.put('%');
-        break;
+      case '%': o.put('%'); break;
       case '\0':
         --p;  // a trailing '%': stop at the terminator
         break;
-      default:
-        o.put('%');
-        o.put(*p);
+      default: o.put('%'); o.put(*p);
     }
   }
   if (capacity > 0) out[o.length < capacity ? o.length : capacity - 1] = '\0';

@@ -42,7 +42,7 @@ uint64_t boot_microseconds() {
   const vcpu_time_info& t = xen::vcpu0()->time;
   return xen::pvclock_scale(arch::rdtsc() - boot_entry_tsc, t.tsc_to_system_mul, t.tsc_shift) / 1000;
 }
-}
+}  // namespace
 
 namespace {
 void must(const xenos::Result<void>& r, const char* what) {
@@ -60,7 +60,8 @@ void xen_services_init() {
   // The last line on the debug port: a hang after it is in the console ring or above.
   if (!xen::pv_start_info()) log("xen: services up; console moves to the PV ring\n");
   auto console = xen::console_ring_init();
-  if (!console) log("console: no PV console ring (%s); staying on the debug port\n", console.error().message.c_str());
+  if (!console)
+    log("console: no PV console ring (%s); staying on the debug port\n", console.error().message.c_str());
 }
 }  // namespace
 
@@ -84,8 +85,10 @@ void kernel_main(const BootInfo& boot) {
   size_t argc = 0;
   argv[argc++] = const_cast<char*>(xenos_app_name);
   for (size_t i = 0; i < counted.argc; ++i) {
-    if (std::strncmp(words[i], "xenos.", 6) == 0) kernel_options.emplace_back(words[i]);
-    else argv[argc++] = words[i];
+    if (std::strncmp(words[i], "xenos.", 6) == 0)
+      kernel_options.emplace_back(words[i]);
+    else
+      argv[argc++] = words[i];
   }
   argv[argc] = nullptr;
 

@@ -26,8 +26,10 @@ void expand(const char* encoded, char* out, size_t capacity) {
   };
   for (const char* p = encoded; *p; ++p) {
     auto byte = static_cast<unsigned char>(*p);
-    if (byte < 0x80) put(*p);
-    else for (const char* t = token(byte - 0x80); *t; ++t) put(*t);
+    if (byte < 0x80)
+      put(*p);
+    else
+      for (const char* t = token(byte - 0x80); *t; ++t) put(*t);
   }
   out[n] = '\0';
 }
@@ -65,8 +67,10 @@ void print_frame(unsigned depth, uint64_t rip) {
   // already the next function, so callers are looked up one byte back.
   uint64_t in_call = depth > 0 ? rip - 1 : rip;
   SymbolLookup s = symbolize(in_call);
-  if (s.found) log("  #%u 0x%lx %s+0x%lx\n", depth, rip, s.name, s.offset + (rip - in_call));
-  else log("  #%u 0x%lx ?\n", depth, rip);
+  if (s.found)
+    log("  #%u 0x%lx %s+0x%lx\n", depth, rip, s.name, s.offset + (rip - in_call));
+  else
+    log("  #%u 0x%lx ?\n", depth, rip);
 }
 
 bool plausible_frame(uint64_t fp) {

@@ -5,9 +5,9 @@
 namespace kernel {
 
 struct SymbolLookup {
-  bool found = false;  // false when the address is outside every known function
-  uint64_t offset = 0; // address - symbol start
-  char name[192] = {}; // demangled, cut to fit
+  bool found = false;   // false when the address is outside every known function
+  uint64_t offset = 0;  // address - symbol start
+  char name[192] = {};  // demangled, cut to fit
 };
 
 SymbolLookup symbolize(uint64_t address);

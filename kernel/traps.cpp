@@ -14,13 +14,12 @@ void report_trap(arch::TrapFrame& f) {
   static bool reporting = false;
   if (reporting) machine_exit(kPanicExitStatus);  // faulted while reporting a fault
   reporting = true;
-  log("\n*** exception %lu (%s), error code 0x%lx\n", f.vector, arch::exception_name(f.vector),
-      f.error_code);
+  log("\n*** exception %lu (%s), error code 0x%lx\n", f.vector, arch::exception_name(f.vector), f.error_code);
   if (f.vector == 14) {
     uint64_t cr2 = arch::pv_cr2 ? *arch::pv_cr2 : arch::read_cr2();  // PV: Xen keeps it for us
     log("page fault address (cr2) 0x%lx: %s, %s, %s\n", cr2,
-        f.error_code & 1 ? "protection violation" : "page not present",
-        f.error_code & 2 ? "write" : "read", f.error_code & 16 ? "instruction fetch" : "data");
+        f.error_code & 1 ? "protection violation" : "page not present", f.error_code & 2 ? "write" : "read",
+        f.error_code & 16 ? "instruction fetch" : "data");
   }
   SymbolLookup at = symbolize(f.rip);
   log("rip %016lx %s+0x%lx\n", f.rip, at.found ? at.name : "?", at.offset);
@@ -34,6 +33,8 @@ void report_trap(arch::TrapFrame& f) {
   machine_exit(kPanicExitStatus);
 }
 
-void traps_init() { arch::install_idt([](arch::TrapFrame& f) { report_trap(f); }); }
+void traps_init() {
+  arch::install_idt([](arch::TrapFrame& f) { report_trap(f); });
+}
 
 }  // namespace kernel

@@ -9,4 +9,4 @@ namespace kernel {
 void traps_init();
 // Reports a CPU exception and crashes the domain (the handler for PVH's IDT and PV's trap table).
 [[noreturn]] void report_trap(arch::TrapFrame& frame);
-}
+}  // namespace kernel

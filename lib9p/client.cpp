@@ -47,6 +47,8 @@ int errno_from_text(std::string_view text) {
   for (char& c : e)
     if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
   // Our own server says errno_text() in its Rerror strings: the same table, read backwards.
+  // Laid out by hand: tables.
+  // clang-format off
   static const int known[] = {EPERM, ENOENT, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EBUSY, EEXIST, EXDEV,
                               ENOTDIR, EISDIR, EINVAL, EFBIG, ENOSPC, EROFS, ENAMETOOLONG, ENOSYS,
                               ENOTEMPTY, ELOOP, EBADMSG, EOPNOTSUPP, ETIMEDOUT, EMFILE, ENODATA, EMSGSIZE,
@@ -63,6 +65,7 @@ int errno_from_text(std::string_view text) {
       {"is a directory", EISDIR}, {"not empty", ENOTEMPTY}, {"read-only", EROFS},
       {"unknown fid", EBADF}, {"in use", EBUSY},
   };
+  // clang-format on
   for (auto& t : table)
     if (e.find(t.text) != std::string::npos) return t.code;
   return EIO;
@@ -75,6 +78,8 @@ int errno_from_text(std::string_view text) {
 int errno_from_linux(uint32_t linux_errno) {
   // The wire carries Linux numbers; this platform's may differ (newlib's ENOTEMPTY is 90, Linux's
   // 39), so translate by name.
+  // Laid out by hand: a table.
+  // clang-format off
   static const struct { uint32_t linux_value; int local; } table[] = {
       {1, EPERM}, {2, ENOENT}, {4, EINTR}, {5, EIO}, {6, ENXIO}, {7, E2BIG}, {9, EBADF},
       {11, EAGAIN}, {12, ENOMEM}, {13, EACCES}, {14, EFAULT}, {16, EBUSY}, {17, EEXIST},
@@ -89,6 +94,7 @@ int errno_from_linux(uint32_t linux_errno) {
       {102, ENETRESET}, {103, ECONNABORTED}, {104, ECONNRESET}, {105, ENOBUFS}, {106, EISCONN},
       {107, ENOTCONN}, {111, ECONNREFUSED}, {113, EHOSTUNREACH}, {114, EALREADY}, {115, EINPROGRESS}, {116, ESTALE},
   };
+  // clang-format on
   for (auto& e : table)
     if (e.linux_value == linux_errno) return e.local;
   return EIO;
@@ -155,7 +161,8 @@ Error Client::reply_error(std::span<const std::byte> reply, std::string_view wha
   if (!header) return {header.error().code, prefix + header.error().message};
   // nfs-ganesha answers a 9P2000.L session with type Rerror laid out as Rlerror (ecode[4]);
   // Linux's client reads any error of a .L session as ecode[4], and so do we.
-  bool lerror_layout = dialect_ == Dialect::k9P2000L && header->type == Type::Rerror && reply.size() == kHeaderSize + 4;
+  bool lerror_layout =
+      dialect_ == Dialect::k9P2000L && header->type == Type::Rerror && reply.size() == kHeaderSize + 4;
   if (header->type == Type::Rlerror || lerror_layout) {
     std::vector<std::byte> as_lerror(reply.begin(), reply.end());
     as_lerror[4] = std::byte(uint8_t(Type::Rlerror));
@@ -192,7 +199,8 @@ Result<void> Client::send_call(Call& call) {
       Locked lock(sync_);
       TRY_VOID(usable_session());
       if (auto lost = lost_fid(call.request)) return *lost;
-      if (call.sends >= 4) return Error{EIO, "9P: the session broke three times under one request; giving up on it"};
+      if (call.sends >= 4)
+        return Error{EIO, "9P: the session broke three times under one request; giving up on it"};
       if (!free_tags_.empty()) {
         call.tag = free_tags_.back();
         free_tags_.pop_back();
@@ -258,7 +266,8 @@ uint64_t Client::liveness_check_at(const Call& call) const {
 
 void Client::check_liveness(const Call& call) {
   uint64_t now = sync_.now_ns();
-  if (options_.hang_after_ns == 0 || broken_ || call.generation != generation_ || now < liveness_check_at(call))
+  if (options_.hang_after_ns == 0 || broken_ || call.generation != generation_ ||
+      now < liveness_check_at(call))
     return;
   if (probing_) {
     session_lost(generation_, {EIO, "9P: the server has sent nothing for " +
@@ -395,7 +404,8 @@ Result<void> Client::handshake() {
   msize_ = proposed;  // until the server answers, replies are bounded by what we proposed
   dialect_ = options_.dialect;
   // version(5): the first message, tag NOTAG.
-  std::vector<std::byte> request = encode(Tversion{uint32_t(proposed), dialect_name(options_.dialect)}, NOTAG, dialect_);
+  std::vector<std::byte> request =
+      encode(Tversion{uint32_t(proposed), dialect_name(options_.dialect)}, NOTAG, dialect_);
   TRY_VOID(transport_.send(request));
   std::vector<std::byte> reply = TRY(transport_.receive(0));
   Header h = TRY(decode_header(reply, msize_));
@@ -408,12 +418,14 @@ Result<void> Client::handshake() {
   bool known = false;
   Dialect answered = dialect_from_version(rv.version, &known);
   if (!known)
-    return Error{EPROTONOSUPPORT, "9P: the server does not speak " + std::string(dialect_name(options_.dialect)) +
-                                      " (it answered \"" + rv.version + "\")"};
+    return Error{EPROTONOSUPPORT, "9P: the server does not speak " +
+                                      std::string(dialect_name(options_.dialect)) + " (it answered \"" +
+                                      rv.version + "\")"};
   if (int(answered) > int(options_.dialect))
     return Error{EPROTO, "9P: the server answered " + rv.version + ", more than was proposed"};
   if (rv.msize > proposed) return Error{EPROTO, "9P: the server raised msize to " + std::to_string(rv.msize)};
-  if (rv.msize < kMinMsize) return Error{EPROTO, "9P: the server's msize " + std::to_string(rv.msize) + " is too small"};
+  if (rv.msize < kMinMsize)
+    return Error{EPROTO, "9P: the server's msize " + std::to_string(rv.msize) + " is too small"};
   dialect_ = answered;
   msize_ = rv.msize;
   version_ = rv.version;
@@ -456,7 +468,7 @@ void Client::clunk(uint32_t fid) {
     FidRecord* r = record(fid);
     bool lost = r && !r->lost.empty();
     if (r) *r = FidRecord{};  // a recovery from here on does not make it again
-    if (lost) {  // not on the server since the last recovery: nothing to clunk
+    if (lost) {               // not on the server since the last recovery: nothing to clunk
       free_fids_.push_back(fid);
       return;
     }
@@ -527,8 +539,10 @@ Result<Fid> Client::walk_once(const Fid& from, const std::vector<std::string>& n
     if (!r || r->wqids.size() != n) {
       // walk(5) says a partial walk leaves newfid unaffected, but some servers (diod) keep it
       // at the last element reached. Clunking it either way is safe: the number is still ours.
-      if (created || (r && !r->wqids.empty())) clunk(newfid);
-      else release_fid(newfid);
+      if (created || (r && !r->wqids.empty()))
+        clunk(newfid);
+      else
+        release_fid(newfid);
       if (!r) {
         // Only the first element can fail with an error; say which name it was.
         Error e = r.error();
@@ -540,8 +554,8 @@ Result<Fid> Client::walk_once(const Fid& from, const std::vector<std::string>& n
       const std::string& missing = names[reached];
       if (!r->wqids.empty() && !(r->wqids.back().type & QTDIR))
         return Error{ENOTDIR, "walk: not a directory: \"" + names[reached - 1] + "\""};
-      return Error{ENOENT, "walk: no such file: \"" + missing + "\" (after " +
-                               std::to_string(reached) + " of " + std::to_string(names.size()) + " names)"};
+      return Error{ENOENT, "walk: no such file: \"" + missing + "\" (after " + std::to_string(reached) +
+                               " of " + std::to_string(names.size()) + " names)"};
     }
     created = true;
     if (n > 0) qid = r->wqids.back();

@@ -18,24 +18,40 @@ namespace {
 
 bool repeatable(Type t) {
   switch (t) {
-    case Type::Tread: case Type::Twrite: case Type::Twalk: case Type::Tclunk: case Type::Tflush:
-    case Type::Tstat: case Type::Topen: case Type::Tlopen: case Type::Tgetattr: case Type::Tsetattr:
-    case Type::Treaddir: case Type::Tfsync: case Type::Tstatfs: case Type::Treadlink:
-    case Type::Tgetlock: case Type::Txattrwalk:
-      return true;
-    default:
-      return false;
+    case Type::Tread:
+    case Type::Twrite:
+    case Type::Twalk:
+    case Type::Tclunk:
+    case Type::Tflush:
+    case Type::Tstat:
+    case Type::Topen:
+    case Type::Tlopen:
+    case Type::Tgetattr:
+    case Type::Tsetattr:
+    case Type::Treaddir:
+    case Type::Tfsync:
+    case Type::Tstatfs:
+    case Type::Treadlink:
+    case Type::Tgetlock:
+    case Type::Txattrwalk: return true;
+    default: return false;
   }
 }
 
 const char* request_name(Type t) {
   switch (t) {
-    case Type::Tlcreate: return "Tlcreate"; case Type::Tcreate: return "Tcreate";
-    case Type::Tmkdir: return "Tmkdir"; case Type::Tremove: return "Tremove";
-    case Type::Tunlinkat: return "Tunlinkat"; case Type::Trename: return "Trename";
-    case Type::Trenameat: return "Trenameat"; case Type::Tlink: return "Tlink";
-    case Type::Tsymlink: return "Tsymlink"; case Type::Tmknod: return "Tmknod";
-    case Type::Tlock: return "Tlock"; case Type::Twstat: return "Twstat";
+    case Type::Tlcreate: return "Tlcreate";
+    case Type::Tcreate: return "Tcreate";
+    case Type::Tmkdir: return "Tmkdir";
+    case Type::Tremove: return "Tremove";
+    case Type::Tunlinkat: return "Tunlinkat";
+    case Type::Trename: return "Trename";
+    case Type::Trenameat: return "Trenameat";
+    case Type::Tlink: return "Tlink";
+    case Type::Tsymlink: return "Tsymlink";
+    case Type::Tmknod: return "Tmknod";
+    case Type::Tlock: return "Tlock";
+    case Type::Twstat: return "Twstat";
     case Type::Txattrcreate: return "Txattrcreate";
     default: return "request";
   }
@@ -82,8 +98,8 @@ Result<void> Client::usable_session() {
       ++recoveries_;
     } else {
       recovery_failed_ = true;
-      broken_error_ = {EIO, "9P: the session broke (" + cause.message + ") and could not be recovered: " +
-                                recovered.error().message};
+      broken_error_ = {EIO, "9P: the session broke (" + cause.message +
+                                ") and could not be recovered: " + recovered.error().message};
     }
     sync_.wake_all();
   }
@@ -99,7 +115,9 @@ std::optional<Error> Client::not_repeatable(const Call& call) {
   if (type == Type::Twrite && dialect_ == Dialect::k9P2000L) {
     const FidRecord* r = record(read_le32(call.request.data() + kHeaderSize));
     if (r && (r->open_flags & (r->linux_open ? linux_flags::O_APPEND : uint32_t(kAppend))))
-      return Error{EIO, "9P: the connection to the server was lost during an append; it may have happened, so it is not repeated"};
+      return Error{EIO,
+                   "9P: the connection to the server was lost during an append; it may have happened, so it "
+                   "is not repeated"};
   }
   return lost_fid(call.request);
 }
@@ -116,7 +134,8 @@ bool Client::track_walked(uint32_t newfid, const Fid& from, const std::vector<st
   Locked lock(sync_);
   if (answered_in != generation_) return false;
   const FidRecord* parent = from.number() == root_.number() ? nullptr : record(from.number());
-  if (from.number() != root_.number() && (!parent || !parent->tracked)) return true;  // not from the root: untracked
+  if (from.number() != root_.number() && (!parent || !parent->tracked))
+    return true;  // not from the root: untracked
   if (fid_records_.size() <= newfid) fid_records_.resize(newfid + 1);
   FidRecord& r = fid_records_[newfid];
   r = FidRecord{};
@@ -145,8 +164,8 @@ bool Client::track_opened(uint32_t fid, uint32_t flags, uint64_t answered_in, bo
   return true;
 }
 
-bool Client::track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags, uint64_t answered_in,
-                           bool linux_open) {
+bool Client::track_created(uint32_t fid, const std::string& name, Qid qid, uint32_t flags,
+                           uint64_t answered_in, bool linux_open) {
   Locked lock(sync_);
   if (answered_in != generation_) return false;
   if (FidRecord* r = record(fid); r && r->tracked) {
@@ -168,7 +187,8 @@ Result<Rlopen> Client::lopen(const Fid& fid, uint32_t linux_flags) {
   }
 }
 
-Result<Rlcreate> Client::lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode, uint32_t gid) {
+Result<Rlcreate> Client::lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode,
+                                 uint32_t gid) {
   uint64_t answered_in = 0;
   Rlcreate r = TRY(call_in<Rlcreate>(Tlcreate{dir.number(), name, linux_flags, mode, gid}, &answered_in));
   if (track_created(dir.number(), name, r.qid, linux_flags, answered_in, true)) return r;
@@ -198,7 +218,8 @@ Result<std::vector<std::byte>> Client::recovery_exchange(std::vector<std::byte> 
   TRY_VOID(transport_.send(message));
   std::vector<std::byte> reply = TRY(transport_.receive(deadline_ns));
   Header h = TRY(decode_header(reply, msize_));
-  if (h.tag != read_le16(message.data() + 5)) return Error{EPROTO, std::string(what) + ": a reply with another tag"};
+  if (h.tag != read_le16(message.data() + 5))
+    return Error{EPROTO, std::string(what) + ": a reply with another tag"};
   if (h.type != reply_type) return reply_error(reply, what);
   return reply;
 }
@@ -209,14 +230,16 @@ Result<void> Client::recover(uint64_t deadline_ns) {
     return recovery_exchange(std::move(m), t, what, deadline_ns);
   };
   // The same msize and dialect as before: requests encoded for the old session go out again.
-  auto v = TRY(exchange_now(encode(Tversion{uint32_t(msize_), version_}, NOTAG, dialect_), Type::Rversion, "Tversion"));
+  auto v = TRY(exchange_now(encode(Tversion{uint32_t(msize_), version_}, NOTAG, dialect_), Type::Rversion,
+                            "Tversion"));
   Rversion rv = TRY(decode<Rversion>(v, dialect_, msize_));
   if (rv.version != version_ || rv.msize != msize_)
-    return Error{EPROTO, "the server came back with " + rv.version + " and msize " + std::to_string(rv.msize) +
-                             " (was " + version_ + ", " + std::to_string(msize_) + ")"};
-  auto a = TRY(exchange_now(encode(Tattach{root_.number(), NOFID, options_.uname, options_.aname, options_.n_uname}, 0,
-                                   dialect_),
-                            Type::Rattach, "Tattach"));
+    return Error{EPROTO, "the server came back with " + rv.version + " and msize " +
+                             std::to_string(rv.msize) + " (was " + version_ + ", " + std::to_string(msize_) +
+                             ")"};
+  auto a = TRY(exchange_now(
+      encode(Tattach{root_.number(), NOFID, options_.uname, options_.aname, options_.n_uname}, 0, dialect_),
+      Type::Rattach, "Tattach"));
   TRY(decode<Rattach>(a, dialect_, msize_));
 
   // The fids, each under its own number. One that cannot be made again (its file is gone or
@@ -225,7 +248,8 @@ Result<void> Client::recover(uint64_t deadline_ns) {
   {
     sync_.lock();
     for (uint32_t fid = 0; fid < fid_records_.size(); ++fid)
-      if (fid_records_[fid].tracked && fid_records_[fid].lost.empty()) wanted.emplace_back(fid, fid_records_[fid]);
+      if (fid_records_[fid].tracked && fid_records_[fid].lost.empty())
+        wanted.emplace_back(fid, fid_records_[fid]);
     sync_.unlock();
   }
   for (auto& [fid, want] : wanted) {
@@ -238,7 +262,8 @@ Result<void> Client::recover(uint64_t deadline_ns) {
       do {
         size_t n = std::min(MAXWELEM, want.names.size() - done);
         std::vector<std::string> part(want.names.begin() + long(done), want.names.begin() + long(done + n));
-        auto w = TRY(exchange_now(encode(Twalk{made ? fid : root_.number(), fid, part}, 0, dialect_), Type::Rwalk, "Twalk"));
+        auto w = TRY(exchange_now(encode(Twalk{made ? fid : root_.number(), fid, part}, 0, dialect_),
+                                  Type::Rwalk, "Twalk"));
         Rwalk rw = TRY(decode<Rwalk>(w, dialect_, msize_));
         if (rw.wqids.size() != n) return Error{ENOENT, "no such file any more"};
         if (n > 0) qid = rw.wqids.back();
@@ -250,13 +275,17 @@ Result<void> Client::recover(uint64_t deadline_ns) {
       if (!want.opened) return {};
       if (dialect_ == Dialect::k9P2000L) {
         using namespace linux_flags;
-        uint32_t f = (want.open_flags & kReadWrite) == kReadWrite ? O_RDWR : (want.open_flags & kWrite) ? O_WRONLY : O_RDONLY;
+        uint32_t f = (want.open_flags & kReadWrite) == kReadWrite ? O_RDWR
+                     : (want.open_flags & kWrite)                 ? O_WRONLY
+                                                                  : O_RDONLY;
         if (want.open_flags & kAppend) f |= O_APPEND;
         if (want.open_flags & kDirectory) f |= O_DIRECTORY;
         if (want.linux_open) f = want.open_flags;
         TRY(exchange_now(encode(Tlopen{fid, f}, 0, dialect_), Type::Rlopen, "Tlopen"));
       } else {
-        uint8_t m = (want.open_flags & kReadWrite) == kReadWrite ? ORDWR : (want.open_flags & kWrite) ? OWRITE : OREAD;
+        uint8_t m = (want.open_flags & kReadWrite) == kReadWrite ? ORDWR
+                    : (want.open_flags & kWrite)                 ? OWRITE
+                                                                 : OREAD;
         TRY(exchange_now(encode(Topen{fid, m}, 0, dialect_), Type::Ropen, "Topen"));
       }
       return {};

@@ -114,8 +114,8 @@ Result<File> Client::open(std::string_view path, uint32_t flags, uint32_t mode) 
     iounit = r.iounit;
     qid = r.qid;
   } else {
-    Rcreate r = TRY(call_in<Rcreate>(Tcreate{dir.number(), name, mode & 0777, plan9_open_mode(flags & ~kTruncate), ""},
-                                     &answered_in));
+    Rcreate r = TRY(call_in<Rcreate>(
+        Tcreate{dir.number(), name, mode & 0777, plan9_open_mode(flags & ~kTruncate), ""}, &answered_in));
     iounit = r.iounit;
     qid = r.qid;
   }
@@ -151,7 +151,8 @@ Result<FileInfo> Client::stat(std::string_view path) {
 
 Result<std::vector<DirItem>> Client::readdir(std::string_view path) {
   Fid fid = TRY(walk(path));
-  if (!(fid.qid().type & QTDIR)) return Error{ENOTDIR, "readdir: \"" + std::string(path) + "\" is not a directory"};
+  if (!(fid.qid().type & QTDIR))
+    return Error{ENOTDIR, "readdir: \"" + std::string(path) + "\" is not a directory"};
   File dir = TRY(open_fid(std::move(fid), kRead | kDirectory));
   std::vector<DirItem> items;
   uint32_t count = uint32_t(chunk_size(dir.iounit()));
@@ -318,8 +319,10 @@ Result<void> Client::pipelined(size_t chunks, Issue&& issue, Complete&& complete
       }
     }
     if (!failure && !stopped && issued < chunks) {
-      if (auto r = start(issued); !r) failure = r.error();
-      else ++issued;
+      if (auto r = start(issued); !r)
+        failure = r.error();
+      else
+        ++issued;
     }
   }
   if (failure) return *failure;
@@ -339,7 +342,8 @@ Result<size_t> Client::read_chunks(uint32_t fid, std::span<std::byte> out, uint6
         auto r = decode<Rread>(reply, dialect_, msize_);
         if (!r) return reply_error(reply, "read");
         size_t at = i * chunk, want = std::min(chunk, out.size() - at);
-        if (r->data.bytes.size() > want) return Error{EPROTO, "read: the server returned more than was asked"};
+        if (r->data.bytes.size() > want)
+          return Error{EPROTO, "read: the server returned more than was asked"};
         std::copy(r->data.bytes.begin(), r->data.bytes.end(), out.begin() + long(at));
         total = at + r->data.bytes.size();
         return r->data.bytes.size() == want;  // short: the end of the file
@@ -348,23 +352,26 @@ Result<size_t> Client::read_chunks(uint32_t fid, std::span<std::byte> out, uint6
   return total;  // what arrived before an error still counts, as with read(2)
 }
 
-Result<size_t> Client::write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset, uint32_t iounit) {
+Result<size_t> Client::write_chunks(uint32_t fid, std::span<const std::byte> in, uint64_t offset,
+                                    uint32_t iounit) {
   size_t chunk = chunk_size(iounit);
   size_t total = 0;
-  auto done = pipelined(
-      (in.size() + chunk - 1) / chunk,
-      [&](size_t i) {
-        size_t at = i * chunk;
-        return encode(Twrite{fid, offset + at, Data{in.subspan(at, std::min(chunk, in.size() - at))}}, 0, dialect_);
-      },
-      [&](size_t i, const std::vector<std::byte>& reply) -> Result<bool> {
-        auto r = decode<Rwrite>(reply, dialect_, msize_);
-        if (!r) return reply_error(reply, "write");
-        size_t want = std::min(chunk, in.size() - i * chunk);
-        if (r->count > want) return Error{EPROTO, "write: the server claims more than was sent"};
-        total = i * chunk + r->count;
-        return r->count == want;  // short: report how far it got
-      });
+  auto done = pipelined((in.size() + chunk - 1) / chunk,
+                        [&](size_t i) {
+                          size_t at = i * chunk;
+                          return encode(
+                              Twrite{fid, offset + at, Data{in.subspan(at, std::min(chunk, in.size() - at))}},
+                              0, dialect_);
+                        },
+                        [&](size_t i, const std::vector<std::byte>& reply) -> Result<bool> {
+                          auto r = decode<Rwrite>(reply, dialect_, msize_);
+                          if (!r) return reply_error(reply, "write");
+                          size_t want = std::min(chunk, in.size() - i * chunk);
+                          if (r->count > want)
+                            return Error{EPROTO, "write: the server claims more than was sent"};
+                          total = i * chunk + r->count;
+                          return r->count == want;  // short: report how far it got
+                        });
   if (!done && total == 0) return done.error();
   return total;
 }

@@ -36,7 +36,9 @@ Tree* Server::find(std::string_view aname, std::vector<std::string>* rest) const
 
 Result<size_t> OpenFile::read(uint64_t, std::span<std::byte>) { return Error{EBADF, "not readable"}; }
 Result<size_t> OpenFile::write(uint64_t, std::span<const std::byte>) { return Error{EBADF, "not writable"}; }
-Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) { return Error{ENOTDIR, "not a directory"}; }
+Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) {
+  return Error{ENOTDIR, "not a directory"};
+}
 Result<void> OpenFile::fsync(bool) { return {}; }
 Result<uint8_t> OpenFile::lock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
 Result<Lock> OpenFile::getlock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
@@ -223,15 +225,16 @@ Result<void> Session::receive(std::span<const std::byte> message) {
   auto outcome = std::make_shared<Outcome>();
   std::weak_ptr<bool> alive = alive_;
   uint16_t tag = h.tag;
-  executor_->run([work = std::move(job->work), outcome]() mutable {
-                   *outcome = work();
-                   work = nullptr;  // let go of nodes here, not on the session's thread
-                 },
-                 [this, alive, tag, serial, outcome] {
-                   if (!alive.lock()) return;
-                   auto it = in_flight_.find(tag);  // after a Tversion the tag may be another request's
-                   if (it != in_flight_.end() && it->second.serial == serial) finish(tag, std::move(*outcome));
-                 });
+  executor_->run(
+      [work = std::move(job->work), outcome]() mutable {
+        *outcome = work();
+        work = nullptr;  // let go of nodes here, not on the session's thread
+      },
+      [this, alive, tag, serial, outcome] {
+        if (!alive.lock()) return;
+        auto it = in_flight_.find(tag);  // after a Tversion the tag may be another request's
+        if (it != in_flight_.end() && it->second.serial == serial) finish(tag, std::move(*outcome));
+      });
   return {};
 }
 

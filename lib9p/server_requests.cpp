@@ -82,7 +82,8 @@ Result<Stat> stat_of(Node& node, std::string_view name, Dialect dialect) {
     if (s.mode & DMSYMLINK) s.extension = TRY(node.readlink());
     if (s.mode & 0x00800000)
       s.extension = std::string((a.mode & 0170000) == 0020000 ? "c " : "b ") +
-                    std::to_string((a.rdev >> 8) & 0xfff) + " " + std::to_string((a.rdev & 0xff) | ((a.rdev >> 12) & 0xfff00));
+                    std::to_string((a.rdev >> 8) & 0xfff) + " " +
+                    std::to_string((a.rdev & 0xff) | ((a.rdev >> 12) & 0xfff00));
   }
   return s;
 }
@@ -112,17 +113,18 @@ Result<Job> Session::on(uint16_t tag, Tattach& m) {
   state->tree = tree;
   Caller caller{client_, m.uname, m.n_uname};
   uint32_t fid = m.fid;
-  return job(tag, dialect_, tree->blocking(),
-             [tree, caller, rest, state]() -> Result<Rattach> {
-               std::shared_ptr<Node> node = TRY(tree->attach(caller));
-               for (const std::string& n : rest) node = TRY(node->walk(n));
-               // The attach root is the subtree's top: ".." from it stays there.
-               state->blocking = node->blocking();
-               state->path.push_back(node);
-               state->names.push_back("/");
-               return Rattach{node->qid()};
-             },
-             [this, fid, state] { fids_[fid] = state; });
+  return job(
+      tag, dialect_, tree->blocking(),
+      [tree, caller, rest, state]() -> Result<Rattach> {
+        std::shared_ptr<Node> node = TRY(tree->attach(caller));
+        for (const std::string& n : rest) node = TRY(node->walk(n));
+        // The attach root is the subtree's top: ".." from it stays there.
+        state->blocking = node->blocking();
+        state->path.push_back(node);
+        state->names.push_back("/");
+        return Rattach{node->qid()};
+      },
+      [this, fid, state] { fids_[fid] = state; });
 }
 
 template <>
@@ -138,36 +140,37 @@ Result<Job> Session::on(uint16_t tag, Twalk& m) {
   walked->blocking = from->blocking;
   uint32_t newfid = m.newfid;
   auto complete = std::make_shared<bool>(false);
-  return job(tag, dialect_, from->blocking,
-             [names = std::move(m.wnames), walked, complete]() -> Result<Rwalk> {
-               Rwalk r;
-               for (size_t i = 0; i < names.size(); ++i) {
-                 if (names[i] == ".") {
-                   // Not in walk(5), but diod's tools send it: the same file.
-                } else if (names[i] == "..") {
-                   // The attach root is its own parent (walk(5)): nothing climbs out.
-                   if (walked->path.size() > 1) {
-                     walked->path.pop_back();
-                     walked->names.pop_back();
-                   }
-                 } else {
-                   auto next = walked->path.back()->walk(names[i]);
-                   if (!next) {
-                     if (i == 0) return next.error();  // walk(5): only the first failure is an error
-                     return r;
-                   }
-                   walked->path.push_back(std::move(*next));
-                   walked->names.push_back(names[i]);
-                 }
-                 r.wqids.push_back(walked->path.back()->qid());
-               }
-               walked->blocking = walked->path.back()->blocking();  // a tree may mix both kinds
-               *complete = true;
-               return r;
-             },
-             [this, newfid, walked, complete] {
-               if (*complete) fids_[newfid] = walked;
-             });
+  return job(
+      tag, dialect_, from->blocking,
+      [names = std::move(m.wnames), walked, complete]() -> Result<Rwalk> {
+        Rwalk r;
+        for (size_t i = 0; i < names.size(); ++i) {
+          if (names[i] == ".") {
+            // Not in walk(5), but diod's tools send it: the same file.
+          } else if (names[i] == "..") {
+            // The attach root is its own parent (walk(5)): nothing climbs out.
+            if (walked->path.size() > 1) {
+              walked->path.pop_back();
+              walked->names.pop_back();
+            }
+          } else {
+            auto next = walked->path.back()->walk(names[i]);
+            if (!next) {
+              if (i == 0) return next.error();  // walk(5): only the first failure is an error
+              return r;
+            }
+            walked->path.push_back(std::move(*next));
+            walked->names.push_back(names[i]);
+          }
+          r.wqids.push_back(walked->path.back()->qid());
+        }
+        walked->blocking = walked->path.back()->blocking();  // a tree may mix both kinds
+        *complete = true;
+        return r;
+      },
+      [this, newfid, walked, complete] {
+        if (*complete) fids_[newfid] = walked;
+      });
 }
 
 template <>
@@ -214,16 +217,17 @@ template <typename Reply>
 Job parked_open(uint16_t tag, Dialect d, FidPtr f, uint32_t flags, bool remove_on_clunk) {
   Job j;
   j.park = [tag, d, f, flags, remove_on_clunk](std::function<void(Outcome)> reply) -> Cancel {
-    return f->node().open_parked(flags, [tag, d, f, flags, remove_on_clunk, reply](Result<std::unique_ptr<OpenFile>> r) {
-      if (!r) return reply({error_message(tag, r.error(), d), {}});
-      std::shared_ptr<OpenFile> opened = std::move(*r);
-      reply({encode(Reply{f->node().qid(), 0}, tag, d), [f, flags, remove_on_clunk, opened] {
-               f->file = opened;
-               f->open_flags = flags;
-               f->remove_on_clunk = remove_on_clunk;
-               f->dir_offset = f->dir_cookie = 0;
-             }});
-    });
+    return f->node().open_parked(
+        flags, [tag, d, f, flags, remove_on_clunk, reply](Result<std::unique_ptr<OpenFile>> r) {
+          if (!r) return reply({error_message(tag, r.error(), d), {}});
+          std::shared_ptr<OpenFile> opened = std::move(*r);
+          reply({encode(Reply{f->node().qid(), 0}, tag, d), [f, flags, remove_on_clunk, opened] {
+                   f->file = opened;
+                   f->open_flags = flags;
+                   f->remove_on_clunk = remove_on_clunk;
+                   f->dir_offset = f->dir_cookie = 0;
+                 }});
+        });
   };
   return j;
 }
@@ -237,16 +241,17 @@ Result<Job> Session::on(uint16_t tag, Tlopen& m) {
   uint32_t flags = m.flags & ~(linux_flags::O_CREAT | linux_flags::O_EXCL);
   if (f->node().parks_open()) return parked_open<Rlopen>(tag, dialect_, f, flags, false);
   auto opened = std::make_shared<std::shared_ptr<OpenFile>>();
-  return job(tag, dialect_, f->blocking,
-             [f, flags, opened]() -> Result<Rlopen> {
-               *opened = TRY(f->node().open(flags));
-               return Rlopen{f->node().qid(), 0};
-             },
-             [f, flags, opened] {
-               f->file = std::move(*opened);
-               f->open_flags = flags;
-               f->dir_offset = f->dir_cookie = 0;
-             });
+  return job(
+      tag, dialect_, f->blocking,
+      [f, flags, opened]() -> Result<Rlopen> {
+        *opened = TRY(f->node().open(flags));
+        return Rlopen{f->node().qid(), 0};
+      },
+      [f, flags, opened] {
+        f->file = std::move(*opened);
+        f->open_flags = flags;
+        f->dir_offset = f->dir_cookie = 0;
+      });
 }
 
 template <>
@@ -257,22 +262,23 @@ Result<Job> Session::on(uint16_t tag, Topen& m) {
   bool rclose = m.mode & ORCLOSE;
   if (f->node().parks_open() && !f->is_dir()) return parked_open<Ropen>(tag, dialect_, f, flags, rclose);
   auto opened = std::make_shared<std::shared_ptr<OpenFile>>();
-  return job(tag, dialect_, f->blocking,
-             [f, flags, opened]() -> Result<Ropen> {
-               uint32_t fl = flags;
-               if (f->is_dir()) {
-                 if (fl & 3) return Error{EISDIR, "a directory cannot be opened for writing"};
-                 fl |= linux_flags::O_DIRECTORY;
-               }
-               *opened = TRY(f->node().open(fl));
-               return Ropen{f->node().qid(), 0};
-             },
-             [f, flags, rclose, opened] {
-               f->file = std::move(*opened);
-               f->open_flags = flags;
-               f->remove_on_clunk = rclose;
-               f->dir_offset = f->dir_cookie = 0;
-             });
+  return job(
+      tag, dialect_, f->blocking,
+      [f, flags, opened]() -> Result<Ropen> {
+        uint32_t fl = flags;
+        if (f->is_dir()) {
+          if (fl & 3) return Error{EISDIR, "a directory cannot be opened for writing"};
+          fl |= linux_flags::O_DIRECTORY;
+        }
+        *opened = TRY(f->node().open(fl));
+        return Ropen{f->node().qid(), 0};
+      },
+      [f, flags, rclose, opened] {
+        f->file = std::move(*opened);
+        f->open_flags = flags;
+        f->remove_on_clunk = rclose;
+        f->dir_offset = f->dir_cookie = 0;
+      });
 }
 
 namespace {
@@ -297,12 +303,14 @@ Result<Job> Session::on(uint16_t tag, Tlcreate& m) {
   if (!valid_name(m.name)) return bad_name(m.name);
   uint32_t flags = m.flags | linux_flags::O_CREAT;
   auto created = std::make_shared<Created>();
-  return job(tag, dialect_, f->blocking,
-             [f, name = m.name, flags, mode = m.mode, gid = m.gid, created]() -> Result<Rlcreate> {
-               *created = TRY(f->node().create(name, flags, mode, gid));
-               return Rlcreate{created->node->qid(), 0};
-             },
-             becomes(f, m.name, created, flags & ~(linux_flags::O_CREAT | linux_flags::O_EXCL | linux_flags::O_TRUNC)));
+  return job(
+      tag, dialect_, f->blocking,
+      [f, name = m.name, flags, mode = m.mode, gid = m.gid, created]() -> Result<Rlcreate> {
+        *created = TRY(f->node().create(name, flags, mode, gid));
+        return Rlcreate{created->node->qid(), 0};
+      },
+      becomes(f, m.name, created,
+              flags & ~(linux_flags::O_CREAT | linux_flags::O_EXCL | linux_flags::O_TRUNC)));
 }
 
 template <>
@@ -313,22 +321,24 @@ Result<Job> Session::on(uint16_t tag, Tcreate& m) {
   Dialect d = dialect_;
   uint32_t flags = linux_flags_from_plan9_mode(m.mode);
   auto created = std::make_shared<Created>();
-  return job(tag, d, f->blocking,
-             [f, m, d, flags, created]() -> Result<Rcreate> {
-               Node& dir = f->node();
-               if (m.perm & DMDIR) {
-                 created->node = TRY(dir.mkdir(m.name, m.perm & 0777, NONUNAME));
-                 created->file = TRY(created->node->open(linux_flags::O_RDONLY | linux_flags::O_DIRECTORY));
-               } else if (d == Dialect::k9P2000u && (m.perm & DMSYMLINK)) {
-                 created->node = TRY(dir.symlink(m.name, m.extension, NONUNAME));
-               } else if (d == Dialect::k9P2000u && (m.perm & 0x00b00000)) {
-                 return Error{EOPNOTSUPP, "devices, pipes and sockets cannot be created here"};
-               } else {
-                 *created = TRY(dir.create(m.name, flags | linux_flags::O_CREAT | linux_flags::O_EXCL, m.perm & 0777, NONUNAME));
-               }
-               return Rcreate{created->node->qid(), 0};
-             },
-             becomes(f, m.name, created, flags & ~linux_flags::O_TRUNC));
+  return job(
+      tag, d, f->blocking,
+      [f, m, d, flags, created]() -> Result<Rcreate> {
+        Node& dir = f->node();
+        if (m.perm & DMDIR) {
+          created->node = TRY(dir.mkdir(m.name, m.perm & 0777, NONUNAME));
+          created->file = TRY(created->node->open(linux_flags::O_RDONLY | linux_flags::O_DIRECTORY));
+        } else if (d == Dialect::k9P2000u && (m.perm & DMSYMLINK)) {
+          created->node = TRY(dir.symlink(m.name, m.extension, NONUNAME));
+        } else if (d == Dialect::k9P2000u && (m.perm & 0x00b00000)) {
+          return Error{EOPNOTSUPP, "devices, pipes and sockets cannot be created here"};
+        } else {
+          *created = TRY(dir.create(m.name, flags | linux_flags::O_CREAT | linux_flags::O_EXCL, m.perm & 0777,
+                                    NONUNAME));
+        }
+        return Rcreate{created->node->qid(), 0};
+      },
+      becomes(f, m.name, created, flags & ~linux_flags::O_TRUNC));
 }
 
 // ---- read, write --------------------------------------------------------------------------
@@ -448,7 +458,8 @@ Result<Job> Session::on(uint16_t tag, Twrite& m) {
   if (f->file->parks()) {
     Job j;
     j.park = [tag, d = dialect_, file = f->file, offset = m.offset,
-              copy = std::vector<std::byte>(data.begin(), data.end())](std::function<void(Outcome)> reply) mutable -> Cancel {
+              copy = std::vector<std::byte>(data.begin(), data.end())](
+                 std::function<void(Outcome)> reply) mutable -> Cancel {
       size_t asked = copy.size();
       return file->write_parked(offset, std::move(copy), [tag, d, asked, reply](Result<size_t> r) {
         if (!r) return reply({error_message(tag, r.error(), d), {}});
@@ -473,7 +484,8 @@ Result<Job> Session::on(uint16_t tag, Twrite& m) {
 template <>
 Result<Job> Session::on(uint16_t tag, Tgetattr& m) {
   FidPtr f = TRY(fid(m.fid));
-  return job(tag, dialect_, f->blocking, [f]() -> Result<Rgetattr> { return Rgetattr{TRY(f->node().getattr())}; });
+  return job(tag, dialect_, f->blocking,
+             [f]() -> Result<Rgetattr> { return Rgetattr{TRY(f->node().getattr())}; });
 }
 
 template <>
@@ -489,9 +501,8 @@ template <>
 Result<Job> Session::on(uint16_t tag, Tstat& m) {
   FidPtr f = TRY(fid(m.fid));
   Dialect d = dialect_;
-  return job(tag, d, f->blocking, [f, d]() -> Result<Rstat> {
-    return Rstat{WireStat{TRY(stat_of(f->node(), f->name(), d))}};
-  });
+  return job(tag, d, f->blocking,
+             [f, d]() -> Result<Rstat> { return Rstat{WireStat{TRY(stat_of(f->node(), f->name(), d))}}; });
 }
 
 template <>
@@ -528,25 +539,27 @@ Result<Job> Session::on(uint16_t tag, Twstat& m) {
     new_name = s.name;
   }
   auto renamed = std::make_shared<bool>(false);
-  return job(tag, dialect_, f->blocking,
-             [f, attr, new_name, renamed]() -> Result<Rwstat> {
-               if (attr.valid) TRY_VOID(f->node().setattr(attr));
-               if (!new_name.empty()) {
-                 auto parent = f->parent();
-                 TRY_VOID(parent->rename(f->name(), *parent, new_name));
-                 *renamed = true;
-               }
-               return Rwstat{};
-             },
-             [f, new_name, renamed] {
-               if (*renamed) f->names.back() = new_name;
-             });
+  return job(
+      tag, dialect_, f->blocking,
+      [f, attr, new_name, renamed]() -> Result<Rwstat> {
+        if (attr.valid) TRY_VOID(f->node().setattr(attr));
+        if (!new_name.empty()) {
+          auto parent = f->parent();
+          TRY_VOID(parent->rename(f->name(), *parent, new_name));
+          *renamed = true;
+        }
+        return Rwstat{};
+      },
+      [f, new_name, renamed] {
+        if (*renamed) f->names.back() = new_name;
+      });
 }
 
 template <>
 Result<Job> Session::on(uint16_t tag, Tstatfs& m) {
   FidPtr f = TRY(fid(m.fid));
-  return job(tag, dialect_, f->blocking, [f]() -> Result<Rstatfs> { return Rstatfs{TRY(f->node().statfs())}; });
+  return job(tag, dialect_, f->blocking,
+             [f]() -> Result<Rstatfs> { return Rstatfs{TRY(f->node().statfs())}; });
 }
 
 // ---- directories ------------------------------------------------------------------------------
@@ -575,10 +588,11 @@ template <>
 Result<Job> Session::on(uint16_t tag, Tmkdir& m) {
   FidPtr dir = TRY(fid(m.dfid));
   if (!valid_name(m.name)) return bad_name(m.name);
-  return job(tag, dialect_, dir->blocking, [dir, name = m.name, mode = m.mode, gid = m.gid]() -> Result<Rmkdir> {
-    auto node = TRY(dir->node().mkdir(name, mode, gid));
-    return Rmkdir{node->qid()};
-  });
+  return job(tag, dialect_, dir->blocking,
+             [dir, name = m.name, mode = m.mode, gid = m.gid]() -> Result<Rmkdir> {
+               auto node = TRY(dir->node().mkdir(name, mode, gid));
+               return Rmkdir{node->qid()};
+             });
 }
 
 template <>
@@ -604,7 +618,8 @@ Result<Job> Session::on(uint16_t tag, Tmknod& m) {
 template <>
 Result<Job> Session::on(uint16_t tag, Treadlink& m) {
   FidPtr f = TRY(fid(m.fid));
-  return job(tag, dialect_, f->blocking, [f]() -> Result<Rreadlink> { return Rreadlink{TRY(f->node().readlink())}; });
+  return job(tag, dialect_, f->blocking,
+             [f]() -> Result<Rreadlink> { return Rreadlink{TRY(f->node().readlink())}; });
 }
 
 template <>
@@ -649,18 +664,19 @@ Result<Job> Session::on(uint16_t tag, Trename& m) {
   if (!valid_name(m.name)) return bad_name(m.name);
   if (f->tree != to->tree) return Error{EXDEV, "rename: the two fids are in different trees"};
   if (!f->parent()) return Error{EBUSY, "the root of a tree cannot be renamed"};
-  return job(tag, dialect_, f->blocking,
-             [f, to, name = m.name]() -> Result<Rrename> {
-               TRY_VOID(f->parent()->rename(f->name(), to->node(), name));
-               return Rrename{};
-             },
-             [f, to, name = m.name] {  // the fid now lives in its new directory
-               auto node = f->node_ptr();
-               f->path = to->path;
-               f->names = to->names;
-               f->path.push_back(node);
-               f->names.push_back(name);
-             });
+  return job(
+      tag, dialect_, f->blocking,
+      [f, to, name = m.name]() -> Result<Rrename> {
+        TRY_VOID(f->parent()->rename(f->name(), to->node(), name));
+        return Rrename{};
+      },
+      [f, to, name = m.name] {  // the fid now lives in its new directory
+        auto node = f->node_ptr();
+        f->path = to->path;
+        f->names = to->names;
+        f->path.push_back(node);
+        f->names.push_back(name);
+      });
 }
 
 // ---- sync, locks, xattrs ------------------------------------------------------------------
@@ -680,9 +696,8 @@ Result<Job> Session::on(uint16_t tag, Tlock& m) {
   FidPtr f = TRY(fid(m.fid));
   if (!f->file) return not_open(m.fid);
   bool waits = f->blocking || (m.lock.flags & P9_LOCK_FLAGS_BLOCK);
-  return job(tag, dialect_, waits, [file = f->file, lock = m.lock]() -> Result<Rlock> {
-    return Rlock{TRY(file->lock(lock))};
-  });
+  return job(tag, dialect_, waits,
+             [file = f->file, lock = m.lock]() -> Result<Rlock> { return Rlock{TRY(file->lock(lock))}; });
 }
 
 template <>
@@ -700,20 +715,21 @@ Result<Job> Session::on(uint16_t tag, Txattrwalk& m) {
   if (m.newfid != m.fid) TRY_VOID(new_fid_free(m.newfid));
   auto value = std::make_shared<std::vector<std::byte>>();
   uint32_t newfid = m.newfid;
-  return job(tag, dialect_, f->blocking,
-             [f, name = m.name, value]() -> Result<Rxattrwalk> {
-               *value = TRY(f->node().xattr(name));
-               return Rxattrwalk{value->size()};
-             },
-             [this, f, newfid, value] {
-               auto x = std::make_shared<FidState>();
-               x->path = f->path;
-               x->names = f->names;
-               x->tree = f->tree;
-               x->blocking = f->blocking;
-               x->xattr = value;
-               fids_[newfid] = x;
-             });
+  return job(
+      tag, dialect_, f->blocking,
+      [f, name = m.name, value]() -> Result<Rxattrwalk> {
+        *value = TRY(f->node().xattr(name));
+        return Rxattrwalk{value->size()};
+      },
+      [this, f, newfid, value] {
+        auto x = std::make_shared<FidState>();
+        x->path = f->path;
+        x->names = f->names;
+        x->tree = f->tree;
+        x->blocking = f->blocking;
+        x->xattr = value;
+        fids_[newfid] = x;
+      });
 }
 
 template <>
@@ -721,7 +737,8 @@ Result<Job> Session::on(uint16_t, Txattrcreate&) {
   return Error{EOPNOTSUPP, "extended attributes cannot be set here"};
 }
 
-// ---- dispatch (last: every handler above is declared) ---------------------------------------------------------------------------------
+// ---- dispatch (last: every handler above is declared)
+// ---------------------------------------------------------------------------------
 
 namespace {
 
@@ -736,12 +753,12 @@ Result<Job> Session::prepare(const Header& h, std::span<const std::byte> message
       return Error{EOPNOTSUPP, std::string(name) + " is not part of " + dialect_name(dialect_)};
     return {};
   };
-#define P9_SERVE(T, SET)                                                   \
-  case Type::T: {                                                          \
-    TRY_VOID(gate(SET, #T));                                               \
-    auto m = decode<T>(message, dialect_, msize_);                         \
-    if (!m) return Error{EBADMSG, m.error().message};                      \
-    return on(h.tag, *m);                                                  \
+#define P9_SERVE(T, SET)                              \
+  case Type::T: {                                     \
+    TRY_VOID(gate(SET, #T));                          \
+    auto m = decode<T>(message, dialect_, msize_);    \
+    if (!m) return Error{EBADMSG, m.error().message}; \
+    return on(h.tag, *m);                             \
   }
   switch (h.type) {
     P9_SERVE(Tattach, Set::kAll)
@@ -775,7 +792,8 @@ Result<Job> Session::prepare(const Header& h, std::span<const std::byte> message
     P9_SERVE(Txattrwalk, Set::kL)
     P9_SERVE(Txattrcreate, Set::kL)
     default:
-      return Error{EOPNOTSUPP, "9P: message type " + std::to_string(int(h.type)) + " is not a request this server serves"};
+      return Error{EOPNOTSUPP, "9P: message type " + std::to_string(int(h.type)) +
+                                   " is not a request this server serves"};
   }
 #undef P9_SERVE
 }

@@ -122,7 +122,9 @@ std::shared_ptr<Node> text_file(std::function<std::string()> text, uint32_t mode
 
 SyntheticDir::SyntheticDir(uint32_t mode) : path_(next_qid_path()), mode_(mode) {}
 
-void SyntheticDir::add(std::string name, std::shared_ptr<Node> child) { children_[std::move(name)] = std::move(child); }
+void SyntheticDir::add(std::string name, std::shared_ptr<Node> child) {
+  children_[std::move(name)] = std::move(child);
+}
 
 Result<Attr> SyntheticDir::getattr() { return synthetic_attr(qid(), mode_, 0); }
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int copy(int fd, const char *name) {
+static int copy(int fd, const char* name) {
   char buffer[64 * 1024];
   for (;;) {
     int n = read(fd, buffer, sizeof buffer);
@@ -25,7 +25,7 @@ static int copy(int fd, const char *name) {
   }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) return copy(0, "stdin");
   int status = 0;
   for (int i = 1; i < argc; ++i) {

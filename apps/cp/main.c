@@ -6,16 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: cp SOURCE DEST\n");
     return 2;
   }
-  const char *source = argv[1];
+  const char* source = argv[1];
   char dest[1024];
   struct stat st;
   if (stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
-    const char *base = strrchr(source, '/');
+    const char* base = strrchr(source, '/');
     snprintf(dest, sizeof dest, "%s/%s", argv[2], base ? base + 1 : source);
   } else {
     snprintf(dest, sizeof dest, "%s", argv[2]);

@@ -7,8 +7,8 @@
 //
 // Devices (all iohost): "fs" (mounted at /mnt/fs and bound at /fs by the kernel, recovering
 // within xenos.recover seconds), "direct" and "short" (opened here: recovery within 30 s and
-// 2 s), "hang" (liveness after 1 s), "net" (/net), "fo" and, from a second iohost that the harness never kills, "fo-b" (the
-// same folder: failover). Ends with "[faulttest] N passed, N failed".
+// 2 s), "hang" (liveness after 1 s), "net" (/net), "fo" and, from a second iohost that the harness never
+// kills, "fo-b" (the same folder: failover). Ends with "[faulttest] N passed, N failed".
 //
 // `faulttest leak OPENS MOUNTS`: instead, OPENS open/close and MOUNTS unmount/mount cycles, and
 // the grants, event channels, free memory and heap before and after.
@@ -40,7 +40,7 @@ namespace {
 
 constexpr size_t kBig = 16u << 20;
 constexpr uint64_t kSecond = 1'000'000'000ull;
-Owned<ninep::Share> direct;  // recovers within 30 s
+Owned<ninep::Share> direct;   // recovers within 30 s
 std::vector<std::byte>* big;  // the 16 MiB pattern
 
 std::byte pattern(size_t i) { return std::byte((i * 131 + (i >> 12)) & 0xff); }
@@ -120,8 +120,8 @@ void writes_16_mib_across_an_iohost_kill() {
   CHECK(wait_done(seq));
   CHECK(direct->stats().recoveries == before + 1);
   CHECK_OK(f->fsync());
-  std::printf("# faulttest: big.bin written %d times, the last across a restart; crc32 %08x size %zu\n", rounds,
-              unsigned(crc32(*big)), kBig);
+  std::printf("# faulttest: big.bin written %d times, the last across a restart; crc32 %08x size %zu\n",
+              rounds, unsigned(crc32(*big)), kBig);
   std::vector<std::byte> back(kBig);
   auto n = f->stat();
   CHECK_OK(n);
@@ -166,8 +166,8 @@ void open_files_survive_a_restart() {
   char buf[64];
   ssize_t n = read(in, buf, sizeof buf);  // the first call after the restart: it recovers
   CHECK(n > 0 && std::string(buf, size_t(n)) == "seeded by the host\n");
-  CHECK(write(out, "after\n", 6) == 6);   // at its offset, through the same descriptor
-  CHECK(write(app, "two\n", 4) == 4);     // still appending: reopened with O_APPEND
+  CHECK(write(out, "after\n", 6) == 6);  // at its offset, through the same descriptor
+  CHECK(write(app, "two\n", 4) == 4);    // still appending: reopened with O_APPEND
   CHECK(close(in) == 0 && close(out) == 0 && close(app) == 0);
   CHECK(slurp("/fs/log.txt") == "before\nafter\n");
   CHECK(slurp("/fs/append.txt") == "one\ntwo\n");
@@ -216,8 +216,8 @@ void a_backend_that_stops_answering_is_given_up_in_time() {
   auto n = f->pread(b, 0);
   uint64_t took_ms = (monotonic_ns() - start) / 1000000;
   bool continued = ask("cont");
-  std::printf("# faulttest: with iohost stopped, a read failed after %llu ms: %s\n", (unsigned long long)took_ms,
-              n ? "(it did not fail)" : n.error().message.c_str());
+  std::printf("# faulttest: with iohost stopped, a read failed after %llu ms: %s\n",
+              (unsigned long long)took_ms, n ? "(it did not fail)" : n.error().message.c_str());
   CHECK(continued);
   CHECK(!n);
   CHECK(n.error().code == EIO);
@@ -242,9 +242,9 @@ void a_net_connection_gets_a_clean_error() {
   int send_errno = errno;
   ssize_t got = recv(fd, buf, sizeof buf, 0);
   int recv_errno = errno;
-  std::printf("# faulttest: after the restart the old connection: send %d (errno %d), recv %d (errno %d), %llu ms\n",
-              int(sent), send_errno, int(got), recv_errno,
-              (unsigned long long)((monotonic_ns() - start) / 1000000));
+  std::printf(
+      "# faulttest: after the restart the old connection: send %d (errno %d), recv %d (errno %d), %llu ms\n",
+      int(sent), send_errno, int(got), recv_errno, (unsigned long long)((monotonic_ns() - start) / 1000000));
   CHECK(sent == -1 && got == -1);  // never "sent" into some other conversation
   CHECK(send_errno == ESTALE || send_errno == EIO || send_errno == ECONNRESET);
   CHECK(close(fd) == 0);
@@ -267,13 +267,15 @@ Counts counts() {
   struct xenos_memory_info m;
   xenos_memory_info(&m);
   struct mallinfo mi = mallinfo();  // uordblks: what malloc handed out and did not get back
-  return {grant_table_info().refs_in_use, event_channels_bound(), m.free_bytes, m.heap_bytes, uint64_t(mi.uordblks)};
+  return {grant_table_info().refs_in_use, event_channels_bound(), m.free_bytes, m.heap_bytes,
+          uint64_t(mi.uordblks)};
 }
 
 void print_counts(const char* when, const Counts& c) {
-  std::printf("# faulttest: %s: %u grants, %u event channels, %llu KiB free, heap %llu KiB (%llu bytes in use)\n",
-              when, unsigned(c.grants), c.channels, (unsigned long long)(c.free_bytes / 1024),
-              (unsigned long long)(c.heap_bytes / 1024), (unsigned long long)c.heap_used);
+  std::printf(
+      "# faulttest: %s: %u grants, %u event channels, %llu KiB free, heap %llu KiB (%llu bytes in use)\n",
+      when, unsigned(c.grants), c.channels, (unsigned long long)(c.free_bytes / 1024),
+      (unsigned long long)(c.heap_bytes / 1024), (unsigned long long)c.heap_used);
 }
 
 // Unmounts the share "fs" (at /fs and /mnt/fs) and mounts it again at /mnt/fs.
@@ -324,7 +326,8 @@ void close_during_a_blocked_read() {
   CHECK(blocked);
   CHECK(closed == 0);
   CHECK(continued);
-  CHECK(r.got > 0 && std::string(r.buf, size_t(r.got)) == "seeded by the host\n");  // it finished with its data
+  CHECK(r.got > 0 &&
+        std::string(r.buf, size_t(r.got)) == "seeded by the host\n");  // it finished with its data
   char b;
   CHECK(read(r.fd, &b, 1) == -1 && errno == EBADF);  // and the descriptor is gone
 }
@@ -412,7 +415,8 @@ int leak(int opens, int mounts) {
   print_counts("after half the mounts", half_mounts);
   print_counts("after the mounts", end);
   std::printf("# faulttest leak: %d opens in %llu ms, %d mounts in %llu ms, %d failed\n", opens,
-              (unsigned long long)((t1 - t0) / 1000000), mounts, (unsigned long long)((t2 - t1) / 1000000), bad);
+              (unsigned long long)((t1 - t0) / 1000000), mounts, (unsigned long long)((t2 - t1) / 1000000),
+              bad);
   auto same = [](const Counts& a, const Counts& b) {
     return a.grants == b.grants && a.channels == b.channels && a.free_bytes == b.free_bytes &&
            a.heap_bytes == b.heap_bytes && a.heap_used == b.heap_used;
@@ -442,16 +446,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   direct = std::move(*s);
-  suite::run("iohost killed mid 16 MiB write, restarted: the file is complete and right", writes_16_mib_across_an_iohost_kill);
-  suite::run("iohost killed mid 16 MiB read, restarted: the read completes, every byte right", a_read_cut_by_an_iohost_kill_completes);
+  suite::run("iohost killed mid 16 MiB write, restarted: the file is complete and right",
+             writes_16_mib_across_an_iohost_kill);
+  suite::run("iohost killed mid 16 MiB read, restarted: the read completes, every byte right",
+             a_read_cut_by_an_iohost_kill_completes);
   suite::run("open files (read, write, append) survive a restart", open_files_survive_a_restart);
-  suite::run("a backend that never returns: EIO within the 2 s deadline", a_backend_that_never_returns_gives_eio_in_time);
+  suite::run("a backend that never returns: EIO within the 2 s deadline",
+             a_backend_that_never_returns_gives_eio_in_time);
   suite::run("a backend that stops answering (SIGSTOP): given up after its probe, EIO in time",
              a_backend_that_stops_answering_is_given_up_in_time);
-  suite::run("a /net connection across a restart gets a clean error; a new one works", a_net_connection_gets_a_clean_error);
-  suite::run("unmount + mount of the same tag, three times: nothing left behind", unmount_and_mount_the_same_tag);
+  suite::run("a /net connection across a restart gets a clean error; a new one works",
+             a_net_connection_gets_a_clean_error);
+  suite::run("unmount + mount of the same tag, three times: nothing left behind",
+             unmount_and_mount_the_same_tag);
   suite::run("close during a read blocked on a stopped iohost", close_during_a_blocked_read);
-  suite::run("failover: the first iohost dies, the share goes on through a second one", fails_over_to_the_second_backend);
+  suite::run("failover: the first iohost dies, the share goes on through a second one",
+             fails_over_to_the_second_backend);
   suite::run("the shares are right afterwards", the_shares_are_right_afterwards);
   direct = Owned<ninep::Share>();
   std::printf("[faulttest] %d passed, %d failed\n", suite::passed, suite::failed);

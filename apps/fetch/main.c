@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int send_all(int fd, const char *b, size_t n) {
+static int send_all(int fd, const char* b, size_t n) {
   while (n > 0) {
     ssize_t w = send(fd, b, n, 0);
     if (w <= 0) return -1;
@@ -23,14 +23,14 @@ static int send_all(int fd, const char *b, size_t n) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2 || argc > 3 || strncmp(argv[1], "http://", 7) != 0) {
     fprintf(stderr, "usage: fetch http://HOST[:PORT]/PATH [FILE]\n");
     return 2;
   }
   char host[256], port[8] = "80";
   const char *rest = argv[1] + 7, *slash = strchr(rest, '/');
-  const char *path = slash ? slash : "/";
+  const char* path = slash ? slash : "/";
   size_t hostlen = slash ? (size_t)(slash - rest) : strlen(rest);
   if (hostlen == 0 || hostlen >= sizeof host) {
     fprintf(stderr, "fetch: bad host in %s\n", argv[1]);
@@ -38,12 +38,12 @@ int main(int argc, char **argv) {
   }
   memcpy(host, rest, hostlen);
   host[hostlen] = 0;
-  char *colon = strrchr(host, ':');
+  char* colon = strrchr(host, ':');
   if (colon) {
     snprintf(port, sizeof port, "%s", colon + 1);
     *colon = 0;
   }
-  const char *out = argc == 3 ? argv[2] : strrchr(path, '/') + 1;
+  const char* out = argc == 3 ? argv[2] : strrchr(path, '/') + 1;
   if (!*out) out = "index.html";
 
   struct addrinfo hints, *res;
@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
   struct timespec started;
   clock_gettime(CLOCK_MONOTONIC, &started);
   int fd = -1;
-  for (struct addrinfo *r = res; r && fd < 0; r = r->ai_next) {
+  for (struct addrinfo* r = res; r && fd < 0; r = r->ai_next) {
     fd = socket(r->ai_family, r->ai_socktype, r->ai_protocol);
     if (fd >= 0 && connect(fd, r->ai_addr, r->ai_addrlen) < 0) {
       close(fd);
@@ -70,7 +70,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   char request[2048];
-  int n = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: xenos-fetch\r\nConnection: close\r\n\r\n",
+  int n = snprintf(request, sizeof request,
+                   "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: xenos-fetch\r\nConnection: close\r\n\r\n",
                    path, host);
   if (n >= (int)sizeof request || send_all(fd, request, (size_t)n) < 0) {
     fprintf(stderr, "fetch: cannot send the request\n");
@@ -79,7 +80,7 @@ int main(int argc, char **argv) {
   /* The head, then the body: Content-Length if given, else until the server closes. */
   static char buf[64 * 1024];
   size_t used = 0;
-  char *end = NULL;
+  char* end = NULL;
   while (!end) {
     if (used == sizeof buf - 1) {
       fprintf(stderr, "fetch: response head too large\n");
@@ -100,7 +101,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   long long length = -1;
-  for (char *line = strstr(buf, "\r\n"); line && line < end; line = strstr(line + 2, "\r\n")) {
+  for (char* line = strstr(buf, "\r\n"); line && line < end; line = strstr(line + 2, "\r\n")) {
     if (!strncasecmp(line + 2, "Content-Length:", 15)) length = atoll(line + 17);
     if (!strncasecmp(line + 2, "Transfer-Encoding:", 18) && strstr(line, "chunked")) {
       fprintf(stderr, "fetch: chunked responses are not supported\n");

@@ -23,8 +23,8 @@ namespace {
     long _r = long(call);                                                                   \
     if (_r != -1 || errno != (expected)) {                                                  \
       suite::failure = std::string(#call) + " gave " + std::to_string(_r) + " errno " +     \
-                       std::to_string(errno) + " (" + std::strerror(errno) + "), expected " \
-                       #expected " (line " + std::to_string(__LINE__) + ")";                 \
+                       std::to_string(errno) + " (" + std::strerror(errno) +                \
+                       "), expected " #expected " (line " + std::to_string(__LINE__) + ")"; \
       return;                                                                               \
     }                                                                                       \
   } while (0)

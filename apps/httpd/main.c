@@ -20,8 +20,8 @@
 #define MAX_HEAD 8192
 #define IDLE_MS 5000
 
-static int send_all(int fd, const void *p, size_t n) {
-  const char *b = p;
+static int send_all(int fd, const void* p, size_t n) {
+  const char* b = p;
   while (n > 0) {
     ssize_t w = send(fd, b, n, 0);
     if (w <= 0) return -1;
@@ -31,8 +31,8 @@ static int send_all(int fd, const void *p, size_t n) {
   return 0;
 }
 
-static const char *content_type(const char *path) {
-  const char *dot = strrchr(path, '.');
+static const char* content_type(const char* path) {
+  const char* dot = strrchr(path, '.');
   if (!dot) return "application/octet-stream";
   if (!strcmp(dot, ".html") || !strcmp(dot, ".htm")) return "text/html; charset=utf-8";
   if (!strcmp(dot, ".txt")) return "text/plain; charset=utf-8";
@@ -43,7 +43,8 @@ static const char *content_type(const char *path) {
   return "application/octet-stream";
 }
 
-static int respond_head(int fd, int status, const char *reason, const char *type, long long length, int keep) {
+static int respond_head(int fd, int status, const char* reason, const char* type, long long length,
+                        int keep) {
   char head[512];
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d %s\r\nServer: xenos-httpd\r\nContent-Type: %s\r\nContent-Length: %lld\r\n"
@@ -52,15 +53,16 @@ static int respond_head(int fd, int status, const char *reason, const char *type
   return send_all(fd, head, (size_t)n);
 }
 
-static int respond_text(int fd, int status, const char *reason, const char *body, int keep, int head_only) {
-  if (respond_head(fd, status, reason, "text/plain; charset=utf-8", (long long)strlen(body), keep) < 0) return -1;
+static int respond_text(int fd, int status, const char* reason, const char* body, int keep, int head_only) {
+  if (respond_head(fd, status, reason, "text/plain; charset=utf-8", (long long)strlen(body), keep) < 0)
+    return -1;
   return head_only ? 0 : send_all(fd, body, strlen(body));
 }
 
 /* %XX decoding; refuses a path with a ".." element or a NUL. */
-static int decode_path(const char *in, char *out, size_t size) {
+static int decode_path(const char* in, char* out, size_t size) {
   size_t o = 0;
-  for (const char *p = in; *p && *p != '?' && *p != '#'; ++p) {
+  for (const char* p = in; *p && *p != '?' && *p != '#'; ++p) {
     char c = *p;
     if (c == '%' && p[1] && p[2]) {
       char hex[3] = {p[1], p[2], 0};
@@ -73,19 +75,21 @@ static int decode_path(const char *in, char *out, size_t size) {
   }
   out[o] = 0;
   if (out[0] != '/') return -1;
-  for (const char *p = out; (p = strstr(p, "..")) != NULL; p += 2)
+  for (const char* p = out; (p = strstr(p, "..")) != NULL; p += 2)
     if ((p == out || p[-1] == '/') && (p[2] == 0 || p[2] == '/')) return -1;
   return 0;
 }
 
-static int send_listing(int fd, const char *url, const char *dir, int keep, int head_only) {
-  DIR *d = opendir(dir);
-  if (!d) return respond_text(fd, 500, "Internal Server Error", "cannot list the directory\n", keep, head_only);
+static int send_listing(int fd, const char* url, const char* dir, int keep, int head_only) {
+  DIR* d = opendir(dir);
+  if (!d)
+    return respond_text(fd, 500, "Internal Server Error", "cannot list the directory\n", keep, head_only);
   size_t cap = 4096, len = 0;
-  char *body = malloc(cap);
-  len += (size_t)snprintf(body, cap, "<!DOCTYPE html>\n<html><head><title>%s</title></head><body>\n<h1>%s</h1>\n<ul>\n",
+  char* body = malloc(cap);
+  len += (size_t)snprintf(body, cap,
+                          "<!DOCTYPE html>\n<html><head><title>%s</title></head><body>\n<h1>%s</h1>\n<ul>\n",
                           url, url);
-  struct dirent *e;
+  struct dirent* e;
   while ((e = readdir(d)) != NULL) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     size_t need = len + 2 * strlen(e->d_name) + strlen(url) + 64;
@@ -105,7 +109,7 @@ static int send_listing(int fd, const char *url, const char *dir, int keep, int 
   return r;
 }
 
-static int send_file(int fd, const char *path, long long size, int keep, int head_only) {
+static int send_file(int fd, const char* path, long long size, int keep, int head_only) {
   int in = open(path, O_RDONLY);
   if (in < 0) return respond_text(fd, 403, "Forbidden", "cannot open the file\n", keep, head_only);
   int r = respond_head(fd, 200, "OK", content_type(path), size, keep);
@@ -113,7 +117,7 @@ static int send_file(int fd, const char *path, long long size, int keep, int hea
   for (long long left = head_only ? 0 : size; r == 0 && left > 0;) {
     ssize_t n = read(in, buf, sizeof buf);
     if (n <= 0) {
-      r = -1;  /* the file shrank under us: the length promised cannot be kept; drop the connection */
+      r = -1; /* the file shrank under us: the length promised cannot be kept; drop the connection */
       break;
     }
     r = send_all(fd, buf, (size_t)n);
@@ -124,16 +128,16 @@ static int send_file(int fd, const char *path, long long size, int keep, int hea
 }
 
 /* One request; returns 1 to keep the connection, 0 to close it. */
-static int serve_one(int fd, char *head) {
+static int serve_one(int fd, char* head) {
   char method[8], target[2048], version[16];
   if (sscanf(head, "%7s %2047s %15s", method, target, version) != 3) {
     respond_text(fd, 400, "Bad Request", "bad request line\n", 0, 0);
     return 0;
   }
   int keep = strcmp(version, "HTTP/1.1") == 0;
-  for (char *line = strstr(head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
+  for (char* line = strstr(head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
     if (!strncasecmp(line + 2, "Connection:", 11)) {
-      const char *v = line + 13;
+      const char* v = line + 13;
       while (*v == ' ') ++v;
       if (!strncasecmp(v, "close", 5)) keep = 0;
       if (!strncasecmp(v, "keep-alive", 10)) keep = 1;
@@ -161,8 +165,10 @@ static int serve_one(int fd, char *head) {
     char index[2300];
     struct stat ist;
     snprintf(index, sizeof index, "%s%sindex.html", path, path[strlen(path) - 1] == '/' ? "" : "/");
-    if (stat(index, &ist) == 0 && S_ISREG(ist.st_mode)) r = send_file(fd, index, (long long)ist.st_size, keep, head_only);
-    else r = send_listing(fd, url, path, keep, head_only);
+    if (stat(index, &ist) == 0 && S_ISREG(ist.st_mode))
+      r = send_file(fd, index, (long long)ist.st_size, keep, head_only);
+    else
+      r = send_listing(fd, url, path, keep, head_only);
   } else {
     r = send_file(fd, path, (long long)st.st_size, keep, head_only);
   }
@@ -174,7 +180,7 @@ static void serve_connection(int fd) {
   char head[MAX_HEAD + 1];
   size_t used = 0;
   for (;;) {
-    char *end;
+    char* end;
     while ((end = (head[used] = 0, strstr(head, "\r\n\r\n"))) == NULL) {
       if (used == MAX_HEAD) {
         respond_text(fd, 431, "Request Header Fields Too Large", "header too large\n", 0, 0);
@@ -194,11 +200,13 @@ static void serve_connection(int fd) {
   }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int port = 8080, limit = 0;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "-p") && i + 1 < argc) port = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "-n") && i + 1 < argc) limit = atoi(argv[++i]);
+    if (!strcmp(argv[i], "-p") && i + 1 < argc)
+      port = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+      limit = atoi(argv[++i]);
     else {
       fprintf(stderr, "usage: httpd [-p PORT] [-n CONNECTIONS]\n");
       return 2;
@@ -214,7 +222,7 @@ int main(int argc, char **argv) {
   a.sin_family = AF_INET;
   a.sin_port = htons((unsigned short)port);
   a.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 16) < 0) {
+  if (bind(l, (struct sockaddr*)&a, sizeof a) < 0 || listen(l, 16) < 0) {
     perror("httpd: bind/listen");
     return 1;
   }
@@ -223,7 +231,7 @@ int main(int argc, char **argv) {
   for (int served = 0; limit == 0 || served < limit; ++served) {
     struct sockaddr_in peer;
     socklen_t len = sizeof peer;
-    int c = accept(l, (struct sockaddr *)&peer, &len);
+    int c = accept(l, (struct sockaddr*)&peer, &len);
     if (c < 0) {
       perror("httpd: accept");
       return 1;

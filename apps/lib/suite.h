@@ -32,20 +32,20 @@ inline int finish() {
 
 }  // namespace suite
 
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       suite::failure = std::string(#cond) + " (line " + std::to_string(__LINE__) + ")"; \
-      return;                                                                          \
-    }                                                                                  \
+      return;                                                                           \
+    }                                                                                   \
   } while (0)
 
-#define CHECK_OK(result)                                                                  \
-  do {                                                                                    \
-    auto&& _r = (result);                                                                 \
-    if (!_r) {                                                                            \
-      suite::failure = std::string(#result) + ": " + _r.error().message + " (errno " +    \
+#define CHECK_OK(result)                                                                             \
+  do {                                                                                               \
+    auto&& _r = (result);                                                                            \
+    if (!_r) {                                                                                       \
+      suite::failure = std::string(#result) + ": " + _r.error().message + " (errno " +               \
                        std::to_string(_r.error().code) + ", line " + std::to_string(__LINE__) + ")"; \
-      return;                                                                             \
-    }                                                                                     \
+      return;                                                                                        \
+    }                                                                                                \
   } while (0)

@@ -7,17 +7,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int list(const char *path) {
-  DIR *d = opendir(path);
+static int list(const char* path) {
+  DIR* d = opendir(path);
   if (!d) {
     fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
     return 1;
   }
   int status = 0;
-  struct dirent *e;
+  struct dirent* e;
   while ((e = readdir(d)) != NULL) {
     size_t len = strlen(path) + strlen(e->d_name) + 2;
-    char *child = malloc(len);
+    char* child = malloc(len);
     snprintf(child, len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
     struct stat st;
     if (stat(child, &st) != 0) {
@@ -35,7 +35,7 @@ static int list(const char *path) {
   return status;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) return list(".");
   int status = 0;
   for (int i = 1; i < argc; ++i) status |= list(argv[i]);

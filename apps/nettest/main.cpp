@@ -141,7 +141,8 @@ void getaddrinfo_asks_cs_for_names() {
   for (addrinfo* r = res; r; r = r->ai_next) {
     if (r->ai_family == AF_INET)
       loop |= reinterpret_cast<sockaddr_in*>(r->ai_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
-    if (r->ai_family == AF_INET6) loop |= reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr.s6_addr[15] == 1;
+    if (r->ai_family == AF_INET6)
+      loop |= reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr.s6_addr[15] == 1;
     CHECK(ntohs(reinterpret_cast<sockaddr_in*>(r->ai_addr)->sin_port) == 20010);
   }
   CHECK(loop);
@@ -219,16 +220,19 @@ void sixteen_mebibytes_arrive_whole() {
     uint64_t hash = 14695981039346656037ull;
     size_t bytes = 0;
   } sink{e.listen_fd};
-  auto t = xenos::spawn("sink", [](void* arg) {
-    auto* s = static_cast<Sink*>(arg);
-    int c = accept(s->listen_fd, nullptr, nullptr);
-    std::vector<char> buf(64 * 1024);
-    for (ssize_t n; (n = recv(c, buf.data(), buf.size(), 0)) > 0;) {
-      s->hash = fnv(s->hash, buf.data(), size_t(n));
-      s->bytes += size_t(n);
-    }
-    close(c);
-  }, &sink, 64 * 1024);
+  auto t = xenos::spawn(
+      "sink",
+      [](void* arg) {
+        auto* s = static_cast<Sink*>(arg);
+        int c = accept(s->listen_fd, nullptr, nullptr);
+        std::vector<char> buf(64 * 1024);
+        for (ssize_t n; (n = recv(c, buf.data(), buf.size(), 0)) > 0;) {
+          s->hash = fnv(s->hash, buf.data(), size_t(n));
+          s->bytes += size_t(n);
+        }
+        close(c);
+      },
+      &sink, 64 * 1024);
   CHECK_OK(t);
   int fd = dial(kSinkPort);
   CHECK(fd >= 0);
@@ -248,7 +252,8 @@ void sixteen_mebibytes_arrive_whole() {
   close(e.listen_fd);
   CHECK(sink.bytes == kTotal);
   CHECK(sink.hash == hash);
-  std::printf("# bench {\"tcp_guest_to_guest_16MiB_mib_s\": %.1f}\n", double(kTotal) / (1 << 20) / (double(t1 - t0) / 1e9));
+  std::printf("# bench {\"tcp_guest_to_guest_16MiB_mib_s\": %.1f}\n",
+              double(kTotal) / (1 << 20) / (double(t1 - t0) / 1e9));
 }
 
 void fifty_connections_in_a_row_leak_no_descriptor() {
@@ -291,10 +296,12 @@ void udp_keeps_datagrams_and_tells_who_sent_them() {
   sockaddr_in from{};
   for (size_t s : sizes) {
     socklen_t len = sizeof from;
-    CHECK(recvfrom(server, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len) == ssize_t(s));
+    CHECK(recvfrom(server, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len) ==
+          ssize_t(s));
   }
   CHECK(from.sin_family == AF_INET && from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
-  CHECK(sendto(server, "pong", 4, 0, reinterpret_cast<sockaddr*>(&from), sizeof from) == 4);  // back to the sender
+  CHECK(sendto(server, "pong", 4, 0, reinterpret_cast<sockaddr*>(&from), sizeof from) ==
+        4);  // back to the sender
   char in[16] = {};
   CHECK(recv(client, in, sizeof in, 0) == 4 && std::memcmp(in, "pong", 4) == 0);
   close(client);
@@ -390,12 +397,15 @@ void poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly() {
   CHECK(l >= 0);
   pollfd p{l, POLLIN, 0};
   CHECK(poll(&p, 1, 100) == 0);  // no call yet
-  auto t = xenos::spawn("caller", [](void*) {
-    xenos::sleep_ms(100);
-    int fd = dial(kEchoPort);
-    send_all(fd, "x", 1);
-    close(fd);
-  }, nullptr, 64 * 1024);
+  auto t = xenos::spawn(
+      "caller",
+      [](void*) {
+        xenos::sleep_ms(100);
+        int fd = dial(kEchoPort);
+        send_all(fd, "x", 1);
+        close(fd);
+      },
+      nullptr, 64 * 1024);
   CHECK_OK(t);
   CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN));
   int s = accept(l, nullptr, nullptr);  // the call poll() saw
@@ -427,10 +437,13 @@ void close_while_another_thread_reads() {
     ssize_t n = -2;
     char buf[8] = {};
   } r{c};
-  auto t = xenos::spawn("reader", [](void* arg) {
-    auto* rd = static_cast<Reader*>(arg);
-    rd->n = recv(rd->fd, rd->buf, sizeof rd->buf, 0);
-  }, &r, 64 * 1024);
+  auto t = xenos::spawn(
+      "reader",
+      [](void* arg) {
+        auto* rd = static_cast<Reader*>(arg);
+        rd->n = recv(rd->fd, rd->buf, sizeof rd->buf, 0);
+      },
+      &r, 64 * 1024);
   CHECK_OK(t);
   xenos::sleep_ms(50);   // the reader now waits in recv
   CHECK(close(c) == 0);  // another thread closes the descriptor: the reader's socket stays valid
@@ -453,17 +466,21 @@ void plan9_dial_announce_listen_accept() {
     int ok = 0;
   } answer;
   std::strcpy(answer.dir, adir);
-  auto t = xenos::spawn("answer", [](void* arg) {
-    auto* a = static_cast<Answer*>(arg);
-    char ldir2[NET_DIRLEN];
-    int lcfd = xenos_listen(a->dir, ldir2);
-    int dfd = lcfd < 0 ? -1 : xenos_accept(lcfd, ldir2);
-    char buf[16] = {};
-    if (dfd >= 0 && read(dfd, buf, sizeof buf) == 5 && std::memcmp(buf, "hello", 5) == 0 && write(dfd, "olleh", 5) == 5)
-      a->ok = 1;
-    if (dfd >= 0) close(dfd);
-    if (lcfd >= 0) close(lcfd);
-  }, &answer, 64 * 1024);
+  auto t = xenos::spawn(
+      "answer",
+      [](void* arg) {
+        auto* a = static_cast<Answer*>(arg);
+        char ldir2[NET_DIRLEN];
+        int lcfd = xenos_listen(a->dir, ldir2);
+        int dfd = lcfd < 0 ? -1 : xenos_accept(lcfd, ldir2);
+        char buf[16] = {};
+        if (dfd >= 0 && read(dfd, buf, sizeof buf) == 5 && std::memcmp(buf, "hello", 5) == 0 &&
+            write(dfd, "olleh", 5) == 5)
+          a->ok = 1;
+        if (dfd >= 0) close(dfd);
+        if (lcfd >= 0) close(lcfd);
+      },
+      &answer, 64 * 1024);
   CHECK_OK(t);
   int fd = xenos_dial("tcp!localhost!20014", ddir);  // a name: through /net/cs
   CHECK(fd >= 0);
@@ -496,15 +513,18 @@ int bench(uint16_t sink_port) {
   Echo e;
   e.listen_fd = listener(kEchoPort);
   e.count = 100;
-  auto t = xenos::spawn("accepts", [](void* arg) {
-    auto* echo = static_cast<Echo*>(arg);
-    for (int i = 0; i < echo->count; ++i) {
-      int c = accept(echo->listen_fd, nullptr, nullptr);
-      if (c < 0) return;
-      close(c);
-      ++echo->served;
-    }
-  }, &e, 64 * 1024);
+  auto t = xenos::spawn(
+      "accepts",
+      [](void* arg) {
+        auto* echo = static_cast<Echo*>(arg);
+        for (int i = 0; i < echo->count; ++i) {
+          int c = accept(echo->listen_fd, nullptr, nullptr);
+          if (c < 0) return;
+          close(c);
+          ++echo->served;
+        }
+      },
+      &e, 64 * 1024);
   if (!t) return 1;
   uint64_t t2 = xenos::monotonic_ns();
   for (int i = 0; i < e.count; ++i) {
@@ -515,8 +535,9 @@ int bench(uint16_t sink_port) {
   t->join();
   uint64_t t3 = xenos::monotonic_ns();
   close(e.listen_fd);
-  std::printf("# bench {\"tcp_guest_to_dom0_64MiB_1MiB_writes_mib_s\": %.1f, \"tcp_connections_per_s\": %.1f}\n",
-              double(kTotal) / (1 << 20) / (double(t1 - t0) / 1e9), e.served / (double(t3 - t2) / 1e9));
+  std::printf(
+      "# bench {\"tcp_guest_to_dom0_64MiB_1MiB_writes_mib_s\": %.1f, \"tcp_connections_per_s\": %.1f}\n",
+      double(kTotal) / (1 << 20) / (double(t1 - t0) / 1e9), e.served / (double(t3 - t2) / 1e9));
   return 0;
 }
 
@@ -525,21 +546,27 @@ int bench(uint16_t sink_port) {
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "bench") == 0) return bench(uint16_t(std::atoi(argv[2])));
   std::printf("# nettest: BSD sockets over iohost's /net\n");
-  suite::run("sockets are descriptors; bad families and types are refused", sockets_are_descriptors_and_bad_families_are_refused);
+  suite::run("sockets are descriptors; bad families and types are refused",
+             sockets_are_descriptors_and_bad_families_are_refused);
   suite::run("inet_pton and inet_ntop, IPv4 and IPv6", converts_addresses_both_ways);
   suite::run("getaddrinfo: names through /net/cs, numbers in the guest", getaddrinfo_asks_cs_for_names);
   suite::run("connect to a closed port: ECONNREFUSED", connecting_to_a_closed_port_is_refused);
-  suite::run("tcp echo: a guest listener, accept, getsockname/getpeername, options", tcp_echo_with_a_guest_listener_and_its_names);
+  suite::run("tcp echo: a guest listener, accept, getsockname/getpeername, options",
+             tcp_echo_with_a_guest_listener_and_its_names);
   suite::run("tcp echo with a dom0 peer (busybox nc -e cat on dom0's loopback)", tcp_echo_with_a_dom0_peer);
   suite::run("16 MiB through a tcp connection, checked by hash", sixteen_mebibytes_arrive_whole);
   suite::run("50 connections in a row, no descriptor leaked", fifty_connections_in_a_row_leak_no_descriptor);
-  suite::run("udp: datagram boundaries kept, recvfrom/sendto name the peer", udp_keeps_datagrams_and_tells_who_sent_them);
-  suite::run("shutdown(SHUT_WR): the peer reads the end, the other way still works", shutdown_for_writing_ends_the_peers_stream_only);
+  suite::run("udp: datagram boundaries kept, recvfrom/sendto name the peer",
+             udp_keeps_datagrams_and_tells_who_sent_them);
+  suite::run("shutdown(SHUT_WR): the peer reads the end, the other way still works",
+             shutdown_for_writing_ends_the_peers_stream_only);
   suite::run("listen on a port outside the policy: EACCES", announcing_outside_the_policy_is_refused);
   suite::run("read and write on a socket descriptor", read_and_write_work_on_sockets_too);
   suite::run("poll: a timeout, then data; select on two sockets", poll_waits_for_data_with_a_timeout);
-  suite::run("poll on a listener sees a call; a socket closed while polled hangs up", poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly);
+  suite::run("poll on a listener sees a call; a socket closed while polled hangs up",
+             poll_on_a_listener_sees_the_call_and_a_polled_socket_closes_cleanly);
   suite::run("Plan 9's dial, announce, listen and accept on /net files", plan9_dial_announce_listen_accept);
-  suite::run("close() by one thread while another waits in recv on the same socket", close_while_another_thread_reads);
+  suite::run("close() by one thread while another waits in recv on the same socket",
+             close_while_another_thread_reads);
   return suite::finish();
 }

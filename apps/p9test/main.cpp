@@ -24,9 +24,8 @@ using namespace xenos;
 
 namespace {
 
-Owned<ninep::Share> share;   // the session the tests share (the first device, 9P2000.L)
+Owned<ninep::Share> share;    // the session the tests share (the first device, 9P2000.L)
 Owned<ninep::Share> share_u;  // the second device, 9P2000.u
-
 
 std::span<const std::byte> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -139,7 +138,10 @@ void worker_io(void* arg) {
   for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(uint8_t(i + w->id));
   for (int round = 0; round < 3; ++round) {
     auto f = c().open(name, p9::kReadWrite | p9::kCreate | p9::kTruncate);
-    if (!f || !f->pwrite(data, 0)) { ++w->errors; continue; }
+    if (!f || !f->pwrite(data, 0)) {
+      ++w->errors;
+      continue;
+    }
     std::vector<std::byte> back(data.size());
     auto n = f->pread(back, 0);
     if (!n || *n != data.size() || std::memcmp(back.data(), data.data(), data.size()) != 0) ++w->errors;
@@ -173,7 +175,10 @@ void reports_errors_with_errno() {
   auto through_file = c().open("from-host.txt/x", p9::kRead);
   CHECK(!through_file && through_file.error().code == ENOTDIR);
   CHECK_OK(c().mkdir("nonempty"));
-  { auto f = c().open("nonempty/x", p9::kWrite | p9::kCreate); CHECK_OK(f); }
+  {
+    auto f = c().open("nonempty/x", p9::kWrite | p9::kCreate);
+    CHECK_OK(f);
+  }
   auto busy = c().remove("nonempty");
   CHECK(!busy && busy.error().code == ENOTEMPTY);
   CHECK_OK(c().remove("nonempty/x"));
@@ -213,11 +218,12 @@ void benchmark_sequential_and_small_io() {
   uint64_t t6 = monotonic_ns();
   CHECK(ring_sized[12345] == buf[12345]);  // the copies are used, so they are made
   ninep::Stats st = share->stats();
-  printf("# bench {\"rings\": %u, \"order\": %u, \"msize\": %zu, \"write_16MiB_1MiB_mib_s\": %.1f, "
-         "\"read_16MiB_1MiB_mib_s\": %.1f, \"write_4KiB_ms_per_op\": %.3f, \"read_4KiB_ms_per_op\": %.3f, "
-         "\"memcpy_16MiB_1MiB_mib_s\": %.1f}\n",
-         st.rings, st.order, c().msize(), mib_s(kTotal, t1 - t0), mib_s(kTotal, t2 - t1),
-         double(t3 - t2) / 1e6 / kSmall, double(t4 - t3) / 1e6 / kSmall, mib_s(kTotal, t6 - t5));
+  printf(
+      "# bench {\"rings\": %u, \"order\": %u, \"msize\": %zu, \"write_16MiB_1MiB_mib_s\": %.1f, "
+      "\"read_16MiB_1MiB_mib_s\": %.1f, \"write_4KiB_ms_per_op\": %.3f, \"read_4KiB_ms_per_op\": %.3f, "
+      "\"memcpy_16MiB_1MiB_mib_s\": %.1f}\n",
+      st.rings, st.order, c().msize(), mib_s(kTotal, t1 - t0), mib_s(kTotal, t2 - t1),
+      double(t3 - t2) / 1e6 / kSmall, double(t4 - t3) / 1e6 / kSmall, mib_s(kTotal, t6 - t5));
 }
 
 void opens_the_other_device_with_dot_u_and_a_small_msize() {
@@ -246,7 +252,7 @@ void opens_the_other_device_with_dot_u_and_a_small_msize() {
 
 void closes_both_shares_cleanly() {
   std::string first = share->device().path, second = share_u->device().path;
-  share = Owned<ninep::Share>();    // Closing, Closed, grants ended, ports closed
+  share = Owned<ninep::Share>();  // Closing, Closed, grants ended, ports closed
   share_u = Owned<ninep::Share>();
   auto s1 = xenstore::read(first + "/state");
   auto s2 = xenstore::read(second + "/state");
@@ -261,7 +267,8 @@ void lists_a_directory_larger_than_one_reply() {
   CHECK_OK(c.mkdir("many", 0755));
   const int kFiles = 150;
   for (int i = 0; i < kFiles; ++i) {
-    auto f = c.open("many/a-file-name-long-enough-to-fill-replies-" + std::to_string(i), p9::kWrite | p9::kCreate);
+    auto f =
+        c.open("many/a-file-name-long-enough-to-fill-replies-" + std::to_string(i), p9::kWrite | p9::kCreate);
     CHECK_OK(f);
   }
   auto items = c.readdir("many");
@@ -400,7 +407,8 @@ void abusing_the_ring_closes_the_device(const char* tag, ninep::testing::RingAbu
   CHECK_OK(ninep::testing::abuse_ring(*s, how));
   std::string state = wait_for_backend_to_leave_connected(s->device());
   uint64_t t1 = monotonic_ns();
-  printf("# %s: backend state %s after %.1f ms\n", ninep::testing::name(how), state.c_str(), double(t1 - t0) / 1e6);
+  printf("# %s: backend state %s after %.1f ms\n", ninep::testing::name(how), state.c_str(),
+         double(t1 - t0) / 1e6);
   CHECK(state == "5");  // Closing: the backend gave up the device
   sleep_ms(50);         // the share's backend watcher runs
   auto after = s->client().stat("from-host.txt");
@@ -439,7 +447,8 @@ int hostile_mode() {
              [] { abusing_the_ring_closes_the_device("tiny", RingAbuse::kSizeBelowHeader); });
   suite::run("a never-ending message (size[4] above msize): the backend closes that device",
              [] { abusing_the_ring_closes_the_device("endless", RingAbuse::kSizeBeyondMsize); });
-  suite::run("a device closed for abuse can be opened again (reconnect)", a_closed_device_can_be_opened_again);
+  suite::run("a device closed for abuse can be opened again (reconnect)",
+             a_closed_device_can_be_opened_again);
   return suite::finish();
 }
 
@@ -451,7 +460,8 @@ int main(int argc, char** argv) {
   printf("# p9test: lib9p over Xen 9pfs\n");
   suite::run("discovers the 9pfs device, its tag and backend", discovers_the_share_and_its_backend);
   suite::run("a missing tag is a clear ENOENT", refuses_a_tag_that_is_not_there);
-  suite::run("connects: 9P2000.L, every ring offered, msize from the ring", connects_with_dot_L_and_the_largest_msize);
+  suite::run("connects: 9P2000.L, every ring offered, msize from the ring",
+             connects_with_dot_L_and_the_largest_msize);
   if (share) {
     if (soak_seconds) suite::run("keeps doing I/O for the soak time", keeps_doing_io_for_the_soak_time);
     suite::run("reads a file dom0 put there", reads_a_file_dom0_put_there);
@@ -467,7 +477,8 @@ int main(int argc, char** argv) {
     suite::run("the other device at once: 9P2000.u, msize 8192, 2 rings of order 4",
                opens_the_other_device_with_dot_u_and_a_small_msize);
     if (share_u) {
-      suite::run("lists a directory larger than one reply (9P2000.u)", lists_a_directory_larger_than_one_reply);
+      suite::run("lists a directory larger than one reply (9P2000.u)",
+                 lists_a_directory_larger_than_one_reply);
       suite::run("closes both shares: frontends Closed", closes_both_shares_cleanly);
     }
   }

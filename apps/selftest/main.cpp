@@ -21,7 +21,6 @@ namespace xs = xenos::xenstore;
 
 namespace {
 
-
 // ---- 1. hypercalls ---------------------------------------------------------------------------
 void hypercall_page_answers_xen_version() {
   CHECK(strncmp(xenos_platform(), "xen-pv", 6) == 0);  // "xen-pvh" or "xen-pv"
@@ -32,8 +31,8 @@ void hypercall_page_answers_xen_version() {
 // ---- 2. shared_info ---------------------------------------------------------------------------
 void wall_clock_from_shared_info_is_plausible() {
   uint64_t ns = wall_clock_ns();
-  CHECK(ns / 1000000000 > 1704067200ull);   // after 2024-01-01
-  CHECK(ns / 1000000000 < 4102444800ull);   // before 2100-01-01
+  CHECK(ns / 1000000000 > 1704067200ull);  // after 2024-01-01
+  CHECK(ns / 1000000000 < 4102444800ull);  // before 2100-01-01
 }
 
 // ---- 3. event channels -----------------------------------------------------------------------
@@ -108,7 +107,8 @@ void grant_allows_access_until_ended() {
   CHECK(!grant->valid());
   auto refused = copy_from_grant(*domid, ref, 200, copy, 13);
   CHECK(!refused);  // ended: Xen no longer honours it
-  printf("# copy through an ended grant: %s (errno %d)\n", refused.error().message.c_str(), refused.error().code);
+  printf("# copy through an ended grant: %s (errno %d)\n", refused.error().message.c_str(),
+         refused.error().code);
 }
 
 void grant_table_grows_on_demand() {
@@ -347,8 +347,8 @@ void wait_with_deadline_times_out() {
 }  // namespace
 
 int main() {
-  printf("# selftest: Xen core services on %s, Xen %u.%u\n", xenos_platform(),
-         xenos_xen_version() >> 16, xenos_xen_version() & 0xffff);
+  printf("# selftest: Xen core services on %s, Xen %u.%u\n", xenos_platform(), xenos_xen_version() >> 16,
+         xenos_xen_version() & 0xffff);
   suite::run("hypercall page answers XENVER_version (4.17)", hypercall_page_answers_xen_version);
   suite::run("wall clock from shared_info is plausible", wall_clock_from_shared_info_is_plausible);
   suite::run("event channel loopback delivers both ways", event_channel_loopback_delivers);

@@ -21,7 +21,8 @@ std::map<std::string, long> count_words(const std::string& path) {
   while (in >> word) {
     std::string clean;
     for (char c : word)
-      if (std::isalnum(static_cast<unsigned char>(c))) clean += char(std::tolower(static_cast<unsigned char>(c)));
+      if (std::isalnum(static_cast<unsigned char>(c)))
+        clean += char(std::tolower(static_cast<unsigned char>(c)));
     if (!clean.empty()) ++counts[clean];
   }
   return counts;
@@ -29,13 +30,15 @@ std::map<std::string, long> count_words(const std::string& path) {
 
 void write_report(const std::map<std::string, long>& counts, const std::string& path) {
   std::vector<std::pair<std::string, long>> ranked(counts.begin(), counts.end());
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   long total = 0;
   for (const auto& [w, n] : ranked) total += n;
   std::ofstream out(path);
   if (!out) throw std::runtime_error("cannot create " + path);
   out << "words: " << total << "\ndistinct: " << ranked.size() << "\n";
-  for (size_t i = 0; i < ranked.size() && i < 10; ++i) out << ranked[i].second << " " << ranked[i].first << "\n";
+  for (size_t i = 0; i < ranked.size() && i < 10; ++i)
+    out << ranked[i].second << " " << ranked[i].first << "\n";
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
 }
 
@@ -47,8 +50,8 @@ int main(int argc, char** argv) {
   try {
     auto counts = count_words(input);
     write_report(counts, report);
-    std::cout << "wordcount: " << counts.size() << " distinct words in " << input << ", report in "
-              << report << std::endl;
+    std::cout << "wordcount: " << counts.size() << " distinct words in " << input << ", report in " << report
+              << std::endl;
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "wordcount: " << e.what() << std::endl;

@@ -14,8 +14,8 @@ inline uint64_t initial_thread_stack(uint64_t stack_top) {
   auto* sp = reinterpret_cast<uint64_t*>(stack_top & ~uint64_t(15));
   // ret target; after the ret rsp is 16-aligned, so arch_thread_start's call is ABI-aligned
   *--sp = reinterpret_cast<uint64_t>(arch_thread_start);
-  for (int i = 0; i < 6; ++i) *--sp = 0;                  // rbp rbx r12 r13 r14 r15
-  *--sp = uint64_t(0x037f) << 32 | 0x1f80;                // x87 control word, MXCSR defaults
+  for (int i = 0; i < 6; ++i) *--sp = 0;    // rbp rbx r12 r13 r14 r15
+  *--sp = uint64_t(0x037f) << 32 | 0x1f80;  // x87 control word, MXCSR defaults
   return reinterpret_cast<uint64_t>(sp);
 }
 

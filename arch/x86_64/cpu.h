@@ -12,7 +12,9 @@ inline uint8_t inb(uint16_t port) {
   return v;
 }
 
-struct CpuidResult { uint32_t eax, ebx, ecx, edx; };
+struct CpuidResult {
+  uint32_t eax, ebx, ecx, edx;
+};
 inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0) {
   CpuidResult r;
   asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
@@ -34,8 +36,16 @@ inline uint64_t rdtsc() {
   return (uint64_t(hi) << 32) | lo;
 }
 
-inline uint64_t read_cr2() { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-inline uint64_t read_cr3() { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+inline uint64_t read_cr2() {
+  uint64_t v;
+  asm volatile("mov %%cr2, %0" : "=r"(v));
+  return v;
+}
+inline uint64_t read_cr3() {
+  uint64_t v;
+  asm volatile("mov %%cr3, %0" : "=r"(v));
+  return v;
+}
 inline void* frame_address() { return __builtin_frame_address(0); }
 
 // A PV guest's kernel runs in ring 3 and may not touch IF: it masks events with the first two
@@ -71,8 +81,10 @@ inline void enable_interrupts() {
 }
 [[noreturn]] inline void halt_forever() {
   for (;;) {
-    if (pv_vcpu_event_bytes) pv_block();
-    else asm volatile("cli; hlt");
+    if (pv_vcpu_event_bytes)
+      pv_block();
+    else
+      asm volatile("cli; hlt");
   }
 }
 

@@ -33,8 +33,8 @@ alignas(16) IdtGate idt[256];
 TrapHandler trap_handler;
 
 IdtGate gate_for(uint64_t target) {
-  return IdtGate{uint16_t(target), GDT_KERNEL_CODE, 0, kInterruptGate, uint16_t(target >> 16),
-                 uint32_t(target >> 32), 0};
+  return IdtGate{uint16_t(target),       GDT_KERNEL_CODE,        0, kInterruptGate,
+                 uint16_t(target >> 16), uint32_t(target >> 32), 0};
 }
 
 }  // namespace
@@ -75,6 +75,8 @@ long install_pv_trap_table(TrapHandler handler) {
 }
 
 const char* exception_name(uint64_t vector) {
+  // Laid out by hand: a table.
+  // clang-format off
   static const char* const names[kExceptionVectors] = {
       "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
       "device not available", "double fault", "coprocessor overrun", "invalid TSS",
@@ -83,6 +85,7 @@ const char* exception_name(uint64_t vector) {
       "virtualization", "control protection", "reserved", "reserved", "reserved", "reserved",
       "reserved", "reserved", "hypervisor injection", "VMM communication", "security",
       "reserved"};
+  // clang-format on
   return vector < kExceptionVectors ? names[vector] : "interrupt";
 }
 

@@ -55,7 +55,8 @@ uint64_t* table_of(uint64_t entry) {
 // cover the image and boot data only. New L1 tables come from the mapped free pages at `*next`
 // (and then from the memory they map), are filled, made read-only and hooked into the L2 with
 // mmu_update, which is when Xen validates them.
-uint64_t extend_identity_map(uint64_t* l2, uint64_t l2_mfn, uint64_t mapped_end, uint64_t end, uint64_t* next) {
+uint64_t extend_identity_map(uint64_t* l2, uint64_t l2_mfn, uint64_t mapped_end, uint64_t end,
+                             uint64_t* next) {
   uint64_t va = mapped_end;
   while (va < end) {
     unsigned slot = unsigned(va / kTwoMiB);
@@ -71,8 +72,10 @@ uint64_t extend_identity_map(uint64_t* l2, uint64_t l2_mfn, uint64_t mapped_end,
     std::memset(l1, 0, kPageSize);
     for (uint64_t a = slot * kTwoMiB; a < chunk_end; a += kPageSize)
       if (a >= va) l1[(a / kPageSize) % 512] = (p2m[a / kPageSize] << 12) | kPageRw;
-    if (map_page(l1_pfn * kPageSize, p2m[l1_pfn], kPageRo) != 0) panic("PV: cannot make a page table read-only");
-    mmu_update_t update{(l2_mfn << 12) + slot * 8 /* | MMU_NORMAL_PT_UPDATE */, (p2m[l1_pfn] << 12) | kPageRw};
+    if (map_page(l1_pfn * kPageSize, p2m[l1_pfn], kPageRo) != 0)
+      panic("PV: cannot make a page table read-only");
+    mmu_update_t update{(l2_mfn << 12) + slot * 8 /* | MMU_NORMAL_PT_UPDATE */,
+                        (p2m[l1_pfn] << 12) | kPageRw};
     if (arch::hypercall(__HYPERVISOR_mmu_update, reinterpret_cast<uint64_t>(&update), 1, 0, DOMID_SELF) != 0)
       panic("PV: Xen refused a page table for 0x%lx", va);
     va = chunk_end;
@@ -110,7 +113,8 @@ extern "C" [[noreturn]] void pv_main(const start_info* start) {
   arch::disable_interrupts();
   xen::set_shared_info(shared);
   const xen::Hypervisor& xen = xen::mark_hypervisor_pv();
-  if (long rc = arch::install_pv_trap_table(kernel::report_trap); rc != 0) panic("PV: set_trap_table failed: %ld", rc);
+  if (long rc = arch::install_pv_trap_table(kernel::report_trap); rc != 0)
+    panic("PV: set_trap_table failed: %ld", rc);
   log("xenos: PV guest on Xen %u.%u (%s)\n", xen.major, xen.minor, si->magic);
 
   // Memory: all nr_pages pseudo-physical frames are RAM; map those past the initial mapping.
@@ -127,7 +131,8 @@ extern "C" [[noreturn]] void pv_main(const start_info* start) {
   uint64_t mapped = extend_identity_map(l2, l2_mfn, mapped_end, limit, &next_free);
   ram[0] = {0, mapped, kMemoryTypeRam};
   if (memory_map.build(ram, mapped) != MemoryMap::Outcome::kBuilt) panic("PV: no usable RAM");
-  if (ram_end > mapped) log("memory: %lu MiB above the first GiB not mapped (PV maps one L2 table)\n", (ram_end - mapped) >> 20);
+  if (ram_end > mapped)
+    log("memory: %lu MiB above the first GiB not mapped (PV maps one L2 table)\n", (ram_end - mapped) >> 20);
 
   size_t length = strnlen(reinterpret_cast<const char*>(si->cmd_line), MAX_GUEST_CMDLINE);
   std::memcpy(command_line, si->cmd_line, length);
@@ -138,4 +143,6 @@ extern "C" [[noreturn]] void pv_main(const start_info* start) {
 
 }  // namespace kernel
 
-extern "C" [[noreturn]] void arch_pv_failsafe() { kernel::panic("PV: Xen's failsafe callback (a bad segment on return)"); }
+extern "C" [[noreturn]] void arch_pv_failsafe() {
+  kernel::panic("PV: Xen's failsafe callback (a bad segment on return)");
+}

@@ -33,8 +33,12 @@ size_t read_firmware_map(const hvm_start_info& si) {
       firmware_entries[i] = {table[i].addr, table[i].size, table[i].type};
     return si.memmap_entries;
   }
-  if (!xen::hypervisor().present) panic("no memory map: start_info v%u has none and Xen is absent", si.version);
-  struct [[gnu::packed]] E820Entry { uint64_t addr, size; uint32_t type; };
+  if (!xen::hypervisor().present)
+    panic("no memory map: start_info v%u has none and Xen is absent", si.version);
+  struct [[gnu::packed]] E820Entry {
+    uint64_t addr, size;
+    uint32_t type;
+  };
   static E820Entry e820[kMaxFirmwareEntries];
   xen_memory_map request{};
   request.nr_entries = kMaxFirmwareEntries;
@@ -52,8 +56,10 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
   boot_entry_tsc = arch::rdtsc();
   traps_init();
   const xen::Hypervisor& xen = xen::detect_hypervisor();
-  if (xen.present) log("xenos: PVH guest on Xen %u.%u\n", xen.major, xen.minor);
-  else log("xenos: PVH boot without Xen (bare QEMU)\n");
+  if (xen.present)
+    log("xenos: PVH guest on Xen %u.%u\n", xen.major, xen.minor);
+  else
+    log("xenos: PVH boot without Xen (bare QEMU)\n");
 
   auto* si = reinterpret_cast<const hvm_start_info*>(start_info_paddr);
   if (si == nullptr || si->magic != XEN_HVM_START_MAGIC_VALUE)
@@ -74,8 +80,8 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_paddr) {
   std::memcpy(command_line, cmdline, cmdline_length + 1);
 
   memory_init(memory_map, reinterpret_cast<uint64_t>(__image_end));
-  kernel_main(BootInfo{{command_line, cmdline_length}, xen.present ? "xen-pvh" : "pvh-no-xen",
-                       memory_map.total_bytes()});
+  kernel_main(BootInfo{
+      {command_line, cmdline_length}, xen.present ? "xen-pvh" : "pvh-no-xen", memory_map.total_bytes()});
 }
 
 }  // namespace kernel

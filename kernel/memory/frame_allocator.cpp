@@ -16,8 +16,10 @@ bool FrameAllocator::is_free(FrameNumber frame) const {
 
 void FrameAllocator::set(FrameNumber frame, bool used) {
   uint64_t bit = uint64_t(1) << (frame % 64);
-  if (used) bitmap_[frame / 64] |= bit;
-  else bitmap_[frame / 64] &= ~bit;
+  if (used)
+    bitmap_[frame / 64] |= bit;
+  else
+    bitmap_[frame / 64] &= ~bit;
 }
 
 void FrameAllocator::release_range(FrameNumber first, uint64_t count) {

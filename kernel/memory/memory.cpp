@@ -22,8 +22,7 @@ void memory_init(const MemoryMap& map, uint64_t first_free) {
   uint64_t bitmap_base = page_up(first_free);
   uint64_t bitmap_end = page_up(bitmap_base + bitmap_bytes);
   bool bitmap_in_ram = false;
-  for (const MemoryRange& r : map.ranges())
-    bitmap_in_ram |= r.base <= bitmap_base && bitmap_end <= r.end;
+  for (const MemoryRange& r : map.ranges()) bitmap_in_ram |= r.base <= bitmap_base && bitmap_end <= r.end;
   if (!bitmap_in_ram) panic("no RAM right after the image for the frame bitmap (%lu bytes)", bitmap_bytes);
 
   auto* bitmap = reinterpret_cast<uint64_t*>(bitmap_base);
@@ -36,7 +35,8 @@ void memory_init(const MemoryMap& map, uint64_t first_free) {
   frame_allocator.reserve_range(image_base / kPageSize, (bitmap_end - image_base) / kPageSize);
   heap_start = heap_top = bitmap_end;
   log("memory: %lu KiB RAM, %lu KiB free, image %lu KiB", map.total_bytes() / 1024,
-      frame_allocator.free_frames() * 4, (page_up(reinterpret_cast<uint64_t>(__image_end)) - image_base) / 1024);
+      frame_allocator.free_frames() * 4,
+      (page_up(reinterpret_cast<uint64_t>(__image_end)) - image_base) / 1024);
   if (map.ignored_bytes() != 0) log(", %lu KiB above the identity map not used", map.ignored_bytes() / 1024);
   log("\n");
 }

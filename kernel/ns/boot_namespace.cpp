@@ -19,7 +19,8 @@ uint64_t recover_within_ns = 30'000'000'000ull;
 // it, before the backend is taken to be hung (MountOptions::hang_after_ns); xenos.hang=SECONDS.
 uint64_t hang_after_ns = 10'000'000'000ull;
 
-std::string option(const std::vector<std::string>& options, const std::string& key, const std::string& fallback) {
+std::string option(const std::vector<std::string>& options, const std::string& key,
+                   const std::string& fallback) {
   for (const std::string& o : options)
     if (o.compare(0, key.size() + 1, key + "=") == 0) return o.substr(key.size() + 1);
   return fallback;

@@ -103,7 +103,9 @@ class EnvFile final : public OpenFile {
   std::string name_;
 };
 
-bool valid_env_name(const std::string& n) { return !n.empty() && n.find('=') == std::string::npos && n.find('/') == std::string::npos; }
+bool valid_env_name(const std::string& n) {
+  return !n.empty() && n.find('=') == std::string::npos && n.find('/') == std::string::npos;
+}
 
 }  // namespace
 

@@ -13,7 +13,9 @@ class DevServer final : public FileServer {
   Result<std::vector<Entry>> list(const std::string& path) override;
   Result<void> mkdir(const std::string&, uint32_t) override { return Error{EPERM, "#c: no new files here"}; }
   Result<void> remove(const std::string&) override { return Error{EPERM, "#c: its files cannot be removed"}; }
-  Result<void> rename(const std::string&, const std::string&) override { return Error{EPERM, "#c: no renames"}; }
+  Result<void> rename(const std::string&, const std::string&) override {
+    return Error{EPERM, "#c: no renames"};
+  }
 };
 
 class EnvServer final : public FileServer {

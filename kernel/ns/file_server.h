@@ -18,9 +18,9 @@ using p9::Result;
 constexpr uint32_t kModeDir = 0040000, kModeFile = 0100000, kModeChar = 0020000, kModeTypeMask = 0170000;
 
 struct Attr {
-  uint32_t mode = 0;        // POSIX st_mode
+  uint32_t mode = 0;  // POSIX st_mode
   uint64_t size = 0;
-  uint64_t inode = 0;       // qid.path for 9P
+  uint64_t inode = 0;  // qid.path for 9P
   uint64_t nlink = 1;
   uint32_t uid = 0, gid = 0;
   uint64_t atime = 0, mtime = 0, ctime = 0;
@@ -35,7 +35,13 @@ struct Entry {
 
 // Open flags the namespace passes down (the POSIX call maps its own O_* onto these).
 enum OpenMode : uint32_t {
-  kRead = 1, kWrite = 2, kReadWrite = 3, kCreate = 4, kExclusive = 8, kTruncate = 16, kAppend = 32,
+  kRead = 1,
+  kWrite = 2,
+  kReadWrite = 3,
+  kCreate = 4,
+  kExclusive = 8,
+  kTruncate = 16,
+  kAppend = 32,
   kDirectory = 64,
 };
 

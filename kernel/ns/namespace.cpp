@@ -28,7 +28,8 @@ std::string parent_of(const std::string& path) {
 }  // namespace
 
 std::string clean_path(std::string_view path, std::string_view cwd) {
-  std::string full = path.empty() || path[0] != '/' ? std::string(cwd) + "/" + std::string(path) : std::string(path);
+  std::string full =
+      path.empty() || path[0] != '/' ? std::string(cwd) + "/" + std::string(path) : std::string(path);
   std::vector<std::string> parts;
   size_t i = 0;
   while (i <= full.size()) {
@@ -53,7 +54,8 @@ std::vector<Namespace::Target> Namespace::resolve(const std::string& path) const
     if (is_under(path, m.point) && (!best || m.point.size() > best->point.size())) best = &m;
   std::vector<Target> out;
   if (!best) return out;
-  std::string rest = best->point == "/" ? path.substr(1) : path.substr(std::min(path.size(), best->point.size() + 1));
+  std::string rest =
+      best->point == "/" ? path.substr(1) : path.substr(std::min(path.size(), best->point.size() + 1));
   for (const Member& mem : best->members) out.push_back({mem.server, join(mem.path, rest), mem.create});
   return out;
 }
@@ -83,18 +85,23 @@ Result<void> Namespace::attach(const std::string& where, std::vector<Member> add
   Mount* m = find(where);
   std::vector<Member> existing;
   if ((flags & MORDER) != MREPL) {  // a union with what is there now
-    if (m) existing = m->members;
-    else for (const Target& t : resolve(where)) existing.push_back({t.server, t.path, t.create});
+    if (m)
+      existing = m->members;
+    else
+      for (const Target& t : resolve(where)) existing.push_back({t.server, t.path, t.create});
   }
   std::vector<Member> members = (flags & MORDER) == MAFTER ? existing : added;
   const std::vector<Member>& rest = (flags & MORDER) == MAFTER ? added : existing;
   members.insert(members.end(), rest.begin(), rest.end());
-  if (m) m->members = std::move(members);
-  else mounts_.push_back({where, std::move(members)});
+  if (m)
+    m->members = std::move(members);
+  else
+    mounts_.push_back({where, std::move(members)});
   return {};
 }
 
-Result<void> Namespace::mount(FileServer* server, std::string_view server_path, std::string_view point, int flags) {
+Result<void> Namespace::mount(FileServer* server, std::string_view server_path, std::string_view point,
+                              int flags) {
   std::string inside = clean_path(server_path).substr(1);  // server paths have no leading '/'
   return attach(clean_path(point, cwd_), {{server, inside, (flags & MCREATE) != 0}}, flags);
 }
@@ -103,7 +110,7 @@ Result<void> Namespace::bind(std::string_view new_path, std::string_view old_pat
   std::string from = clean_path(new_path, cwd_);
   std::vector<Target> targets = resolve(from);
   if (targets.empty()) return Error{ENOENT, "bind: nothing at \"" + from + "\""};
-  TRY_VOID(stat(from));  // it must exist to be bound
+  TRY_VOID(stat(from));       // it must exist to be bound
   std::vector<Member> added;  // all of new's union members come along, in their order
   for (const Target& t : targets) added.push_back({t.server, t.path, (flags & MCREATE) != 0});
   return attach(clean_path(old_path, cwd_), std::move(added), flags);
@@ -125,7 +132,8 @@ Result<void> Namespace::unmount(std::string_view new_path, std::string_view old_
       if (t.server == mem.server && t.path == mem.path) return true;
     return false;
   });
-  if (m->members.size() == before) return Error{EINVAL, "unmount: \"" + from + "\" is not bound at \"" + where + "\""};
+  if (m->members.size() == before)
+    return Error{EINVAL, "unmount: \"" + from + "\" is not bound at \"" + where + "\""};
   if (m->members.empty()) mounts_.erase(mounts_.begin() + (m - mounts_.data()));
   return {};
 }
@@ -173,7 +181,8 @@ Result<xenos::Owned<OpenFile>> Namespace::open(std::string_view path, uint32_t m
     if (a->is_dir() && (mode & kWrite)) return Error{EISDIR, "open: \"" + p + "\" is a directory"};
     return t.server->open(t.path, mode & ~(kCreate | kExclusive), perm);
   }
-  if (targets.empty() && above_a_mount(p)) return Error{EISDIR, "open: \"" + p + "\" holds only mount points"};
+  if (targets.empty() && above_a_mount(p))
+    return Error{EISDIR, "open: \"" + p + "\" holds only mount points"};
   if (!(mode & kCreate)) return Error{ENOENT, "open: no such file: \"" + p + "\""};
   // create(5) in a union goes to the first member that accepts creates (MCREATE); a plain
   // mount point with one member always does.
@@ -235,7 +244,10 @@ Result<void> Namespace::rename(std::string_view from, std::string_view to) {
   const Target* source = nullptr;
   std::vector<Target> sources = resolve(a);
   for (const Target& t : sources)
-    if (t.server->stat(t.path)) { source = &t; break; }
+    if (t.server->stat(t.path)) {
+      source = &t;
+      break;
+    }
   if (!source) return Error{ENOENT, "rename: no such file: \"" + a + "\""};
   for (const Target& t : resolve(b))
     if (t.server == source->server) return t.server->rename(source->path, t.path);

@@ -41,7 +41,9 @@ class NinepFile final : public OpenFile {
   NinepFile(NinepServer* server, p9::File f, bool append, size_t max_io)
       : use_(server), file_(std::move(f)), append_(append), max_io_(max_io) {}
   Result<size_t> read(std::span<std::byte> out, uint64_t offset) override { return file_.pread(out, offset); }
-  Result<size_t> write(std::span<const std::byte> in, uint64_t offset) override { return file_.pwrite(in, offset); }
+  Result<size_t> write(std::span<const std::byte> in, uint64_t offset) override {
+    return file_.pwrite(in, offset);
+  }
   Result<Attr> stat() override {
     p9::FileInfo i = TRY(file_.stat());
     return attr_from(i);
@@ -72,15 +74,18 @@ Result<Attr> NinepServer::stat(const std::string& path) {
 
 Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32_t mode, uint32_t perm) {
   static_assert(uint32_t(kRead) == p9::kRead && uint32_t(kCreate) == p9::kCreate &&
-                uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
+                    uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
                 "ns and p9 open modes are the same bits");
   p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
-  return xenos::Owned<OpenFile>(new NinepFile(this, std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
+  return xenos::Owned<OpenFile>(
+      new NinepFile(this, std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
 }
 
 void NinepServer::retire(NinepServer* server) {
-  if (server->open_files_ == 0) delete server;
-  else server->retired_ = true;
+  if (server->open_files_ == 0)
+    delete server;
+  else
+    server->retired_ = true;
 }
 
 Result<std::vector<Entry>> NinepServer::list(const std::string& path) {
@@ -91,7 +96,9 @@ Result<std::vector<Entry>> NinepServer::list(const std::string& path) {
   return out;
 }
 
-Result<void> NinepServer::mkdir(const std::string& path, uint32_t perm) { return share_->client().mkdir(path, perm); }
+Result<void> NinepServer::mkdir(const std::string& path, uint32_t perm) {
+  return share_->client().mkdir(path, perm);
+}
 Result<void> NinepServer::remove(const std::string& path) { return share_->client().remove(path); }
 Result<void> NinepServer::rename(const std::string& from, const std::string& to) {
   return share_->client().rename(from, to);

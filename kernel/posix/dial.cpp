@@ -84,8 +84,10 @@ int xenos_dial(const char* address, char* dir_out) {
   int data = open((dir + "/data").c_str(), O_RDWR);
   int e = errno;
   close(ctl);  // the data descriptor keeps the conversation
-  if (data < 0) errno = e;
-  else give(dir_out, dir);
+  if (data < 0)
+    errno = e;
+  else
+    give(dir_out, dir);
   return data;
 }
 

@@ -22,10 +22,10 @@ struct Description {
   xenos::Owned<ns::OpenFile> file;  // empty for a directory opened with open()
   std::string path;                 // clean, absolute
   uint64_t offset = 0;
-  int flags = 0;                    // O_* as given
+  int flags = 0;  // O_* as given
   bool is_dir = false;
   int refs = 1;
-  Socket* socket = nullptr;         // the same object as `file`, when it is a socket
+  Socket* socket = nullptr;  // the same object as `file`, when it is a socket
 };
 
 namespace {
@@ -80,7 +80,9 @@ class Held {
 };
 
 uint32_t ns_mode(int flags) {
-  uint32_t m = (flags & O_ACCMODE) == O_RDWR ? ns::kReadWrite : (flags & O_ACCMODE) == O_WRONLY ? ns::kWrite : ns::kRead;
+  uint32_t m = (flags & O_ACCMODE) == O_RDWR     ? ns::kReadWrite
+               : (flags & O_ACCMODE) == O_WRONLY ? ns::kWrite
+                                                 : ns::kRead;
   if (flags & O_CREAT) m |= ns::kCreate;
   if (flags & O_EXCL) m |= ns::kExclusive;
   if (flags & O_TRUNC) m |= ns::kTruncate;
@@ -133,8 +135,10 @@ Socket* socket_of(int fd) {
 }
 
 SocketRef::SocketRef(int fd) : d_(posix::get(fd)) {
-  if (d_ && d_->socket) ++d_->refs;
-  else d_ = nullptr;
+  if (d_ && d_->socket)
+    ++d_->refs;
+  else
+    d_ = nullptr;
 }
 SocketRef::~SocketRef() {
   if (d_) release(d_);
@@ -165,10 +169,11 @@ namespace {
 int record_lock(const posix::Description& d, int command, struct flock* lock) {
   if (!lock) return fail(EFAULT);
   if (lock->l_type != F_RDLCK && lock->l_type != F_WRLCK && lock->l_type != F_UNLCK) return fail(EINVAL);
-  if (lock->l_whence != SEEK_SET && lock->l_whence != SEEK_CUR && lock->l_whence != SEEK_END) return fail(EINVAL);
+  if (lock->l_whence != SEEK_SET && lock->l_whence != SEEK_CUR && lock->l_whence != SEEK_END)
+    return fail(EINVAL);
   int access = d.flags & O_ACCMODE;
-  if (command != F_GETLK && ((lock->l_type == F_RDLCK && access == O_WRONLY) ||
-                             (lock->l_type == F_WRLCK && access == O_RDONLY)))
+  if (command != F_GETLK &&
+      ((lock->l_type == F_RDLCK && access == O_WRONLY) || (lock->l_type == F_WRLCK && access == O_RDONLY)))
     return fail(EBADF);  // POSIX: a read lock needs the file open for reading, a write lock for writing
   if (command == F_GETLK) lock->l_type = F_UNLCK;
   return 0;
@@ -424,19 +429,14 @@ int fcntl(int fd, int command, ...) {
   int arg = command == F_DUPFD || command == F_SETFL || command == F_SETFD ? va_arg(args, int) : 0;
   va_end(args);
   switch (command) {
-    case F_DUPFD:
-      ++d->refs;
-      return posix::install(d, arg);
-    case F_GETFL:
-      return d->flags;
+    case F_DUPFD: ++d->refs; return posix::install(d, arg);
+    case F_GETFL: return d->flags;
     case F_SETFL:
       d->flags = (d->flags & ~O_APPEND) | (arg & O_APPEND);  // the one flag that may change
       return 0;
     case F_GETFD:
-    case F_SETFD:
-      return 0;  // one program, no exec: close-on-exec means nothing
-    default:
-      return fail(EINVAL);
+    case F_SETFD: return 0;  // one program, no exec: close-on-exec means nothing
+    default: return fail(EINVAL);
   }
 }
 

@@ -7,10 +7,9 @@ struct __lock {
 using _LOCK_T = struct __lock*;
 
 extern "C" {
-struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
-    __lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex, __lock___malloc_recursive_mutex,
-    __lock___env_recursive_mutex, __lock___tz_mutex, __lock___dd_hash_mutex,
-    __lock___arc4random_mutex;
+struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex, __lock___atexit_recursive_mutex,
+    __lock___at_quick_exit_mutex, __lock___malloc_recursive_mutex, __lock___env_recursive_mutex,
+    __lock___tz_mutex, __lock___dd_hash_mutex, __lock___arc4random_mutex;
 
 void __retarget_lock_init(_LOCK_T*) {}
 void __retarget_lock_init_recursive(_LOCK_T*) {}

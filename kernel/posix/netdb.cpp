@@ -114,7 +114,8 @@ const char* inet_ntop(int family, const void* address, char* text, socklen_t siz
           i += best_len - 1;
           continue;
         }
-        p += kernel::format_to(p, buf + sizeof buf - p, "%s%x", (i == 0 || i == best + best_len) ? "" : ":", unsigned(b[2 * i] << 8 | b[2 * i + 1]));
+        p += kernel::format_to(p, buf + sizeof buf - p, "%s%x", (i == 0 || i == best + best_len) ? "" : ":",
+                               unsigned(b[2 * i] << 8 | b[2 * i + 1]));
       }
     }
   } else {
@@ -129,7 +130,9 @@ const char* inet_ntop(int family, const void* address, char* text, socklen_t siz
   return text;
 }
 
-int inet_aton(const char* text, struct in_addr* address) { return parse_v4(text, reinterpret_cast<uint8_t*>(address)); }
+int inet_aton(const char* text, struct in_addr* address) {
+  return parse_v4(text, reinterpret_cast<uint8_t*>(address));
+}
 
 in_addr_t inet_addr(const char* text) {
   in_addr a;
@@ -198,7 +201,8 @@ static addrinfo* make_entry(int family, const uint8_t* address, bool v6, unsigne
   return ai;
 }
 
-int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** result) {
+int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                struct addrinfo** result) {
   int family = hints ? hints->ai_family : AF_UNSPEC;
   int flags = hints ? hints->ai_flags : 0;
   int socktype = hints && hints->ai_socktype ? hints->ai_socktype : SOCK_STREAM;
@@ -235,7 +239,8 @@ int getaddrinfo(const char* node, const char* service, const struct addrinfo* hi
       errno = cs.error().code;
       return EAI_FAIL;
     }
-    std::string query = std::string(socktype == SOCK_STREAM ? "tcp" : "udp") + "!" + node + "!" + (service ? service : "0");
+    std::string query =
+        std::string(socktype == SOCK_STREAM ? "tcp" : "udp") + "!" + node + "!" + (service ? service : "0");
     auto w = (*cs)->write({reinterpret_cast<const std::byte*>(query.data()), query.size()}, 0);
     if (!w) return w.error().code == ENOENT ? EAI_NONAME : (errno = w.error().code, EAI_SYSTEM);
     char answer[2048];
@@ -250,8 +255,10 @@ int getaddrinfo(const char* node, const char* service, const struct addrinfo* hi
       if (bang) {
         *bang = '\0';
         unsigned p = unsigned(std::strtoul(bang + 1, nullptr, 10));
-        if (parse_v4(space + 1, a)) found.push_back({{a, a + 4}, p});
-        else if (parse_v6(space + 1, a)) found.push_back({{a, a + 16}, p});
+        if (parse_v4(space + 1, a))
+          found.push_back({{a, a + 4}, p});
+        else if (parse_v6(space + 1, a))
+          found.push_back({{a, a + 16}, p});
       }
       line = next;
     }
@@ -273,8 +280,9 @@ int getaddrinfo(const char* node, const char* service, const struct addrinfo* hi
   return *result ? 0 : EAI_NONAME;
 }
 
-int getnameinfo(const struct sockaddr* address, socklen_t length, char* host, socklen_t host_length, char* service,
-                socklen_t service_length, int) {  // numeric only: there is no reverse lookup in cs
+int getnameinfo(const struct sockaddr* address, socklen_t length, char* host, socklen_t host_length,
+                char* service, socklen_t service_length,
+                int) {  // numeric only: there is no reverse lookup in cs
   const void* bytes;
   unsigned port;
   int family = address->sa_family;

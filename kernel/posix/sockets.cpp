@@ -32,12 +32,12 @@ struct ReadAhead {
   bool running = false, ready = false;
   std::vector<std::byte> data;
   size_t at = 0;
-  int error = 0;                      // the read failed: recv reports it
-  xenos::Owned<ns::OpenFile> call;    // a listening socket: the next call's ctl
+  int error = 0;                    // the read failed: recv reports it
+  xenos::Owned<ns::OpenFile> call;  // a listening socket: the next call's ctl
   std::string call_number;
-  bool closed = false;                // the socket is gone
+  bool closed = false;  // the socket is gone
 };
-xenos::WaitQueue* poll_waiters;       // woken whenever a read-ahead comes back
+xenos::WaitQueue* poll_waiters;  // woken whenever a read-ahead comes back
 
 class Socket final : public ns::OpenFile {
  public:
@@ -170,7 +170,7 @@ class Socket final : public ns::OpenFile {
     struct Job {
       std::shared_ptr<ReadAhead> ahead;
       std::shared_ptr<ns::OpenFile> data;
-      std::string listen;   // a listening socket: the listen file to open
+      std::string listen;  // a listening socket: the listen file to open
       size_t size;
     };
     auto* job = new Job{ahead_, data_, listening_ ? dir_ + "/listen" : "",
@@ -178,29 +178,36 @@ class Socket final : public ns::OpenFile {
     ahead_->running = true;
     ahead_->data.clear();
     ahead_->at = 0;
-    auto t = xenos::spawn("read-ahead", [](void* arg) {
-      std::unique_ptr<Job> j(static_cast<Job*>(arg));
-      ReadAhead& a = *j->ahead;
-      if (!j->listen.empty()) {
-        auto ctl = ns::root().open(j->listen, ns::kReadWrite, 0);
-        if (ctl) {
-          char number[16];
-          auto n = (*ctl)->read({reinterpret_cast<std::byte*>(number), sizeof number - 1}, 0);
-          if (n) a.call_number.assign(number, *n), a.call = std::move(*ctl);
-          else a.error = n.error().code;
-        } else {
-          a.error = ctl.error().code;
-        }
-      } else if (!a.closed) {
-        std::vector<std::byte> buf(j->size);
-        auto n = j->data->read(buf, 0);
-        if (n) buf.resize(*n), a.data = std::move(buf);
-        else a.error = n.error().code;
-      }
-      a.running = false;
-      a.ready = true;
-      poll_waiters->wake_all();
-    }, job, 64 * 1024);
+    auto t = xenos::spawn(
+        "read-ahead",
+        [](void* arg) {
+          std::unique_ptr<Job> j(static_cast<Job*>(arg));
+          ReadAhead& a = *j->ahead;
+          if (!j->listen.empty()) {
+            auto ctl = ns::root().open(j->listen, ns::kReadWrite, 0);
+            if (ctl) {
+              char number[16];
+              auto n = (*ctl)->read({reinterpret_cast<std::byte*>(number), sizeof number - 1}, 0);
+              if (n)
+                a.call_number.assign(number, *n), a.call = std::move(*ctl);
+              else
+                a.error = n.error().code;
+            } else {
+              a.error = ctl.error().code;
+            }
+          } else if (!a.closed) {
+            std::vector<std::byte> buf(j->size);
+            auto n = j->data->read(buf, 0);
+            if (n)
+              buf.resize(*n), a.data = std::move(buf);
+            else
+              a.error = n.error().code;
+          }
+          a.running = false;
+          a.ready = true;
+          poll_waiters->wake_all();
+        },
+        job, 64 * 1024);
     if (!t) {
       delete job;
       ahead_->running = false;
@@ -227,16 +234,20 @@ bool plan9_address(const sockaddr* sa, socklen_t len, std::string* out) {
   char ip[INET6_ADDRSTRLEN];
   if (sa->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
     auto* a = reinterpret_cast<const sockaddr_in*>(sa);
-    if (a->sin_addr.s_addr == htonl(INADDR_ANY)) *out = "*";
-    else *out = inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+      *out = "*";
+    else
+      *out = inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
     *out += "!" + std::to_string(ntohs(a->sin_port));
     return true;
   }
   if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     auto* a = reinterpret_cast<const sockaddr_in6*>(sa);
     static const in6_addr any{};
-    if (std::memcmp(&a->sin6_addr, &any, sizeof any) == 0) *out = "*";
-    else *out = inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    if (std::memcmp(&a->sin6_addr, &any, sizeof any) == 0)
+      *out = "*";
+    else
+      *out = inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
     *out += "!" + std::to_string(ntohs(a->sin6_port));
     return true;
   }
@@ -248,7 +259,8 @@ socklen_t socket_address(const std::string& text, int family, sockaddr_storage* 
   *out = {};
   size_t bang = text.rfind('!');
   std::string host = text.substr(0, bang);
-  unsigned port = bang == std::string::npos ? 0 : unsigned(std::strtoul(text.c_str() + bang + 1, nullptr, 10));
+  unsigned port =
+      bang == std::string::npos ? 0 : unsigned(std::strtoul(text.c_str() + bang + 1, nullptr, 10));
   in_addr v4{};
   in6_addr v6{};
   bool is_v4 = inet_pton(AF_INET, host.c_str(), &v4) == 1;
@@ -313,7 +325,8 @@ int socket(int domain, int type, int protocol) {
   if (type & SOCK_NONBLOCK) return fail(EINVAL);  // every call blocks its thread (other threads run)
   int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (kind != SOCK_STREAM && kind != SOCK_DGRAM) return fail(EPROTONOSUPPORT);
-  if (protocol != 0 && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return fail(EPROTONOSUPPORT);
+  if (protocol != 0 && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+    return fail(EPROTONOSUPPORT);
   auto s = posix::new_socket(kind, domain);
   if (!s) return fail(s.error());
   return posix::install_socket(xenos::Owned<ns::OpenFile>(*s), *s, 0);
@@ -418,7 +431,8 @@ ssize_t recv(int fd, void* buffer, size_t length, int flags) {
 // rport[2] lport[2], IPv4 as v4-mapped IPv6, ports big-endian.
 constexpr size_t kUdpHeader = 52;
 
-ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const sockaddr* to, socklen_t to_length) {
+ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const sockaddr* to,
+               socklen_t to_length) {
   posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
   Socket* s = held.get();
   if (!s) return fail(ENOTSOCK);
@@ -455,7 +469,8 @@ ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, sockaddr* from,
     if (from && from_length) {
       auto remote = s->text("remote");
       sockaddr_storage ss;
-      if (remote) posix::give_address(ss, posix::socket_address(*remote, s->family(), &ss), from, from_length);
+      if (remote)
+        posix::give_address(ss, posix::socket_address(*remote, s->family(), &ss), from, from_length);
     }
     return ssize_t(done);
   }
@@ -468,7 +483,8 @@ ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, sockaddr* from,
     inet_ntop(AF_INET6, datagram.data(), ip, sizeof ip);
     unsigned port = unsigned(uint8_t(datagram[48])) << 8 | uint8_t(datagram[49]);
     sockaddr_storage ss;
-    posix::give_address(ss, posix::socket_address(std::string(ip) + "!" + std::to_string(port), s->family(), &ss),
+    posix::give_address(ss,
+                        posix::socket_address(std::string(ip) + "!" + std::to_string(port), s->family(), &ss),
                         from, from_length);
   }
   std::memcpy(buffer, datagram.data() + kUdpHeader, *n - kUdpHeader);
@@ -500,8 +516,12 @@ static int name_of(int fd, const char* which, sockaddr* address, socklen_t* leng
   return 0;
 }
 
-int getsockname(int fd, sockaddr* address, socklen_t* length) { return name_of(fd, "local", address, length); }
-int getpeername(int fd, sockaddr* address, socklen_t* length) { return name_of(fd, "remote", address, length); }
+int getsockname(int fd, sockaddr* address, socklen_t* length) {
+  return name_of(fd, "local", address, length);
+}
+int getpeername(int fd, sockaddr* address, socklen_t* length) {
+  return name_of(fd, "remote", address, length);
+}
 
 int setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
   posix::SocketRef held(fd);  // a close() by another thread cannot free it under this call
@@ -509,7 +529,8 @@ int setsockopt(int fd, int level, int name, const void* value, socklen_t length)
   if (!s) return fail(ENOTSOCK);
   if (!value || length < sizeof(int)) return fail(EINVAL);
   int on = *static_cast<const int*>(value);
-  if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT)) return 0;  // iohost always reuses
+  if (level == SOL_SOCKET && (name == SO_REUSEADDR || name == SO_REUSEPORT))
+    return 0;                                                 // iohost always reuses
   if (level == IPPROTO_TCP && name == TCP_NODELAY) return 0;  // iohost's sockets are always NODELAY
   if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
     if (!on) return 0;
@@ -525,10 +546,14 @@ int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
   if (!s) return fail(ENOTSOCK);
   if (!value || !length || *length < sizeof(int)) return fail(EINVAL);
   int v;
-  if (level == SOL_SOCKET && name == SO_TYPE) v = s->type();
-  else if (level == SOL_SOCKET && name == SO_ERROR) v = 0;  // connect() is synchronous: nothing pending
-  else if (level == IPPROTO_TCP && name == TCP_NODELAY) v = 1;
-  else return fail(ENOPROTOOPT);
+  if (level == SOL_SOCKET && name == SO_TYPE)
+    v = s->type();
+  else if (level == SOL_SOCKET && name == SO_ERROR)
+    v = 0;  // connect() is synchronous: nothing pending
+  else if (level == IPPROTO_TCP && name == TCP_NODELAY)
+    v = 1;
+  else
+    return fail(ENOPROTOOPT);
   *static_cast<int*>(value) = v;
   *length = sizeof(int);
   return 0;
@@ -553,8 +578,10 @@ int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
         p.revents = s->ready(p.events);
       } else {
         struct stat st;
-        if (fstat(p.fd, &st) < 0) p.revents = POLLNVAL;
-        else p.revents = short(p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));  // files never wait
+        if (fstat(p.fd, &st) < 0)
+          p.revents = POLLNVAL;
+        else
+          p.revents = short(p.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));  // files never wait
       }
       if (p.revents) ++ready;
     }

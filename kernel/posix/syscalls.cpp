@@ -42,9 +42,12 @@ int gettimeofday(struct timeval* tv, void*) {
 
 int clock_gettime(clockid_t clock, struct timespec* ts) {
   uint64_t ns;
-  if (clock == CLOCK_MONOTONIC || clock == CLOCK_MONOTONIC_RAW) ns = xenos::monotonic_ns();
-  else if (clock == CLOCK_REALTIME) ns = xenos::wall_clock_ns();
-  else return fail(EINVAL);
+  if (clock == CLOCK_MONOTONIC || clock == CLOCK_MONOTONIC_RAW)
+    ns = xenos::monotonic_ns();
+  else if (clock == CLOCK_REALTIME)
+    ns = xenos::wall_clock_ns();
+  else
+    return fail(EINVAL);
   if (ns == 0) return fail(ENOSYS);
   ts->tv_sec = time_t(ns / 1000000000);
   ts->tv_nsec = long(ns % 1000000000);
@@ -67,12 +70,16 @@ int nanosleep(const struct timespec* request, struct timespec* remaining) {
 }
 
 int usleep(useconds_t us) {
-  struct timespec ts{time_t(us / 1000000), long(us % 1000000) * 1000};
+  struct timespec ts {
+    time_t(us / 1000000), long(us % 1000000) * 1000
+  };
   return nanosleep(&ts, nullptr);
 }
 
 unsigned sleep(unsigned seconds) {
-  struct timespec ts{time_t(seconds), 0};
+  struct timespec ts {
+    time_t(seconds), 0
+  };
   return nanosleep(&ts, nullptr) == 0 ? 0 : seconds;
 }
 int getentropy(void*, size_t) { return fail(ENOSYS); }

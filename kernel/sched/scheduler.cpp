@@ -74,8 +74,10 @@ void Scheduler::make_runnable(Thread* t) {
   if (t->state == Thread::State::kRunnable || t->state == Thread::State::kRunning) return;
   t->state = Thread::State::kRunnable;
   t->next = nullptr;
-  if (run_tail) run_tail->next = t;
-  else run_head = t;
+  if (run_tail)
+    run_tail->next = t;
+  else
+    run_head = t;
   run_tail = t;
 }
 
@@ -87,8 +89,10 @@ void Scheduler::block_current() {
 void Scheduler::enqueue(WaitQueue& q, Thread* t) {
   t->next = nullptr;
   t->waiting_on = &q;
-  if (q.tail_) q.tail_->next = t;
-  else q.head_ = t;
+  if (q.tail_)
+    q.tail_->next = t;
+  else
+    q.head_ = t;
   q.tail_ = t;
 }
 
@@ -106,8 +110,10 @@ bool Scheduler::remove(WaitQueue& q, Thread* t) {
   Thread* previous = nullptr;
   for (Thread* p = q.head_; p; previous = p, p = p->next) {
     if (p != t) continue;
-    if (previous) previous->next = p->next;
-    else q.head_ = p->next;
+    if (previous)
+      previous->next = p->next;
+    else
+      q.head_ = p->next;
     if (q.tail_ == p) q.tail_ = previous;
     p->next = nullptr;
     p->waiting_on = nullptr;
@@ -128,8 +134,7 @@ void Scheduler::exit_current() {
 
 // ---- public API (xenos/thread.h) ------------------------------------------------------------
 
-Result<ThreadHandle> spawn(const char* name, ThreadFunction function, void* argument,
-                           size_t stack_bytes) {
+Result<ThreadHandle> spawn(const char* name, ThreadFunction function, void* argument, size_t stack_bytes) {
   size_t frames = (stack_bytes + kernel::kPageSize - 1) / kernel::kPageSize;
   auto* t = new Thread;
   auto first = kernel::frames().allocate(frames);

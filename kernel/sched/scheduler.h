@@ -14,25 +14,25 @@ class Thread {
   const char* name = "";
   State state = State::kRunnable;
   uint64_t saved_rsp = 0;
-  uint64_t stack_base = 0;        // lowest address; a canary lives there
-  size_t stack_frames = 0;        // 0 for the boot thread (its stack is in the image)
+  uint64_t stack_base = 0;  // lowest address; a canary lives there
+  size_t stack_frames = 0;  // 0 for the boot thread (its stack is in the image)
   ThreadFunction function = nullptr;
   void* argument = nullptr;
-  Thread* next = nullptr;         // link in the run queue or one wait queue
+  Thread* next = nullptr;  // link in the run queue or one wait queue
   WaitQueue* waiting_on = nullptr;
-  uint64_t deadline_ns = 0;       // when sleeping or waiting with a timeout; 0 = none
+  uint64_t deadline_ns = 0;  // when sleeping or waiting with a timeout; 0 = none
   Thread* timer_next = nullptr;
   bool timed_out = false;
   WaitQueue joiners;
-  bool detached = false;          // nobody joins: freed when it has finished
+  bool detached = false;  // nobody joins: freed when it has finished
 };
 
 class Scheduler {
  public:
-  static void init();                         // the boot context becomes thread "main"
+  static void init();  // the boot context becomes thread "main"
   static Thread* current();
-  static void make_runnable(Thread* t);       // interrupts must be off
-  static void block_current();                // interrupts must be off; returns when woken
+  static void make_runnable(Thread* t);  // interrupts must be off
+  static void block_current();           // interrupts must be off; returns when woken
   static void enqueue(WaitQueue& q, Thread* t);
   static Thread* dequeue(WaitQueue& q);
   static bool remove(WaitQueue& q, Thread* t);

@@ -83,7 +83,6 @@ xenos::Result<void> console_ring_init() {
   return {};
 }
 
-
 void console_ring_flush() {
   if (!ring) return;
   notify();
@@ -96,7 +95,7 @@ size_t console_ring_read(std::span<char> out) {
   arch::InterruptGuard guard;
   for (;;) {
     XENCONS_RING_IDX cons = ring->in_cons, prod = ring->in_prod;
-    xen_rmb();  // the indexes before the bytes they cover
+    xen_rmb();                                       // the indexes before the bytes they cover
     if (prod - cons > sizeof ring->in) cons = prod;  // hostile indexes: drop what they claim
     size_t n = 0;
     while (cons != prod && n < out.size()) out[n++] = ring->in[MASK_XENCONS_IDX(cons++, ring->in)];

@@ -44,12 +44,14 @@ void upcall() {
 void set_mask_bit(uint32_t port, bool masked) {
   auto* word = &shared()->evtchn_mask[port / 64];
   uint64_t bit = uint64_t(1) << (port % 64);
-  if (masked) __atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
-  else __atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST);
+  if (masked)
+    __atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
+  else
+    __atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST);
 }
 
-xenos::Result<xenos::EventChannel> bind(long rc, uint32_t port, xenos::EventHandler handler,
-                                        void* context, const char* what) {
+xenos::Result<xenos::EventChannel> bind(long rc, uint32_t port, xenos::EventHandler handler, void* context,
+                                        const char* what) {
   if (rc != 0) return xenos::Error{int(-rc), what};
   return xenos::EventChannel::adopt(port, handler, context);
 }
@@ -67,8 +69,10 @@ xenos::Result<void> events_init() {
                               reinterpret_cast<xen_callback_t>(arch_pv_event_entry)};
     callback_register_t failsafe{CALLBACKTYPE_failsafe, CALLBACKF_mask_events,
                                  reinterpret_cast<xen_callback_t>(arch_pv_failsafe_entry)};
-    if (arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, reinterpret_cast<uint64_t>(&event)) != 0 ||
-        arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, reinterpret_cast<uint64_t>(&failsafe)) != 0)
+    if (arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, reinterpret_cast<uint64_t>(&event)) !=
+            0 ||
+        arch::hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+                        reinterpret_cast<uint64_t>(&failsafe)) != 0)
       return xenos::Error{EIO, "events: CALLBACKOP_register refused"};
   } else {
     arch::install_upcall_vector(kUpcallVector, upcall);
@@ -79,7 +83,6 @@ xenos::Result<void> events_init() {
   arch::enable_interrupts();
   return {};
 }
-
 
 }  // namespace xen
 

@@ -28,18 +28,21 @@ void flex_write(volatile std::byte* ring, uint32_t ring_size, uint32_t prod, std
   std::memcpy(const_cast<std::byte*>(ring), in.data() + first, in.size() - first);
 }
 
-NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons,
-                         uint32_t prod, uint32_t msize) {
+NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons, uint32_t prod,
+                         uint32_t msize) {
   auto queued = flex_queued(prod, cons, ring_size);
   if (!queued) return {NextMessage::kHostile, 0, kIndexesLie};
   if (*queued == 0) return {NextMessage::kNone, 0, nullptr};
   if (*queued < 4) return {NextMessage::kPartial, 0, nullptr};
   std::byte field[4];
   flex_read(ring, ring_size, cons, field);
-  uint32_t size = uint32_t(field[0]) | uint32_t(field[1]) << 8 | uint32_t(field[2]) << 16 | uint32_t(field[3]) << 24;
+  uint32_t size =
+      uint32_t(field[0]) | uint32_t(field[1]) << 8 | uint32_t(field[2]) << 16 | uint32_t(field[3]) << 24;
   if (size < 7) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is below a 9P header"};
-  if (size > ring_size) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is larger than the ring"};
-  if (size > msize) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is above msize (it could never end)"};
+  if (size > ring_size)
+    return {NextMessage::kHostile, size, "9pfs: a message's size[4] is larger than the ring"};
+  if (size > msize)
+    return {NextMessage::kHostile, size, "9pfs: a message's size[4] is above msize (it could never end)"};
   if (*queued < size) return {NextMessage::kPartial, size, nullptr};
   return {NextMessage::kReady, size, nullptr};
 }

@@ -20,13 +20,13 @@ void flex_write(volatile std::byte* ring, uint32_t ring_size, uint32_t prod, std
 // What the next 9P message in a ring looks like, judged from the indexes and its size[4].
 struct NextMessage {
   enum State { kNone, kPartial, kReady, kHostile } state;
-  uint32_t size;       // kReady: the whole message's length
-  const char* why;     // kHostile: what was wrong
+  uint32_t size;    // kReady: the whole message's length
+  const char* why;  // kHostile: what was wrong
 };
 
 // A message is framed by its own size[4]; one that claims less than a 9P header or more than
 // msize (or the ring) cannot be honest, and neither can indexes that claim more than the ring.
-NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons,
-                         uint32_t prod, uint32_t msize);
+NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons, uint32_t prod,
+                         uint32_t msize);
 
 }  // namespace xen

@@ -14,8 +14,8 @@ inline bool try_end_access(volatile uint16_t* flags) {
   uint16_t seen = *flags;
   do {
     if (seen & (kGtfReading | kGtfWriting)) return false;
-  } while (!__atomic_compare_exchange_n(flags, &seen, uint16_t(0), false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_SEQ_CST));
+  } while (
+      !__atomic_compare_exchange_n(flags, &seen, uint16_t(0), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
   return true;
 }
 

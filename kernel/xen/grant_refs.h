@@ -12,9 +12,9 @@ class GrantRefs {
   static constexpr uint32_t kEntriesPerFrame = 4096 / 8;  // sizeof(grant_entry_v1_t) == 8
   static constexpr uint32_t kReserved = 8;                // GNTTAB_NR_RESERVED_ENTRIES
 
-  void add_frame();                 // the table grew by one frame: its refs become free
-  std::optional<uint32_t> take();   // nullopt: grow the table first
-  void give_back(uint32_t ref);     // a ref not in use is a contract violation
+  void add_frame();                // the table grew by one frame: its refs become free
+  std::optional<uint32_t> take();  // nullopt: grow the table first
+  void give_back(uint32_t ref);    // a ref not in use is a contract violation
   uint32_t frames() const { return frames_; }
   uint32_t in_use() const { return in_use_count_; }
   uint32_t free_count() const { return uint32_t(free_.size()); }

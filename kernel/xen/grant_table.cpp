@@ -90,7 +90,7 @@ Result<Grant> Grant::share(DomainId peer, uint64_t frame, GrantAccess access) {
   grant_entry_v1_t& e = xen::entry(*ref);
   e.domid = peer;
   e.frame = uint32_t(xen::gfn_of(frame));  // PVH: our guest frame number; PV: its MFN
-  xen_wmb();  // domid and frame are in place before the flags say so
+  xen_wmb();                               // domid and frame are in place before the flags say so
   e.flags = GTF_permit_access | (access == GrantAccess::kReadOnly ? GTF_readonly : 0);
   return Grant(*ref);
 }
@@ -123,8 +123,7 @@ void Grant::release() {
   }
 }
 
-Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out,
-                             uint16_t length) {
+Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out, uint16_t length) {
   uint64_t address = reinterpret_cast<uint64_t>(out);
   if (offset + length > kernel::kPageSize || (address % kernel::kPageSize) + length > kernel::kPageSize)
     return Error{EINVAL, "grant copy: range crosses a page"};

@@ -40,14 +40,21 @@ namespace xenos::ninep {
 namespace {
 
 using xen::flex_queued;
-using xen::next_message;
-using xen::NextMessage;
 using xen::flex_read;
 using xen::flex_write;
+using xen::next_message;
+using xen::NextMessage;
 using xen::plan_rings;
 using xen::RingPlan;
 
-enum XenbusState { kInitialising = 1, kInitWait = 2, kInitialised = 3, kConnected = 4, kClosing = 5, kClosed = 6 };
+enum XenbusState {
+  kInitialising = 1,
+  kInitWait = 2,
+  kInitialised = 3,
+  kConnected = 4,
+  kClosing = 5,
+  kClosed = 6
+};
 constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
 
 Result<unsigned> read_number(const std::string& path) {
@@ -147,7 +154,8 @@ class RingTransport final : public p9::Transport {
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
   Stats stats() const {
-    return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_, unsigned(current_)};
+    return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_,
+            unsigned(current_)};
   }
   Result<void> abuse(testing::RingAbuse how);
 
@@ -174,14 +182,14 @@ class RingTransport final : public p9::Transport {
   Result<void> connect_again(uint64_t deadline);
 
   std::vector<Device> devices_;
-  size_t current_ = 0;         // the device the rings are (or were last) on
+  size_t current_ = 0;  // the device the rings are (or were last) on
   Options options_;
   std::vector<xenos::Owned<Ring>> rings_;
   unsigned order_ = 0;
-  uint32_t ring_bytes_ = 0;    // per direction
-  WaitQueue waiters_;          // ring events: replies arrived or request space freed
-  std::string broken_;         // why the share is unusable, once it is ("" while it works)
-  unsigned next_ring_ = 0;     // where receive() looks first
+  uint32_t ring_bytes_ = 0;  // per direction
+  WaitQueue waiters_;        // ring events: replies arrived or request space freed
+  std::string broken_;       // why the share is unusable, once it is ("" while it works)
+  unsigned next_ring_ = 0;   // where receive() looks first
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   bool connected_ = false;
   ThreadHandle backend_watcher_;  // runs while connected (watch_backend)
@@ -265,11 +273,13 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   auto own = read_number(fe + "/state");
   if (own && *own != kInitialising) TRY_VOID(xenstore::write(fe + "/state", std::to_string(kInitialising)));
   // 9pfs.h: nothing else may be written before the backend is in InitWait.
-  unsigned state = TRY(wait_for_state(be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
-                                      "9pfs: the backend never reached InitWait", deadline));
+  unsigned state = TRY(wait_for_state(
+      be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
+      "9pfs: the backend never reached InitWait", deadline));
   if (state != kInitWait) return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
   std::string versions = TRY(xenstore::read(be + "/versions"));
-  if (!versions_include_1(versions)) return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
+  if (!versions_include_1(versions))
+    return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
   unsigned max_rings = TRY(read_number(be + "/max-rings"));
   unsigned max_order = TRY(read_number(be + "/max-ring-page-order"));
   if (max_rings == 0) return Error{EIO, "9pfs: the backend offers no rings"};
@@ -280,8 +290,10 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   RingPlan plan = plan_rings(want_rings, want_order, kernel::frames().free_frames() * 4096);
   if (plan.rings == 0) return Error{ENOMEM, "9pfs: not enough free memory for even one ring"};
   if (plan.rings != want_rings || plan.order != want_order)
-    kernel::log("9pfs: share \"%s\": %u rings of order %u fit a quarter of the free memory (%u of order %u offered)\n",
-                device().tag.c_str(), plan.rings, plan.order, want_rings, want_order);
+    kernel::log(
+        "9pfs: share \"%s\": %u rings of order %u fit a quarter of the free memory (%u of order %u "
+        "offered)\n",
+        device().tag.c_str(), plan.rings, plan.order, want_rings, want_order);
   order_ = plan.order;
   ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
 
@@ -295,14 +307,18 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
     TRY_VOID(xenstore::write(fe + "/version", "1", tx));
     TRY_VOID(xenstore::write(fe + "/num-rings", std::to_string(rings_.size()), tx));
     for (size_t i = 0; i < rings_.size(); ++i) {
-      TRY_VOID(xenstore::write(fe + "/ring-ref" + std::to_string(i), std::to_string(rings_[i]->intf_grant.ref()), tx));
-      TRY_VOID(xenstore::write(fe + "/event-channel-" + std::to_string(i), std::to_string(rings_[i]->channel.port()), tx));
+      TRY_VOID(xenstore::write(fe + "/ring-ref" + std::to_string(i),
+                               std::to_string(rings_[i]->intf_grant.ref()), tx));
+      TRY_VOID(xenstore::write(fe + "/event-channel-" + std::to_string(i),
+                               std::to_string(rings_[i]->channel.port()), tx));
     }
     return xenstore::write(fe + "/state", std::to_string(kInitialised), tx);
   }));
-  TRY(wait_for_state(be + "/state", [](unsigned s) { return s >= kConnected; },
-                     "9pfs: the backend did not connect", deadline));
-  if (TRY(read_number(be + "/state")) != kConnected) return Error{EIO, "9pfs: the backend closed during the handshake"};
+  TRY(wait_for_state(
+      be + "/state", [](unsigned s) { return s >= kConnected; }, "9pfs: the backend did not connect",
+      deadline));
+  if (TRY(read_number(be + "/state")) != kConnected)
+    return Error{EIO, "9pfs: the backend closed during the handshake"};
   TRY_VOID(xenstore::write(fe + "/state", std::to_string(kConnected)));
   connected_ = true;
   auto watcher = spawn("9pfs-backend", watch_backend, this);
@@ -319,8 +335,9 @@ Result<void> RingTransport::close() {
   stop_watching_ = true;  // a close is not a failure: the watcher leaves without a word
   if (connected_) {
     (void)xenstore::write(fe + "/state", std::to_string(kClosing));
-    auto s = wait_for_state(device().backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
-                            "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
+    auto s = wait_for_state(
+        device().backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
+        "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message.c_str());
   }
   stop_watching();  // the backend's state change woke it, or its tick will
@@ -364,8 +381,9 @@ Result<void> RingTransport::connect_again(uint64_t deadline) {
   auto now = read_number(be_state);
   if (!now || *now != kInitWait) (void)xenstore::write(fe + "/state", std::to_string(kClosing));
   connected_ = false;
-  TRY(wait_for_state(be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
-                     "9pfs: the backend did not come back", deadline));
+  TRY(wait_for_state(
+      be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
+      "9pfs: the backend did not come back", deadline));
   {
     arch::InterruptGuard guard;
     broken_.clear();
@@ -383,7 +401,8 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
   // Closing may answer it late: so even one device gets a second try.
   Result<void> connected = Error{EIO, "9pfs: the deadline passed before a try"};
   for (size_t tries = 0; tries < 2 * devices_.size() + 2 && monotonic_ns() < deadline_ns; ++tries) {
-    uint64_t slice = devices_.size() > 1 ? std::min(deadline_ns, monotonic_ns() + options_.failover_after_ns) : deadline_ns;
+    uint64_t slice = devices_.size() > 1 ? std::min(deadline_ns, monotonic_ns() + options_.failover_after_ns)
+                                         : deadline_ns;
     connected = connect_again(slice);
     if (connected) break;
     kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device().tag.c_str(),
@@ -392,7 +411,8 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
     teardown_rings();
     if (devices_.size() > 1) {
       current_ = (current_ + 1) % devices_.size();
-      kernel::log("9pfs: failing over to share \"%s\" (backend %s)\n", device().tag.c_str(), device().backend.c_str());
+      kernel::log("9pfs: failing over to share \"%s\" (backend %s)\n", device().tag.c_str(),
+                  device().backend.c_str());
     }
   }
   if (!connected) {
@@ -414,7 +434,8 @@ void RingTransport::fail(std::string why) {
 p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
   if (rings_.empty()) return p9::Error{EIO, broken_.empty() ? "9pfs: the share is not connected" : broken_};
   if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
-  if (message.size() > max_message_size()) return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
+  if (message.size() > max_message_size())
+    return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
   uint16_t tag = p9::read_le16(message.data() + 5);  // size[4] type[1] tag[2]
   Ring& r = *rings_[tag % rings_.size()];
   LockGuard one_sender(r.send_lock);
@@ -486,7 +507,7 @@ Result<void> RingTransport::abuse(testing::RingAbuse how) {
                   : how == RingAbuse::kSizeBelowHeader ? 3u
                                                        : uint32_t(max_message_size()) + 1;
   std::byte header[7] = {std::byte(size), std::byte(size >> 8), std::byte(size >> 16), std::byte(size >> 24),
-                         std::byte(100), std::byte(0xfe), std::byte(0xff)};  // Tversion, tag 0xfffe
+                         std::byte(100),  std::byte(0xfe),      std::byte(0xff)};  // Tversion, tag 0xfffe
   if (how == RingAbuse::kIndexBeyondRing) {
     r.intf->out_prod = r.intf->out_cons + ring_bytes_ + 64;
   } else {
@@ -521,7 +542,7 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
     if (!waiting) {
       if (!all) return all.error();
       return p9::Error{ENOENT, "9pfs: no share tagged \"" + tag + "\" (this domain has: " +
-                               (known.empty() ? std::string("none") : known) + ")"};
+                                   (known.empty() ? std::string("none") : known) + ")"};
     }
     if (!w.valid()) {  // first time round: say so once, then wait for device/9pfs to change
       kernel::log("9pfs: no share tagged \"%s\" yet; waiting up to %llu s for a backend to offer it\n",
@@ -553,7 +574,8 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
   share->device_ = devices.front();
   for (const Device& d : devices) share->device_paths_.push_back(d.path);
   share->transport_ = new RingTransport(std::move(devices));
-  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c) return c.error();
+  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c)
+    return c.error();
   share->sync_ = new KernelSync;
   share->client_ = new p9::Client(*share->transport_, *share->sync_);
   p9::MountOptions mount = options.mount;
@@ -569,8 +591,7 @@ Share::~Share() {
   delete sync_;
   delete transport_;  // Closing, Closed, grants ended
   if (open_devices) {
-    for (const std::string& path : device_paths_)
-      std::erase(*open_devices, path);
+    for (const std::string& path : device_paths_) std::erase(*open_devices, path);
   }
 }
 

@@ -20,7 +20,8 @@ void* pv_map_machine_frame(uint64_t mfn) {
   auto frame = kernel::frames().allocate();
   if (!frame) return nullptr;
   uint64_t va = *frame * kernel::kPageSize;
-  constexpr uint64_t kPte = 0x67;  // present, writable, user (a 64-bit PV kernel runs in ring 3), accessed, dirty
+  constexpr uint64_t kPte =
+      0x67;  // present, writable, user (a 64-bit PV kernel runs in ring 3), accessed, dirty
   long rc = arch::hypercall(__HYPERVISOR_update_va_mapping, va, (mfn << 12) | kPte, UVMF_INVLPG);
   if (rc != 0) return nullptr;
   return reinterpret_cast<void*>(va);

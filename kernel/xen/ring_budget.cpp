@@ -12,11 +12,16 @@ RingPlan plan_rings(unsigned offered_rings, unsigned max_order, uint64_t free_by
   RingPlan p{unsigned(std::min<uint64_t>(offered_rings, budget_pages)), std::min(max_order, 20u)};
   auto cost = [&] { return uint64_t(p.rings) * (1 + (uint64_t(1) << p.order)); };
   while (p.rings > 0 && p.order > 0 && cost() > budget_pages) {
-    if (p.rings > 2) --p.rings;
-    else if (p.order > 4) --p.order;
-    else if (p.rings > 1) --p.rings;
-    else if (p.order > 1) --p.order;
-    else p.rings = 0;
+    if (p.rings > 2)
+      --p.rings;
+    else if (p.order > 4)
+      --p.order;
+    else if (p.rings > 1)
+      --p.rings;
+    else if (p.order > 1)
+      --p.order;
+    else
+      p.rings = 0;
   }
   if (p.order == 0) p.rings = 0;
   return p;

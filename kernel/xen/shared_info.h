@@ -5,7 +5,7 @@
 
 namespace xen {
 
-xenos::Result<void> shared_info_init();   // PVH: XENMEM_add_to_physmap(XENMAPSPACE_shared_info)
+xenos::Result<void> shared_info_init();  // PVH: XENMEM_add_to_physmap(XENMAPSPACE_shared_info)
 shared_info* shared();
 void set_shared_info(shared_info* page);  // PV: the boot path maps it before anything else
 vcpu_info* vcpu0();

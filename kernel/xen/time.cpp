@@ -80,8 +80,7 @@ uint64_t monotonic_ns() {
   do {  // an odd version means Xen is updating the record
     version = ti.version;
     xen_rmb();  // the version before the record, the record before the version again
-    ns = xen::pvclock_ns(arch::rdtsc(), ti.tsc_timestamp, ti.system_time, ti.tsc_to_system_mul,
-                         ti.tsc_shift);
+    ns = xen::pvclock_ns(arch::rdtsc(), ti.tsc_timestamp, ti.system_time, ti.tsc_to_system_mul, ti.tsc_shift);
     xen_rmb();
   } while ((version & 1) || version != ti.version);
   return ns;

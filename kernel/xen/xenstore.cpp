@@ -48,14 +48,14 @@ struct Pending {
 struct Connection {
   xenstore_domain_interface* ring = nullptr;
   xenos::EventChannel channel;
-  xenos::WaitQueue ring_waiters;   // woken by the event channel
-  xenos::Mutex send_lock;          // one message at a time into the request ring
+  xenos::WaitQueue ring_waiters;  // woken by the event channel
+  xenos::Mutex send_lock;         // one message at a time into the request ring
   Pending* pending = nullptr;
   xenos::xenstore::Watch::State* watches = nullptr;
   uint32_t next_req_id = 1;
   uint32_t next_watch = 1;
-  std::string broken;              // why the connection is unusable, once it is ("" while it works)
-  bool mid_message = false;        // a drain() is waiting for the rest of a long reply
+  std::string broken;        // why the connection is unusable, once it is ("" while it works)
+  bool mid_message = false;  // a drain() is waiting for the rest of a long reply
 };
 Connection* conn;
 
@@ -77,8 +77,10 @@ void deliver(const xs::Header& h, std::string payload) {
     std::string path, token;
     int index = 0;
     xs::for_each_string(payload, [&](std::string_view s) {
-      if (index == 0) path = s;
-      else if (index == 1) token = s;
+      if (index == 0)
+        path = s;
+      else if (index == 1)
+        token = s;
       ++index;
     });
     for (auto* w = conn->watches; w; w = w->next) {
@@ -186,7 +188,8 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
 Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, std::string_view payload) {
   if (!conn) return Error{ENODEV, "xenstore: not connected"};
   if (!conn->broken.empty()) return Error{EIO, conn->broken};
-  if (payload.size() > xs::kPayloadMax) return Error{E2BIG, "xenstore: request larger than XENSTORE_PAYLOAD_MAX"};
+  if (payload.size() > xs::kPayloadMax)
+    return Error{E2BIG, "xenstore: request larger than XENSTORE_PAYLOAD_MAX"};
   Pending me;
   me.req_id = conn->next_req_id++;
   {
@@ -197,7 +200,10 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
   auto unlink = [&] {
     arch::InterruptGuard guard;
     for (Pending** p = &conn->pending; *p; p = &(*p)->next)
-      if (*p == &me) { *p = me.next; break; }
+      if (*p == &me) {
+        *p = me.next;
+        break;
+      }
   };
   Result<void> sent = send({type, me.req_id, tx, uint32_t(payload.size())}, payload);
   if (!sent) {
@@ -230,8 +236,9 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
   if (me.header.type == xs::kError) {
     std::string_view name(me.payload.c_str());
     int code = xs::errno_from_name(name);
-    std::string what = code == ENOENT ? "xenstore: no such path" : code == EACCES ? "xenstore: permission denied"
-                       : code == EAGAIN ? "xenstore: transaction conflict"
+    std::string what = code == ENOENT                     ? "xenstore: no such path"
+                       : code == EACCES                   ? "xenstore: permission denied"
+                       : code == EAGAIN                   ? "xenstore: transaction conflict"
                        : code == ENOSPC || code == EDQUOT ? "xenstore: over this domain's quota"
                                                           : "xenstore: request refused";
     // Every request but a transaction's start and end leads with the path it is about.
@@ -373,7 +380,10 @@ void Watch::release() {
     (void)request(xs::kUnwatch, 0, with_nul(state_->path) + with_nul(state_->token));
     arch::InterruptGuard guard;
     for (State** p = &xen::conn->watches; *p; p = &(*p)->next)
-      if (*p == state_) { *p = state_->next; break; }
+      if (*p == state_) {
+        *p = state_->next;
+        break;
+      }
   }
   delete state_;
   state_ = nullptr;
@@ -391,7 +401,8 @@ Result<std::string> Watch::next(uint64_t deadline_ns) {
     }
     if (!xen::conn->broken.empty()) return Error{EIO, xen::conn->broken};
     // Wait for ring traffic, which is what brings a watch event.
-    if (deadline_ns == 0) xen::conn->ring_waiters.wait();
+    if (deadline_ns == 0)
+      xen::conn->ring_waiters.wait();
     else if (!xen::conn->ring_waiters.wait_until(deadline_ns))
       return Error{ETIMEDOUT, "xenstore: no watch event before the deadline"};
   }

@@ -9,11 +9,13 @@
 
 namespace xen::xs {
 
-constexpr uint32_t kRingSize = 1024;        // XENSTORE_RING_SIZE
-constexpr uint32_t kPayloadMax = 4096;      // XENSTORE_PAYLOAD_MAX
-constexpr size_t kHeaderSize = 16;          // struct xsd_sockmsg
+constexpr uint32_t kRingSize = 1024;    // XENSTORE_RING_SIZE
+constexpr uint32_t kPayloadMax = 4096;  // XENSTORE_PAYLOAD_MAX
+constexpr size_t kHeaderSize = 16;      // struct xsd_sockmsg
 
 // Message types we send or accept (xs_wire.h's enum xsd_sockmsg_type).
+// Laid out by hand: a table.
+// clang-format off
 enum Type : uint32_t {
   kControl = 0, kDirectory = 1, kRead = 2, kGetPerms = 3, kWatch = 4, kUnwatch = 5,
   kTransactionStart = 6, kTransactionEnd = 7, kIntroduce = 8, kRelease = 9, kGetDomainPath = 10,
@@ -21,6 +23,7 @@ enum Type : uint32_t {
   kIsDomainIntroduced = 17, kResume = 18, kSetTarget = 19, kResetWatches = 21,
   kDirectoryPart = 22, kTypeCount = 23,
 };
+// clang-format on
 
 struct Header {
   uint32_t type, req_id, tx_id, len;

@@ -69,13 +69,15 @@ Result<int> dial_one(const std::string& address) {
   }
   if (!a.empty() && a[0] == '/') return dial_unix(a);
   size_t colon = a.rfind(':');
-  if (colon == std::string::npos) return Error{EINVAL, "dial " + address + ": want host:port or a socket path"};
+  if (colon == std::string::npos)
+    return Error{EINVAL, "dial " + address + ": want host:port or a socket path"};
   return dial_tcp(a.substr(0, colon), a.substr(colon + 1));
 }
 
 uint64_t steady_ns() {
   return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count());
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
 }
 
 }  // namespace
@@ -141,7 +143,8 @@ Result<std::vector<std::byte>> SocketTransport::receive(uint64_t deadline_ns) {
   if (deadline_ns != 0) {  // wait for the first byte only: a message once begun is read whole
     for (;;) {
       uint64_t now = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::steady_clock::now().time_since_epoch()).count());
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count());
       if (now >= deadline_ns) return Error{ETIMEDOUT, "receive: nothing before the deadline"};
       pollfd p{fd_, POLLIN, 0};
       int rc = ::poll(&p, 1, int((deadline_ns - now + 999999) / 1000000));

@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
   double small_s = seconds_since(t0);
   (void)c.remove("small.bin");
   double mib = double(info->size) / (1 << 20);
-  std::printf("{\"msize\": %zu, \"file_mib\": %.0f, \"read_mib_s\": %.1f, \"write_mib_s\": %.1f, "
-              "\"stat_per_s\": %.0f, \"open_read4k_close_per_s\": %.0f}\n",
-              c.msize(), mib, mib / read_s, mib / write_s, kOps / stat_s, kOps / small_s);
+  std::printf(
+      "{\"msize\": %zu, \"file_mib\": %.0f, \"read_mib_s\": %.1f, \"write_mib_s\": %.1f, "
+      "\"stat_per_s\": %.0f, \"open_read4k_close_per_s\": %.0f}\n",
+      c.msize(), mib, mib / read_s, mib / write_s, kOps / stat_s, kOps / small_s);
   return 0;
 }

@@ -79,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Session session(server(), sink, &executor, "fuzz", 1 << 16);
   if (mode & 1) {
     const char* versions[] = {"9P2000.L", "9P2000.u", "9P2000", "9P2000.L"};
-    auto v = encode(Tversion{uint32_t(256 + (mode >> 3) * 512), versions[(mode >> 1) & 3]}, NOTAG, Dialect::k9P2000);
+    auto v = encode(Tversion{uint32_t(256 + (mode >> 3) * 512), versions[(mode >> 1) & 3]}, NOTAG,
+                    Dialect::k9P2000);
     if (!session.receive(v)) return 0;
     sink.msize = session.msize() ? session.msize() : 1 << 16;
   }
@@ -98,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (size >= 5) {
     size_t len = std::min<size_t>(data[0] | size_t(data[1]) << 8, size - 5);
     m.assign(4, std::byte(0));
-    m.insert(m.end(), reinterpret_cast<const std::byte*>(data + 2), reinterpret_cast<const std::byte*>(data + 5 + len));
+    m.insert(m.end(), reinterpret_cast<const std::byte*>(data + 2),
+             reinterpret_cast<const std::byte*>(data + 5 + len));
     uint32_t total = uint32_t(m.size());
     std::memcpy(m.data(), &total, 4);
     if (!session.receive(m)) return 0;  // the session ended, as it should for bad framing

@@ -19,13 +19,28 @@
 
 namespace {
 
-std::string address() { const char* a = std::getenv("P9_TEST_ADDRESS"); return a ? a : ""; }
-std::string export_dir() { const char* e = std::getenv("P9_TEST_EXPORT"); return e ? e : ""; }
-std::string aname() { const char* a = std::getenv("P9_TEST_ANAME"); return a ? a : export_dir(); }
+std::string address() {
+  const char* a = std::getenv("P9_TEST_ADDRESS");
+  return a ? a : "";
+}
+std::string export_dir() {
+  const char* e = std::getenv("P9_TEST_EXPORT");
+  return e ? e : "";
+}
+std::string aname() {
+  const char* a = std::getenv("P9_TEST_ANAME");
+  return a ? a : export_dir();
+}
 // "iohost", or "iohost-import-..." (iohost in front of another server): what iohost answers.
 // nfs-ganesha 4.3, directly or behind iohost's import: where it differs from diod, said below.
-bool ganesha() { const char* s = std::getenv("P9_TEST_SERVER"); return s && std::string(s).find("ganesha") != std::string::npos; }
-bool iohost() { const char* s = std::getenv("P9_TEST_SERVER"); return s && std::string(s).rfind("iohost", 0) == 0; }
+bool ganesha() {
+  const char* s = std::getenv("P9_TEST_SERVER");
+  return s && std::string(s).find("ganesha") != std::string::npos;
+}
+bool iohost() {
+  const char* s = std::getenv("P9_TEST_SERVER");
+  return s && std::string(s).rfind("iohost", 0) == 0;
+}
 
 std::span<const std::byte> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -151,7 +166,8 @@ TEST_F(Diod, ListsADirectoryLargerThanOneReply) {
   std::vector<bool> seen(kFiles);
   for (auto& it : *items) seen[std::stoi(it.name.substr(it.name.rfind('-') + 1))] = true;
   EXPECT_EQ(std::count(seen.begin(), seen.end(), true), kFiles);
-  for (int i = 0; i < kFiles; ++i) ASSERT_TRUE(client->remove("many/file-with-a-longish-name-" + std::to_string(i)));
+  for (int i = 0; i < kFiles; ++i)
+    ASSERT_TRUE(client->remove("many/file-with-a-longish-name-" + std::to_string(i)));
   ASSERT_TRUE(client->remove("many"));
 }
 
@@ -200,7 +216,10 @@ TEST_F(Diod, ManyThreadsManyRequestsInFlight) {
         std::string path = "threads/t" + std::to_string(t) + "-" + std::to_string(i);
         std::string body = path + " body";
         auto f = client->open(path, p9::kReadWrite | p9::kCreate);
-        if (!f || !f->pwrite(as_bytes(body), 0)) { ++errors; continue; }
+        if (!f || !f->pwrite(as_bytes(body), 0)) {
+          ++errors;
+          continue;
+        }
         std::vector<std::byte> back(body.size());
         auto n = f->pread(back, 0);
         if (!n || *n != body.size() || std::memcmp(back.data(), body.data(), body.size()) != 0) ++errors;
@@ -297,8 +316,10 @@ TEST_F(Diod, PermissionDeniedForAnotherUser) {
   }
   auto denied = nobody.open("rootonly/x", p9::kWrite | p9::kCreate);
   ASSERT_FALSE(denied);
-  if (ganesha()) EXPECT_EQ(denied.error().code, EPERM) << denied.error().message;  // its choice
-  else EXPECT_EQ(denied.error().code, EACCES) << denied.error().message;
+  if (ganesha())
+    EXPECT_EQ(denied.error().code, EPERM) << denied.error().message;  // its choice
+  else
+    EXPECT_EQ(denied.error().code, EACCES) << denied.error().message;
   ASSERT_TRUE(client->remove("rootonly"));
 }
 

@@ -44,7 +44,8 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
   p9::MountOptions o;
   o.aname = env("P9_TEST_ANAME");
   o.msize = 65536;
-  bool own_client = mode.rfind("client", 0) == 0, stop = mode.size() > 5 && mode.substr(mode.size() - 5) == "-stop";
+  bool own_client = mode.rfind("client", 0) == 0,
+       stop = mode.size() > 5 && mode.substr(mode.size() - 5) == "-stop";
   if (own_client) o.recover_within_ns = 10'000'000'000ull;
   if (own_client && stop) o.hang_after_ns = 1'000'000'000ull;
   ASSERT_TRUE(client.mount(o));
@@ -61,9 +62,10 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
 
   auto started = std::chrono::steady_clock::now();
   auto m = f->pwrite(after, kHalf);  // diod A is gone: this goes to B
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  std::printf("# failover %s: the 4 MiB write after the %s took %lld ms\n", mode.c_str(), stop ? "SIGSTOP" : "SIGKILL",
-              (long long)took.count());
+  auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  std::printf("# failover %s: the 4 MiB write after the %s took %lld ms\n", mode.c_str(),
+              stop ? "SIGSTOP" : "SIGKILL", (long long)took.count());
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(*m, kHalf);
   std::vector<std::byte> back(2 * kHalf);

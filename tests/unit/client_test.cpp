@@ -38,7 +38,8 @@ class ScriptedServer final : public Transport {
     auto ready = [&] { return !queue_.empty() || closed_; };
     if (deadline_ns == 0) {
       cv_.wait(l, ready);
-    } else if (!cv_.wait_until(l, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)), ready)) {
+    } else if (!cv_.wait_until(
+                   l, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)), ready)) {
       return Error{ETIMEDOUT, "nothing before the deadline"};
     }
     if (queue_.empty()) return Error{ECONNRESET, "closed"};
@@ -47,7 +48,9 @@ class ScriptedServer final : public Transport {
     return m;
   }
   template <typename M>
-  void reply(const M& m, uint16_t tag) { push(encode(m, tag, dialect)); }
+  void reply(const M& m, uint16_t tag) {
+    push(encode(m, tag, dialect));
+  }
   void push(std::vector<std::byte> raw) {
     std::lock_guard<std::mutex> l(mu_);
     queue_.push_back(std::move(raw));
@@ -73,10 +76,14 @@ class ScriptedServer final : public Transport {
 // The usual answers to version, attach and clunk; `other` handles the rest.
 void standard(ScriptedServer& s, std::function<void(Header, std::span<const std::byte>)> other) {
   s.serve = [&s, other](Header h, std::span<const std::byte> m) {
-    if (h.type == Type::Tversion) s.reply(Rversion{8192, "9P2000.L"}, h.tag);
-    else if (h.type == Type::Tattach) s.reply(Rattach{Qid{QTDIR, 0, 1}}, h.tag);
-    else if (h.type == Type::Tclunk) s.reply(Rclunk{}, h.tag);
-    else other(h, m);
+    if (h.type == Type::Tversion)
+      s.reply(Rversion{8192, "9P2000.L"}, h.tag);
+    else if (h.type == Type::Tattach)
+      s.reply(Rattach{Qid{QTDIR, 0, 1}}, h.tag);
+    else if (h.type == Type::Tclunk)
+      s.reply(Rclunk{}, h.tag);
+    else
+      other(h, m);
   };
 }
 
@@ -86,9 +93,13 @@ TEST(Client, AcceptsADowngradeAndRefusesUnknown) {
   ScriptedServer s;
   ThreadSync sync;
   s.serve = [&](Header h, std::span<const std::byte>) {
-    if (h.type == Type::Tversion) s.reply(Rversion{4096, "9P2000.u"}, h.tag);
-    else if (h.type == Type::Tattach) { s.dialect = Dialect::k9P2000u; s.reply(Rattach{}, h.tag); }
-    else if (h.type == Type::Tclunk) s.reply(Rclunk{}, h.tag);
+    if (h.type == Type::Tversion)
+      s.reply(Rversion{4096, "9P2000.u"}, h.tag);
+    else if (h.type == Type::Tattach) {
+      s.dialect = Dialect::k9P2000u;
+      s.reply(Rattach{}, h.tag);
+    } else if (h.type == Type::Tclunk)
+      s.reply(Rclunk{}, h.tag);
   };
   Client c(s, sync);
   ASSERT_TRUE(c.mount({}));
@@ -164,8 +175,9 @@ TEST(Client, MalformedRepliesAreErrorsNotCrashes) {
   ThreadSync sync;
   standard(s, [&](Header h, std::span<const std::byte>) {
     // Rwalk claiming 3 qids with none present.
-    std::vector<std::byte> bad = {std::byte(9), std::byte(0), std::byte(0), std::byte(0), std::byte(111),
-                                  std::byte(h.tag), std::byte(h.tag >> 8), std::byte(3), std::byte(0)};
+    std::vector<std::byte> bad = {std::byte(9),          std::byte(0),   std::byte(0),
+                                  std::byte(0),          std::byte(111), std::byte(h.tag),
+                                  std::byte(h.tag >> 8), std::byte(3),   std::byte(0)};
     s.push(bad);
   });
   Client c(s, sync);
@@ -178,7 +190,8 @@ TEST(Client, MalformedRepliesAreErrorsNotCrashes) {
 TEST(Client, ErrorsCarryErrnoAndServerWords) {
   ScriptedServer s;
   ThreadSync sync;
-  standard(s, [&](Header h, std::span<const std::byte>) { s.reply(Rlerror{39 /* Linux ENOTEMPTY */}, h.tag); });
+  standard(s,
+           [&](Header h, std::span<const std::byte>) { s.reply(Rlerror{39 /* Linux ENOTEMPTY */}, h.tag); });
   Client c(s, sync);
   ASSERT_TRUE(c.mount({}));
   auto r = c.remove("dir");

@@ -17,9 +17,7 @@ std::vector<std::string> split(std::string_view line, bool* unterminated = nullp
 using V = std::vector<std::string>;
 }  // namespace
 
-TEST(CommandLine, SplitsOnAnyWhitespace) {
-  EXPECT_EQ(split("a  b\tc\nd"), (V{"a", "b", "c", "d"}));
-}
+TEST(CommandLine, SplitsOnAnyWhitespace) { EXPECT_EQ(split("a  b\tc\nd"), (V{"a", "b", "c", "d"})); }
 
 TEST(CommandLine, EmptyAndBlankLinesHaveNoArguments) {
   EXPECT_EQ(split(""), V{});

@@ -16,6 +16,8 @@ const std::byte kPayload[] = {std::byte{1}, std::byte{2}, std::byte{3}, std::byt
 
 Qid qid(uint64_t n) { return Qid{uint8_t(n & 0xff), uint32_t(n * 3), n * 0x1000001}; }
 
+// Laid out by hand: the fields in wire order.
+// clang-format off
 Stat sample_stat(Dialect d) {
   Stat s;
   s.type = 1; s.dev = 2; s.qid = qid(7); s.mode = DMDIR | 0755; s.atime = 10; s.mtime = 11;
@@ -23,15 +25,24 @@ Stat sample_stat(Dialect d) {
   if (d == Dialect::k9P2000u) { s.extension = "ext"; s.n_uid = 1000; s.n_gid = 100; s.n_muid = 0; }
   return s;
 }
+// clang-format on
 
 // A message of each type with every field set to something recognisable.
-template <typename M> M sample(Dialect d);
-#define SAMPLE(M, ...) template <> M sample<M>([[maybe_unused]] Dialect d) { M m{}; __VA_ARGS__; return m; }
+template <typename M>
+M sample(Dialect d);
+#define SAMPLE(M, ...)                      \
+  template <>                               \
+  M sample<M>([[maybe_unused]] Dialect d) { \
+    M m{};                                  \
+    __VA_ARGS__;                            \
+    return m;                               \
+  }
 SAMPLE(Tversion, m.msize = 8192; m.version = "9P2000.L")
 SAMPLE(Rversion, m.msize = 4096; m.version = "9P2000")
 SAMPLE(Tauth, m.afid = 5; m.uname = "u"; m.aname = "a"; if (d != Dialect::k9P2000) m.n_uname = 1000)
 SAMPLE(Rauth, m.aqid = qid(1))
-SAMPLE(Tattach, m.fid = 1; m.afid = NOFID; m.uname = "root"; m.aname = "/srv"; if (d != Dialect::k9P2000) m.n_uname = 0)
+SAMPLE(Tattach, m.fid = 1; m.afid = NOFID; m.uname = "root"; m.aname = "/srv";
+       if (d != Dialect::k9P2000) m.n_uname = 0)
 SAMPLE(Rattach, m.qid = qid(2))
 SAMPLE(Rerror, m.ename = "file does not exist"; if (d == Dialect::k9P2000u) m.errnum = 2)
 SAMPLE(Tflush, m.oldtag = 77)
@@ -40,7 +51,8 @@ SAMPLE(Twalk, m.fid = 1; m.newfid = 2; m.wnames = {"a", "bb", "ccc"})
 SAMPLE(Rwalk, m.wqids = {qid(1), qid(2)})
 SAMPLE(Topen, m.fid = 3; m.mode = ORDWR | OTRUNC)
 SAMPLE(Ropen, m.qid = qid(3); m.iounit = 8168)
-SAMPLE(Tcreate, m.fid = 3; m.name = "new"; m.perm = 0644; m.mode = OWRITE; if (d == Dialect::k9P2000u) m.extension = "b 1 2")
+SAMPLE(Tcreate, m.fid = 3; m.name = "new"; m.perm = 0644; m.mode = OWRITE;
+       if (d == Dialect::k9P2000u) m.extension = "b 1 2")
 SAMPLE(Rcreate, m.qid = qid(4); m.iounit = 0)
 SAMPLE(Tread, m.fid = 4; m.offset = 1ull << 40; m.count = 4096)
 SAMPLE(Rread, m.data.bytes = kPayload)
@@ -70,7 +82,8 @@ SAMPLE(Rrename, )
 SAMPLE(Treadlink, m.fid = 1)
 SAMPLE(Rreadlink, m.target = "/etc/hosts")
 SAMPLE(Tgetattr, m.fid = 1; m.request_mask = P9_GETATTR_ALL)
-SAMPLE(Rgetattr, m.attr.valid = P9_GETATTR_BASIC; m.attr.qid = qid(9); m.attr.mode = 0100644; m.attr.size = 42; m.attr.data_version = 7)
+SAMPLE(Rgetattr, m.attr.valid = P9_GETATTR_BASIC; m.attr.qid = qid(9); m.attr.mode = 0100644;
+       m.attr.size = 42; m.attr.data_version = 7)
 SAMPLE(Tsetattr, m.fid = 1; m.attr.valid = P9_SETATTR_SIZE; m.attr.size = 10)
 SAMPLE(Rsetattr, )
 SAMPLE(Txattrwalk, m.fid = 1; m.newfid = 2; m.name = "user.x")
@@ -108,7 +121,10 @@ void round_trip_and_truncate(Dialect d) {
   // Every shorter message (with its size field fixed up, so only the body is short) fails.
   for (size_t len = kHeaderSize; len < wire.size(); ++len) {
     std::vector<std::byte> cut(wire.begin(), wire.begin() + long(len));
-    cut[0] = std::byte(len); cut[1] = std::byte(len >> 8); cut[2] = std::byte(0); cut[3] = std::byte(0);
+    cut[0] = std::byte(len);
+    cut[1] = std::byte(len >> 8);
+    cut[2] = std::byte(0);
+    cut[3] = std::byte(0);
     EXPECT_FALSE(decode<M>(cut, d, kMsize)) << M::kName << " truncated to " << len;
   }
   // One byte too many is refused too: nothing may be left over.
@@ -132,8 +148,8 @@ TEST(Codec, EveryMessageRoundTripsAndEveryTruncationFailsInEveryDialect) {
 TEST(Codec, TversionHasTheSpecBytes) {
   // diod protocol.md / the facts file: Tversion tag NOTAG msize 8192 "9P2000.L".
   std::vector<std::byte> wire = encode(Tversion{8192, "9P2000.L"}, NOTAG, Dialect::k9P2000L);
-  const unsigned char expected[] = {0x15, 0, 0, 0, 100, 0xff, 0xff, 0, 0x20, 0, 0, 8, 0,
-                                    '9', 'P', '2', '0', '0', '0', '.', 'L'};
+  const unsigned char expected[] = {0x15, 0, 0,   0,   100, 0xff, 0xff, 0,   0x20, 0,  0,
+                                    8,    0, '9', 'P', '2', '0',  '0',  '0', '.',  'L'};
   ASSERT_EQ(wire.size(), sizeof expected);
   EXPECT_EQ(std::memcmp(wire.data(), expected, sizeof expected), 0);
 }

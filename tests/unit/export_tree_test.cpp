@@ -26,7 +26,9 @@ struct TempDir {
     path = ::mkdtemp(t);
   }
   ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  void write(const std::string& rel, const std::string& text) const { std::ofstream(path + "/" + rel) << text; }
+  void write(const std::string& rel, const std::string& text) const {
+    std::ofstream(path + "/" + rel) << text;
+  }
 };
 
 std::string read_all(Client& c, const std::string& path, Error* error = nullptr) {

@@ -47,13 +47,9 @@ TEST(Format, TruncatesButReportsFullLength) {
   EXPECT_EQ(length("%d-%s", 12345, "xyz"), 9u);
 }
 
-TEST(Format, UnknownConversionIsPrintedAndConsumesNoArgument) {
-  EXPECT_EQ(fmt(64, "%q %d", 5), "%q 5");
-}
+TEST(Format, UnknownConversionIsPrintedAndConsumesNoArgument) { EXPECT_EQ(fmt(64, "%q %d", 5), "%q 5"); }
 
-TEST(Format, TrailingPercentDoesNotReadPastTheFormat) {
-  EXPECT_EQ(fmt(16, "abc%"), "abc");
-}
+TEST(Format, TrailingPercentDoesNotReadPastTheFormat) { EXPECT_EQ(fmt(16, "abc%"), "abc"); }
 
 TEST(ParseDecimal, DigitsWithinTheLimitAndNothingElse) {
   uint64_t v = 7;
@@ -62,6 +58,7 @@ TEST(ParseDecimal, DigitsWithinTheLimitAndNothingElse) {
   EXPECT_EQ(kernel::parse_decimal("86400", 86400, &v), 0);
   EXPECT_EQ(kernel::parse_decimal("86401", 86400, &v), ERANGE);
   EXPECT_EQ(kernel::parse_decimal("18446744073709551616", UINT64_MAX, &v), ERANGE);
-  for (const char* bad : {"", "-1", "1s", " 1", "0x10"}) EXPECT_EQ(kernel::parse_decimal(bad, 100, &v), EINVAL) << bad;
+  for (const char* bad : {"", "-1", "1s", " 1", "0x10"})
+    EXPECT_EQ(kernel::parse_decimal(bad, 100, &v), EINVAL) << bad;
   EXPECT_EQ(v, 86400u);  // a failed parse leaves the value alone
 }

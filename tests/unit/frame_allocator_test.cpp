@@ -8,8 +8,7 @@ namespace {
 struct Allocator {
   std::vector<uint64_t> bitmap;
   FrameAllocator frames;
-  explicit Allocator(uint64_t count)
-      : bitmap(FrameAllocator::words_for(count)), frames(bitmap, count) {}
+  explicit Allocator(uint64_t count) : bitmap(FrameAllocator::words_for(count)), frames(bitmap, count) {}
 };
 }  // namespace
 
@@ -31,11 +30,11 @@ TEST(FrameAllocator, AllocatesFromTheTopDown) {
 TEST(FrameAllocator, FindsContiguousRunsAcrossHolesAndWords) {
   Allocator a(256);
   a.frames.release_range(0, 256);
-  a.frames.reserve_range(250, 1);   // hole near the top
-  a.frames.reserve_range(100, 100); // big used block spanning words
-  EXPECT_EQ(a.frames.allocate(6), 244u);      // 244..249 below the hole
-  EXPECT_EQ(a.frames.allocate(70), 30u);      // 30..99, skipping the used words
-  EXPECT_EQ(a.frames.allocate(40), 204u);     // 200..243 was left between the blocks
+  a.frames.reserve_range(250, 1);                   // hole near the top
+  a.frames.reserve_range(100, 100);                 // big used block spanning words
+  EXPECT_EQ(a.frames.allocate(6), 244u);            // 244..249 below the hole
+  EXPECT_EQ(a.frames.allocate(70), 30u);            // 30..99, skipping the used words
+  EXPECT_EQ(a.frames.allocate(40), 204u);           // 200..243 was left between the blocks
   EXPECT_FALSE(a.frames.allocate(31).has_value());  // 0..29 is one short
   EXPECT_EQ(a.frames.allocate(30), 0u);
 }
@@ -44,8 +43,8 @@ TEST(FrameAllocator, ClaimTakesExactFramesOnlyIfAllFree) {
   Allocator a(64);
   a.frames.release_range(0, 64);
   EXPECT_TRUE(a.frames.claim(10, 5));
-  EXPECT_FALSE(a.frames.claim(14, 2));   // 14 is taken
-  EXPECT_FALSE(a.frames.claim(60, 10));  // runs past the end
+  EXPECT_FALSE(a.frames.claim(14, 2));              // 14 is taken
+  EXPECT_FALSE(a.frames.claim(60, 10));             // runs past the end
   EXPECT_FALSE(a.frames.claim(UINT64_MAX - 1, 4));  // wraps
   EXPECT_EQ(a.frames.free_frames(), 59u);
 }

@@ -64,7 +64,7 @@ TEST(Image, XenNotesHaveTheirOwnFourByteAlignedSegmentWithThePvhAndPvEntries) {
   }
   EXPECT_EQ(note_segments, 1);
   EXPECT_TRUE(found_entry);
-  EXPECT_TRUE(found_pv_entry);       // the same image boots PV
+  EXPECT_TRUE(found_pv_entry);  // the same image boots PV
   EXPECT_TRUE(found_hypercall_page);
   EXPECT_EQ(ehdr.e_entry, 0x100000u);  // the 32-bit entry is the first byte of the image
 }

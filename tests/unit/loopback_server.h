@@ -17,8 +17,7 @@ namespace p9test {
 
 class LoopbackServer final : public p9::Transport, public p9::ReplySink, public p9::Executor {
  public:
-  explicit LoopbackServer(const p9::Server& server, size_t max = 1 << 20)
-      : max_(max) {
+  explicit LoopbackServer(const p9::Server& server, size_t max = 1 << 20) : max_(max) {
     session_.emplace(server, *this, this, "loopback", max);
   }
   ~LoopbackServer() override {
@@ -89,14 +88,17 @@ class LoopbackServer final : public p9::Transport, public p9::ReplySink, public 
 
   // Raw access for protocol tests: the session's next reply, or nothing within `ms`.
   std::optional<std::vector<std::byte>> next_reply(int ms = 2000) {
-    auto r = receive(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  (std::chrono::steady_clock::now() + std::chrono::milliseconds(ms)).time_since_epoch())
-                                  .count()));
+    auto r = receive(
+        uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     (std::chrono::steady_clock::now() + std::chrono::milliseconds(ms)).time_since_epoch())
+                     .count()));
     if (!r) return std::nullopt;
     return *r;
   }
   // A request as raw bytes, as a client would send it (ReplySink::send is the other way).
-  p9::Result<void> request(std::span<const std::byte> m) { return static_cast<p9::Transport&>(*this).send(m); }
+  p9::Result<void> request(std::span<const std::byte> m) {
+    return static_cast<p9::Transport&>(*this).send(m);
+  }
   p9::Session& session() { return *session_; }
   std::string session_error;
 

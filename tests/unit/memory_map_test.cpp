@@ -14,8 +14,10 @@ constexpr uint64_t kLimit = 4ULL << 30;
 TEST(MemoryMap, KeepsOnlyRamTrimmedToWholePages) {
   MemoryRange storage[8];
   MemoryMap map(storage);
-  FirmwareMemoryEntry e[] = {{0x0, 0x9fc00, kRam}, {0x9fc00, 0x400, kReserved},
-                             {0x100123, 0x7f00000, kRam}, {0xfeffc000, 0x4000, kReserved}};
+  FirmwareMemoryEntry e[] = {{0x0, 0x9fc00, kRam},
+                             {0x9fc00, 0x400, kReserved},
+                             {0x100123, 0x7f00000, kRam},
+                             {0xfeffc000, 0x4000, kReserved}};
   ASSERT_EQ(map.build(e, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 2u);
   EXPECT_EQ(map.ranges()[0].base, 0u);
@@ -28,8 +30,10 @@ TEST(MemoryMap, KeepsOnlyRamTrimmedToWholePages) {
 TEST(MemoryMap, SortsAndMergesOverlappingAndAdjacentRanges) {
   MemoryRange storage[8];
   MemoryMap map(storage);
-  FirmwareMemoryEntry e[] = {{0x200000, 0x100000, kRam}, {0x100000, 0x100000, kRam},
-                             {0x250000, 0x200000, kRam}, {0x1000000, 0x1000, kRam}};
+  FirmwareMemoryEntry e[] = {{0x200000, 0x100000, kRam},
+                             {0x100000, 0x100000, kRam},
+                             {0x250000, 0x200000, kRam},
+                             {0x1000000, 0x1000, kRam}};
   ASSERT_EQ(map.build(e, kLimit), MemoryMap::Outcome::kBuilt);
   ASSERT_EQ(map.ranges().size(), 2u);
   EXPECT_EQ(map.ranges()[0].base, 0x100000u);

@@ -24,7 +24,10 @@ class MemServer final : public FileServer {
 
   Result<Attr> stat(const std::string& p) override {
     Attr a;
-    if (dirs_.count(p)) { a.mode = kModeDir | 0755; return a; }
+    if (dirs_.count(p)) {
+      a.mode = kModeDir | 0755;
+      return a;
+    }
     auto f = files.find(p);
     if (f == files.end()) return Error{ENOENT, std::string(name_) + ": no " + p};
     a.mode = kModeFile | 0644;
@@ -32,7 +35,8 @@ class MemServer final : public FileServer {
     return a;
   }
   struct File final : OpenFile {
-    MemServer* s; std::string p;
+    MemServer* s;
+    std::string p;
     File(MemServer* s_, std::string p_) : s(s_), p(std::move(p_)) {}
     Result<size_t> read(std::span<std::byte> out, uint64_t off) override {
       const std::string& b = s->files[p];
@@ -70,7 +74,11 @@ class MemServer final : public FileServer {
     for (auto& [f, _] : files) child(f, false);
     return out;
   }
-  Result<void> mkdir(const std::string& p, uint32_t) override { dirs_[p] = true; created.push_back(p); return {}; }
+  Result<void> mkdir(const std::string& p, uint32_t) override {
+    dirs_[p] = true;
+    created.push_back(p);
+    return {};
+  }
   Result<void> remove(const std::string& p) override {
     if (files.erase(p) || dirs_.erase(p)) return {};
     return Error{ENOENT, "no " + p};
@@ -90,7 +98,8 @@ class MemServer final : public FileServer {
 
 std::vector<std::string> names(const Result<std::vector<Entry>>& r) {
   std::vector<std::string> out;
-  if (r) for (auto& e : *r) out.push_back(e.name);
+  if (r)
+    for (auto& e : *r) out.push_back(e.name);
   return out;
 }
 

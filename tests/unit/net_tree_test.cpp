@@ -19,24 +19,27 @@ using p9test::LoopbackServer;
 
 namespace {
 
-std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
+std::span<const std::byte> bytes(const std::string& s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 
 // Runs the reactor as iohost's event loop does: when a parked request's socket is ready, its
 // dispatch() runs on the session's side (inside the client's wait for a reply).
 class Pump {
  public:
-  Pump(LoopbackServer& loop, iohost::Reactor& reactor) : thread_([this, &loop, &reactor] {
-      while (!stop_) {
-        pollfd p{reactor.fd(), POLLIN, 0};
-        if (::poll(&p, 1, 5) > 0 && !posted_.exchange(true))
-          loop.post([this, &reactor] {
-            reactor.dispatch();
-            posted_ = false;
-          });
-        else
-          std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
-    }) {}
+  Pump(LoopbackServer& loop, iohost::Reactor& reactor)
+      : thread_([this, &loop, &reactor] {
+          while (!stop_) {
+            pollfd p{reactor.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 5) > 0 && !posted_.exchange(true))
+              loop.post([this, &reactor] {
+                reactor.dispatch();
+                posted_ = false;
+              });
+            else
+              std::this_thread::sleep_for(std::chrono::microseconds(200));
+          }
+        }) {}
   ~Pump() {
     stop_ = true;
     thread_.join();
@@ -188,7 +191,8 @@ TEST(NetTree, UdpKeepsDatagramBoundaries) {
   ASSERT_TRUE(ctl(ctlf, "connect " + addr(ntohs(a.sin_port))));
   auto data = net.c.open("udp/" + n + "/data", kReadWrite);
   ASSERT_TRUE(data);
-  for (size_t size : {1u, 1000u, 5000u}) ASSERT_TRUE(data->pwrite(std::vector<std::byte>(size, std::byte('u')), 0));
+  for (size_t size : {1u, 1000u, 5000u})
+    ASSERT_TRUE(data->pwrite(std::vector<std::byte>(size, std::byte('u')), 0));
   char buf[8192];
   for (size_t size : {1u, 1000u, 5000u}) {  // three datagrams, not one stream
     sockaddr_in from{};
@@ -265,7 +269,7 @@ TEST(NetTree, ThePolicyRefusesWithAClearError) {
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, EACCES);
   EXPECT_NE(net.cat("tcp/" + n + "/err").find("not allowed"), std::string::npos);
-  EXPECT_FALSE(ctl(ctlf, "connect localhost!80"));   // names go through cs
+  EXPECT_FALSE(ctl(ctlf, "connect localhost!80"));  // names go through cs
   EXPECT_FALSE(ctl(ctlf, "frobnicate"));
   EXPECT_TRUE(iohost::parse_net("n,announce=8080-8090,connect=::1"));
   EXPECT_FALSE(iohost::parse_net("n,announce=90-80"));
@@ -275,9 +279,9 @@ TEST(NetTree, ThePolicyRefusesWithAClearError) {
 TEST(NetTree, MalformedControlMessagesGetEinvalAndTheConversationStaysUsable) {
   Net net;
   auto [ctlf, n] = net.clone("tcp");
-  for (const char* bad : {"\n", "connect", "connect 127.0.0.1", "connect 127.0.0.1!70000", "connect 127.0.0.1!8x",
-                          "connect !80", "connect *!80", "announce !", "announce abc", "shutdown",
-                          "shutdown sideways", "headers", "hangup now"}) {
+  for (const char* bad : {"\n", "connect", "connect 127.0.0.1", "connect 127.0.0.1!70000",
+                          "connect 127.0.0.1!8x", "connect !80", "connect *!80", "announce !", "announce abc",
+                          "shutdown", "shutdown sideways", "headers", "hangup now"}) {
     auto r = ctl(ctlf, bad);
     ASSERT_FALSE(r) << "accepted: \"" << bad << "\"";
     EXPECT_EQ(r.error().code, EINVAL) << bad;

@@ -26,7 +26,8 @@ std::chrono::steady_clock::time_point at(uint64_t ns) {
 }
 uint64_t now_ns() {
   return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count());
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
 }
 
 class CrashingServer final : public Transport, public ReplySink {
@@ -65,8 +66,10 @@ class CrashingServer final : public Transport, public ReplySink {
   Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override {
     std::unique_lock<std::mutex> l(mu_);
     auto ready = [&] { return !replies_.empty() || !session_; };
-    if (deadline_ns == 0) cv_.wait(l, ready);
-    else if (!cv_.wait_until(l, at(deadline_ns), ready)) return Error{ETIMEDOUT, "no reply"};
+    if (deadline_ns == 0)
+      cv_.wait(l, ready);
+    else if (!cv_.wait_until(l, at(deadline_ns), ready))
+      return Error{ETIMEDOUT, "no reply"};
     if (replies_.empty()) return Error{ECONNRESET, "the server is gone"};
     auto m = std::move(replies_.front());
     replies_.pop_front();
@@ -143,7 +146,9 @@ struct Fixture {
     client.reset();
     std::system(("rm -rf '" + dir + "'").c_str());
   }
-  void put(const std::string& name, const std::string& text) const { std::ofstream(dir + "/" + name) << text; }
+  void put(const std::string& name, const std::string& text) const {
+    std::ofstream(dir + "/" + name) << text;
+  }
   std::string get(const std::string& name) const {
     std::ifstream f(dir + "/" + name);
     std::stringstream s;
@@ -366,7 +371,8 @@ TEST(Recovery, AFileReplacedUnderItsNameIsNotTakenForIt) {
 TEST(Recovery, ManyThreadsInFlightAcrossACrashAllFinish) {
   Fixture f;
   auto data = pattern(8 * 8192);
-  for (int i = 0; i < 4; ++i) f.put("f" + std::to_string(i), std::string(reinterpret_cast<const char*>(data.data()), data.size()));
+  for (int i = 0; i < 4; ++i)
+    f.put("f" + std::to_string(i), std::string(reinterpret_cast<const char*>(data.data()), data.size()));
   f.transport->crash_on = after(12, Type::Tread);
   std::vector<std::thread> threads;
   std::atomic<int> good{0};

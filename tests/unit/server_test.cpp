@@ -14,7 +14,9 @@ using p9test::LoopbackServer;
 
 namespace {
 
-std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
+std::span<const std::byte> bytes(const std::string& s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 
 std::string read_all(File& f) {
   std::string out(1 << 16, '\0');
@@ -32,10 +34,11 @@ struct Fixture {
     server.add("kv", std::make_shared<iohost::KvTree>());
     auto root = std::make_shared<SyntheticDir>();
     root->add("motd", text_file([] { return std::string("served by lib9p\n"); }));
-    root->add("sink", std::make_shared<SyntheticFile>(0222, nullptr, [this](uint64_t, std::span<const std::byte> in) -> Result<size_t> {
-                        writes += int(in.size());
-                        return in.size();
-                      }));
+    root->add("sink", std::make_shared<SyntheticFile>(
+                          0222, nullptr, [this](uint64_t, std::span<const std::byte> in) -> Result<size_t> {
+                            writes += int(in.size());
+                            return in.size();
+                          }));
     auto sub = std::make_shared<SyntheticDir>();
     sub->add("deep", text_file([] { return std::string("deep\n"); }));
     root->add("sub", sub);
@@ -124,9 +127,12 @@ TEST_P(Dialects, ErrorsKeepTheirErrnoAcrossTheWire) {
   EXPECT_EQ(m.fx.writes.load(), 5);
 }
 
-INSTANTIATE_TEST_SUITE_P(Server, Dialects, ::testing::Values(Dialect::k9P2000L, Dialect::k9P2000u, Dialect::k9P2000),
+INSTANTIATE_TEST_SUITE_P(Server, Dialects,
+                         ::testing::Values(Dialect::k9P2000L, Dialect::k9P2000u, Dialect::k9P2000),
                          [](const auto& info) {
-                           return std::string(info.param == Dialect::k9P2000L ? "L" : info.param == Dialect::k9P2000u ? "u" : "plain");
+                           return std::string(info.param == Dialect::k9P2000L   ? "L"
+                                              : info.param == Dialect::k9P2000u ? "u"
+                                                                                : "plain");
                          });
 
 // ---- the protocol, message by message ------------------------------------------------------
@@ -375,7 +381,8 @@ class SlowNode final : public Node {
 };
 
 void wait_for(std::atomic<int>& n, int value) {
-  for (int i = 0; i < 2000 && n.load() < value; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 2000 && n.load() < value; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 // A session attached to a tree whose file "slow" blocks reads on `gate`; fid 1 is it, open.
@@ -519,8 +526,9 @@ void complete_open(Raw& r, const std::shared_ptr<Parking>& p) {
 void complete_read(Raw& r, const std::shared_ptr<Parking>& p, std::string text) {
   r.loop->post([p, text] {
     auto done = std::move(p->read_done);
-    if (done) done(std::vector<std::byte>(reinterpret_cast<const std::byte*>(text.data()),
-                                          reinterpret_cast<const std::byte*>(text.data()) + text.size()));
+    if (done)
+      done(std::vector<std::byte>(reinterpret_cast<const std::byte*>(text.data()),
+                                  reinterpret_cast<const std::byte*>(text.data()) + text.size()));
   });
 }
 

@@ -48,7 +48,8 @@ TEST(Pvclock, ScalesWithShiftAndMultiplier) {
   EXPECT_EQ(xen::pvclock_scale(2000, 0x80000000u, 1), 2000u);
   EXPECT_EQ(xen::pvclock_scale(2000, 0x80000000u, -1), 500u);
   // Large deltas do not overflow the 64-bit product (128-bit intermediate).
-  EXPECT_EQ(xen::pvclock_scale(uint64_t(1) << 62, 0xffffffffu, 0), ((uint64_t(1) << 62) / 4294967296.0) * 0xffffffffu);
+  EXPECT_EQ(xen::pvclock_scale(uint64_t(1) << 62, 0xffffffffu, 0),
+            ((uint64_t(1) << 62) / 4294967296.0) * 0xffffffffu);
 }
 
 TEST(Pvclock, AddsSystemTimeAndNeverGoesBackForAnEarlyTsc) {
@@ -161,10 +162,10 @@ TEST(XenStoreWire, SplitsNulSeparatedPayloadsIncludingAnUnterminatedTail) {
 
 TEST(FlexRing, QueuedBytesAcrossWrapAroundAndHostileIndexes) {
   EXPECT_EQ(*xen::flex_queued(10, 10, 4096), 0u);                 // empty
-  EXPECT_EQ(*xen::flex_queued(4096, 0, 4096), 4096u);              // full
-  EXPECT_EQ(*xen::flex_queued(0x10u, 0xfffffff0u, 4096), 0x20u);   // indexes wrapped past 2^32
-  EXPECT_FALSE(xen::flex_queued(4097, 0, 4096));                   // claims more than the ring
-  EXPECT_FALSE(xen::flex_queued(0, 1, 4096));                      // prod behind cons
+  EXPECT_EQ(*xen::flex_queued(4096, 0, 4096), 4096u);             // full
+  EXPECT_EQ(*xen::flex_queued(0x10u, 0xfffffff0u, 4096), 0x20u);  // indexes wrapped past 2^32
+  EXPECT_FALSE(xen::flex_queued(4097, 0, 4096));                  // claims more than the ring
+  EXPECT_FALSE(xen::flex_queued(0, 1, 4096));                     // prod behind cons
 }
 
 TEST(FlexRing, CopiesWrapAtTheRingSize) {
@@ -223,7 +224,7 @@ TEST(FlexRing, HostileMessagesAreRecognisedWithTheirReason) {
   EXPECT_EQ(lie.state, xen::NextMessage::kHostile);
   EXPECT_NE(why(0xfffffff0u, 0xfffffff0u + 65, 64).find("more than the ring"), std::string::npos);
   EXPECT_NE(why(100, 99, 64).find("more than the ring"), std::string::npos);  // prod behind cons
-EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
+  EXPECT_NE(std::string(lie.why).find("more than the ring"), std::string::npos);
 }
 
 #include "xen/ring_budget.h"

@@ -101,10 +101,14 @@ int main(int argc, char** argv) {
       case 'n': options.n_uname = uint32_t(std::strtoul(optarg, nullptr, 10)); break;
       case 'm': options.msize = std::strtoul(optarg, nullptr, 10); break;
       case 'd':
-        if (!std::strcmp(optarg, "9P2000.L")) options.dialect = p9::Dialect::k9P2000L;
-        else if (!std::strcmp(optarg, "9P2000.u")) options.dialect = p9::Dialect::k9P2000u;
-        else if (!std::strcmp(optarg, "9P2000")) options.dialect = p9::Dialect::k9P2000;
-        else return usage();
+        if (!std::strcmp(optarg, "9P2000.L"))
+          options.dialect = p9::Dialect::k9P2000L;
+        else if (!std::strcmp(optarg, "9P2000.u"))
+          options.dialect = p9::Dialect::k9P2000u;
+        else if (!std::strcmp(optarg, "9P2000"))
+          options.dialect = p9::Dialect::k9P2000;
+        else
+          return usage();
         break;
       default: return usage();
     }

@@ -17,8 +17,8 @@ class EventChannel {
   static Result<EventChannel> bind_virq(uint32_t virq, EventHandler handler, void* context);
   // A port that `remote` may bind to (kDomidSelf: to loop back into this domain).
   static Result<EventChannel> alloc_unbound(DomainId remote, EventHandler handler, void* context);
-  static Result<EventChannel> bind_interdomain(DomainId remote, uint32_t remote_port,
-                                               EventHandler handler, void* context);
+  static Result<EventChannel> bind_interdomain(DomainId remote, uint32_t remote_port, EventHandler handler,
+                                               void* context);
   // Takes ownership of a port that already exists (e.g. xenstore's, from an HVM param).
   static Result<EventChannel> adopt(uint32_t port, EventHandler handler, void* context);
 
@@ -36,7 +36,7 @@ class EventChannel {
   // domain or process closes its end, Xen tells nobody: the port turns back to unbound.
   bool remote_bound() const;
   void mask() const;
-  void unmask() const;   // an event that arrived while masked is delivered now
+  void unmask() const;  // an event that arrived while masked is delivered now
   void close();
 
  private:

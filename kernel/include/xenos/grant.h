@@ -36,8 +36,7 @@ class Grant {
 
 // Copies `length` bytes at `offset` of the page another domain granted us (GNTTABOP_copy; no
 // mapping). `out` must not cross a page boundary. Fails once the granter has ended the grant.
-Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out,
-                             uint16_t length);
+Result<void> copy_from_grant(DomainId granter, uint32_t ref, uint16_t offset, void* out, uint16_t length);
 
 struct GrantTableInfo {
   uint32_t frames, max_frames, refs_in_use, refs_free;

@@ -17,10 +17,10 @@ extern "C" {
 
 #define NET_DIRLEN 40
 
-int xenos_dial(const char *address, char *dir);
-int xenos_announce(const char *address, char *dir);
-int xenos_listen(const char *announce_dir, char *dir);  /* returns the call's ctl descriptor */
-int xenos_accept(int ctl, const char *dir);             /* returns the call's data descriptor */
+int xenos_dial(const char* address, char* dir);
+int xenos_announce(const char* address, char* dir);
+int xenos_listen(const char* announce_dir, char* dir); /* returns the call's ctl descriptor */
+int xenos_accept(int ctl, const char* dir);            /* returns the call's data descriptor */
 
 #ifdef __cplusplus
 }

@@ -14,19 +14,19 @@
 namespace xenos::ninep {
 
 struct Device {
-  std::string path;       // device/9pfs/<id>
-  std::string tag;        // the share's name, from xl's p9=['tag=...']
-  std::string backend;    // the backend's xenstore path
-  uint16_t backend_id;    // the backend's domain (read, never assumed 0)
+  std::string path;     // device/9pfs/<id>
+  std::string tag;      // the share's name, from xl's p9=['tag=...']
+  std::string backend;  // the backend's xenstore path
+  uint16_t backend_id;  // the backend's domain (read, never assumed 0)
 };
 
 // Every 9pfs device in this domain's xenstore area.
 Result<std::vector<Device>> devices();
 
 struct Options {
-  unsigned max_rings = 0;   // 0: as many as the backend offers
-  unsigned max_order = 9;   // ring order cap (2^order pages per ring; QEMU allows 9)
-  p9::MountOptions mount;   // msize 0 here means: the largest the rings carry
+  unsigned max_rings = 0;  // 0: as many as the backend offers
+  unsigned max_order = 9;  // ring order cap (2^order pages per ring; QEMU allows 9)
+  p9::MountOptions mount;  // msize 0 here means: the largest the rings carry
   // How long open() waits for a backend to offer the tag (a backend that attaches to a running
   // domain, as iohost may); 0: the device must be there already.
   uint64_t device_wait_ns = 0;
@@ -39,11 +39,11 @@ struct Options {
 
 struct Stats {
   unsigned rings, order;
-  size_t ring_bytes;        // per direction
+  size_t ring_bytes;  // per direction
   uint64_t messages_sent, messages_received;
-  uint64_t recoveries;      // 9P sessions re-established after the backend broke (lib9p)
-  uint64_t reconnects;      // rings set up again
-  unsigned device;          // which device the rings are on: 0 the share's own, 1... its fallbacks
+  uint64_t recoveries;  // 9P sessions re-established after the backend broke (lib9p)
+  uint64_t reconnects;  // rings set up again
+  unsigned device;      // which device the rings are on: 0 the share's own, 1... its fallbacks
 };
 
 class RingTransport;  // kernel/xen/ninep_front.cpp
@@ -69,7 +69,7 @@ class Share {
  private:
   friend Result<void> testing::abuse_ring(Share&, testing::RingAbuse);  // xenos/ninep_testing.h
   Share() = default;
-  Device device_;                         // the first of its devices
+  Device device_;                          // the first of its devices
   std::vector<std::string> device_paths_;  // all of them (failover)
   RingTransport* transport_ = nullptr;
   p9::Sync* sync_ = nullptr;

@@ -7,10 +7,10 @@
 namespace xenos::ninep::testing {
 
 enum class RingAbuse {
-  kIndexBeyondRing,   // out_prod claims more bytes than the ring holds
-  kSizeBeyondRing,    // a request whose size[4] is larger than the whole ring
-  kSizeBelowHeader,   // a request whose size[4] is 3, less than a 9P header
-  kSizeBeyondMsize,   // a request that could never end: size[4] above msize, only 7 bytes sent
+  kIndexBeyondRing,  // out_prod claims more bytes than the ring holds
+  kSizeBeyondRing,   // a request whose size[4] is larger than the whole ring
+  kSizeBelowHeader,  // a request whose size[4] is 3, less than a 9P header
+  kSizeBeyondMsize,  // a request that could never end: size[4] above msize, only 7 bytes sent
 };
 
 const char* name(RingAbuse how);

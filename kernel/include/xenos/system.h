@@ -9,14 +9,14 @@ extern "C" {
 #endif
 
 struct xenos_memory_info {
-  uint64_t ram_bytes;   /* usable RAM the domain was given */
-  uint64_t free_bytes;  /* frames not yet handed out */
-  uint64_t heap_bytes;  /* current size of the malloc heap */
+  uint64_t ram_bytes;  /* usable RAM the domain was given */
+  uint64_t free_bytes; /* frames not yet handed out */
+  uint64_t heap_bytes; /* current size of the malloc heap */
 };
-void xenos_memory_info(struct xenos_memory_info *info);
+void xenos_memory_info(struct xenos_memory_info* info);
 
 /* "xen-pvh" on Xen, "pvh-no-xen" when booted directly by QEMU -kernel. */
-const char *xenos_platform(void);
+const char* xenos_platform(void);
 
 /* Xen's version as (major << 16) | minor, from the XENVER_version hypercall; 0 without Xen. */
 uint32_t xenos_xen_version(void);

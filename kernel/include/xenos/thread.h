@@ -21,7 +21,7 @@ class ThreadHandle {
   ThreadHandle& operator=(const ThreadHandle&) = delete;
   ~ThreadHandle() { join(); }
 
-  void join();  // waits for the thread to return, then frees its stack
+  void join();    // waits for the thread to return, then frees its stack
   void detach();  // nobody will join: the thread frees itself when it returns
   bool joinable() const { return thread_ != nullptr; }
 
@@ -38,10 +38,10 @@ const char* current_thread_name();
 // Waiters re-check their condition after wake-up: wake_all may wake more than can proceed.
 class WaitQueue {
  public:
-  void wait();            // blocks the current thread until woken
+  void wait();                            // blocks the current thread until woken
   bool wait_until(uint64_t deadline_ns);  // false if the deadline passed first
   void wake_one();
-  void wake_all();        // safe from event-channel handlers
+  void wake_all();  // safe from event-channel handlers
   bool empty() const { return head_ == nullptr; }
 
  private:

@@ -21,8 +21,7 @@ Result<void> remove(std::string_view path, TransactionId tx = 0);
 Result<std::vector<std::string>> directory(std::string_view path, TransactionId tx = 0);
 // Permissions as xenstore spells them: "n0" (owner 0, none for others), "r5", "b3"...
 Result<std::vector<std::string>> get_perms(std::string_view path, TransactionId tx = 0);
-Result<void> set_perms(std::string_view path, const std::vector<std::string>& perms,
-                       TransactionId tx = 0);
+Result<void> set_perms(std::string_view path, const std::vector<std::string>& perms, TransactionId tx = 0);
 
 Result<TransactionId> transaction_start();
 Result<void> transaction_end(TransactionId tx, bool commit);  // EAGAIN: a conflict, retry

@@ -42,11 +42,12 @@ struct addrinfo {
 #define NI_NUMERICHOST 1
 #define NI_NUMERICSERV 2
 
-int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** result);
+int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                struct addrinfo** result);
 void freeaddrinfo(struct addrinfo* list);
 const char* gai_strerror(int code);
-int getnameinfo(const struct sockaddr* address, socklen_t length, char* host, socklen_t host_length, char* service,
-                socklen_t service_length, int flags);
+int getnameinfo(const struct sockaddr* address, socklen_t length, char* host, socklen_t host_length,
+                char* service, socklen_t service_length, int flags);
 
 #ifdef __cplusplus
 }

@@ -26,8 +26,14 @@ class Client;
 
 // Open flags, the same on every platform and dialect (mapped to Topen modes or Tlopen flags).
 enum OpenFlags : uint32_t {
-  kRead = 1, kWrite = 2, kReadWrite = 3, kCreate = 4, kExclusive = 8, kTruncate = 16,
-  kAppend = 32, kDirectory = 64,
+  kRead = 1,
+  kWrite = 2,
+  kReadWrite = 3,
+  kCreate = 4,
+  kExclusive = 8,
+  kTruncate = 16,
+  kAppend = 32,
+  kDirectory = 64,
 };
 
 // What stat says about a file, in POSIX terms whatever the dialect.
@@ -101,13 +107,13 @@ class File {
 };
 
 struct MountOptions {
-  size_t msize = 512 * 1024;          // proposed; the server and the transport may lower it
+  size_t msize = 512 * 1024;            // proposed; the server and the transport may lower it
   Dialect dialect = Dialect::k9P2000L;  // proposed; the server may downgrade
   std::string uname = "root";
-  uint32_t n_uname = 0;                // .u/.L numeric uid (NONUNAME for none)
+  uint32_t n_uname = 0;  // .u/.L numeric uid (NONUNAME for none)
   std::string aname;
-  uint64_t timeout_ns = 0;             // per request; 0: wait forever. A timeout sends Tflush.
-  size_t pipeline_depth = 16;          // messages in flight per pread/pwrite
+  uint64_t timeout_ns = 0;     // per request; 0: wait forever. A timeout sends Tflush.
+  size_t pipeline_depth = 16;  // messages in flight per pread/pwrite
   // Recovery (0: off). When the transport breaks, the client reconnects it (Transport::
   // reconnect), attaches again, re-walks every fid it made by its path and reopens the open
   // ones with their mode, then repeats the requests that were in flight and are safe to repeat
@@ -164,7 +170,8 @@ class Client {
   // Tlopen and Tlcreate with Linux open flags as the proxy got them; unlike a raw call<>, the
   // client remembers them, so a recovery reopens the fid the same way (9P2000.L only).
   Result<Rlopen> lopen(const Fid& fid, uint32_t linux_flags);
-  Result<Rlcreate> lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode, uint32_t gid);
+  Result<Rlcreate> lcreate(Fid& dir, const std::string& name, uint32_t linux_flags, uint32_t mode,
+                           uint32_t gid);
   // Tremove: the fid is used up. The server clunks it whatever its answer; but if the session
   // broke under the request, the recovered session has the fid again (remade), and it is
   // clunked there rather than forgotten.
@@ -190,21 +197,21 @@ class Client {
   struct Call {
     uint16_t tag = NOTAG;
     bool done = false;
-    uint64_t generation = 0;        // the session it was (last) sent on
-    uint64_t sent_ns = 0;           // when it (last) went out, for liveness
+    uint64_t generation = 0;  // the session it was (last) sent on
+    uint64_t sent_ns = 0;     // when it (last) went out, for liveness
     unsigned sends = 0;
     std::vector<std::byte> request;  // kept until the reply: recovery may send it again
     std::vector<std::byte> reply;
   };
   // What recovery needs to make a fid again in a new session (client_recovery.cpp).
   struct FidRecord {
-    bool tracked = false;           // made by walk() from the root: its path is known
+    bool tracked = false;  // made by walk() from the root: its path is known
     bool opened = false;
-    uint32_t open_flags = 0;        // as reopened: no create, exclusive or truncate
-    bool linux_open = false;        // opened by lopen/lcreate: open_flags are Linux O_* flags
+    uint32_t open_flags = 0;  // as reopened: no create, exclusive or truncate
+    bool linux_open = false;  // opened by lopen/lcreate: open_flags are Linux O_* flags
     Qid qid;
     std::vector<std::string> names;  // from the attach root
-    std::string lost;               // why it could not be made again ("" while usable)
+    std::string lost;                // why it could not be made again ("" while usable)
   };
 
   Result<void> handshake();
@@ -235,7 +242,7 @@ class Client {
 
   // Recovery (client_recovery.cpp). All with the lock held except recover().
   bool may_recover() const { return options_.recover_within_ns != 0 && !recovery_failed_ && root_.valid(); }
-  Result<void> usable_session();           // waits for, or runs, a recovery of a broken session
+  Result<void> usable_session();  // waits for, or runs, a recovery of a broken session
   void session_lost(uint64_t generation, Error why);
   Result<void> recover(uint64_t deadline_ns);  // unlocked; this thread owns the transport
   Result<std::vector<std::byte>> recovery_exchange(std::vector<std::byte> encoded, Type reply_type,
@@ -267,23 +274,23 @@ class Client {
   Fid root_;
 
   // Guarded by sync_:
-  std::vector<Call*> calls_;        // by tag
+  std::vector<Call*> calls_;  // by tag
   std::vector<uint16_t> free_tags_;
   uint16_t next_tag_ = 0;
   std::vector<uint32_t> free_fids_;
   uint32_t next_fid_ = 0;
-  bool receiving_ = false;          // a thread is inside transport_.receive()
-  unsigned sending_ = 0;            // threads inside transport_.send()
+  bool receiving_ = false;  // a thread is inside transport_.receive()
+  unsigned sending_ = 0;    // threads inside transport_.send()
   bool broken_ = false;
   Error broken_error_;
   uint64_t requests_sent_ = 0;
   std::vector<FidRecord> fid_records_;  // by fid number
-  uint64_t generation_ = 0;         // sessions begun after the first (each recovery starts one)
-  bool recovering_ = false;         // a thread is in recover(): the others wait
-  bool recovery_failed_ = false;    // the server did not come back in time: no more tries
+  uint64_t generation_ = 0;             // sessions begun after the first (each recovery starts one)
+  bool recovering_ = false;             // a thread is in recover(): the others wait
+  bool recovery_failed_ = false;        // the server did not come back in time: no more tries
   uint64_t recoveries_ = 0;
-  uint64_t last_heard_ns_ = 0;      // when the last message came from the server
-  Call probe_;                      // the liveness probe, while probing_
+  uint64_t last_heard_ns_ = 0;  // when the last message came from the server
+  Call probe_;                  // the liveness probe, while probing_
   bool probing_ = false;
 };
 

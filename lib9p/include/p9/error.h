@@ -9,8 +9,8 @@
 namespace p9 {
 
 struct Error {
-  int code = 0;          // errno value
-  std::string message;   // "walk: no such file: etc/hostz", "server: permission denied"
+  int code = 0;         // errno value
+  std::string message;  // "walk: no such file: etc/hostz", "server: permission denied"
 };
 
 template <typename T>
@@ -48,14 +48,14 @@ class [[nodiscard]] Result<void> {
 }  // namespace p9
 
 // Unwraps a Result or returns its error from the enclosing function.
-#define TRY(expr)                                   \
-  ({                                                \
-    auto _try_result = (expr);                      \
-    if (!_try_result) return _try_result.error();   \
-    std::move(*_try_result);                        \
+#define TRY(expr)                                 \
+  ({                                              \
+    auto _try_result = (expr);                    \
+    if (!_try_result) return _try_result.error(); \
+    std::move(*_try_result);                      \
   })
-#define TRY_VOID(expr)                              \
-  do {                                              \
-    auto _try_result = (expr);                      \
-    if (!_try_result) return _try_result.error();   \
+#define TRY_VOID(expr)                            \
+  do {                                            \
+    auto _try_result = (expr);                    \
+    if (!_try_result) return _try_result.error(); \
   } while (0)

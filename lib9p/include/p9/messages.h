@@ -26,6 +26,8 @@ struct WireStat {
   bool operator==(const WireStat&) const = default;
 };
 
+// Laid out by hand: a message a line or two, its fields in wire order.
+// clang-format off
 #define P9_MESSAGE(Name) \
   static constexpr Type kType = Type::Name; \
   static constexpr const char* kName = #Name; \
@@ -190,5 +192,6 @@ struct Runlinkat { template <class F> void fields(F&) {} P9_MESSAGE(Runlinkat); 
   X(Rgetattr) X(Tsetattr) X(Rsetattr) X(Txattrwalk) X(Rxattrwalk) X(Txattrcreate) X(Rxattrcreate) \
   X(Treaddir) X(Rreaddir) X(Tfsync) X(Rfsync) X(Tlock) X(Rlock) X(Tgetlock) X(Rgetlock) X(Tlink) \
   X(Rlink) X(Tmkdir) X(Rmkdir) X(Trenameat) X(Rrenameat) X(Tunlinkat) X(Runlinkat)
+// clang-format on
 
 }  // namespace p9

@@ -21,6 +21,8 @@ constexpr size_t kHeaderSize = 7;          // size[4] type[1] tag[2]
 constexpr size_t kMinMsize = 256;          // smaller than any useful message: refused
 
 // Message types (R = T + 1).
+// Laid out by hand: each T beside its R.
+// clang-format off
 enum class Type : uint8_t {
   Tlerror = 6, Rlerror = 7,
   Tstatfs = 8, Rstatfs = 9,
@@ -57,6 +59,7 @@ enum class Type : uint8_t {
   Tstat = 124, Rstat = 125,
   Twstat = 126, Rwstat = 127,
 };
+// clang-format on
 
 // Qid types and Plan 9 open modes and permission bits (intro(5), open(5), stat(5)).
 constexpr uint8_t QTDIR = 0x80, QTAPPEND = 0x40, QTEXCL = 0x20, QTAUTH = 0x08, QTSYMLINK = 0x02,
@@ -67,12 +70,12 @@ constexpr uint32_t DMDIR = 0x80000000, DMAPPEND = 0x40000000, DMEXCL = 0x2000000
 
 // 9P2000.L: Linux open flags on the wire (Tlopen/Tlcreate), and Tgetattr masks.
 namespace linux_flags {
-constexpr uint32_t O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200,
-                   O_TRUNC = 01000, O_APPEND = 02000, O_DIRECTORY = 0200000;
+constexpr uint32_t O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000,
+                   O_APPEND = 02000, O_DIRECTORY = 0200000;
 }
 constexpr uint64_t P9_GETATTR_BASIC = 0x000007ff, P9_GETATTR_ALL = 0x00003fff;
-constexpr uint32_t P9_SETATTR_MODE = 0x1, P9_SETATTR_UID = 0x2, P9_SETATTR_GID = 0x4,
-                   P9_SETATTR_SIZE = 0x8, P9_SETATTR_ATIME = 0x10, P9_SETATTR_MTIME = 0x20;
+constexpr uint32_t P9_SETATTR_MODE = 0x1, P9_SETATTR_UID = 0x2, P9_SETATTR_GID = 0x4, P9_SETATTR_SIZE = 0x8,
+                   P9_SETATTR_ATIME = 0x10, P9_SETATTR_MTIME = 0x20;
 constexpr uint32_t AT_REMOVEDIR = 0x200;  // Tunlinkat flags (Linux value)
 
 struct Qid {
@@ -92,7 +95,7 @@ struct Stat {
   uint32_t atime = 0, mtime = 0;
   uint64_t length = 0;
   std::string name, uid, gid, muid;
-  std::string extension;                                       // .u
+  std::string extension;                                           // .u
   uint32_t n_uid = NONUNAME, n_gid = NONUNAME, n_muid = NONUNAME;  // .u
   bool operator==(const Stat&) const = default;
 };

@@ -26,7 +26,7 @@ class Node;
 
 // Who attached: given to Tree::attach, so a tree can say whose request it serves.
 struct Caller {
-  std::string client;        // the transport's name for the peer: "unix:pid 42", "tcp:127.0.0.1:5234"
+  std::string client;  // the transport's name for the peer: "unix:pid 42", "tcp:127.0.0.1:5234"
   std::string uname;
   uint32_t n_uname = NONUNAME;
 };
@@ -134,9 +134,9 @@ class ReplySink {
 class Server {
  public:
   struct Limits {
-    size_t max_msize = 8u << 20;    // Tversion is answered with at most this
-    size_t max_fids = 65536;        // per session
-    size_t max_in_flight = 1024;    // requests handed to the Executor, per session
+    size_t max_msize = 8u << 20;  // Tversion is answered with at most this
+    size_t max_fids = 65536;      // per session
+    size_t max_in_flight = 1024;  // requests handed to the Executor, per session
   };
   Server() = default;
   explicit Server(Limits limits) : limits_(limits) {}
@@ -162,7 +162,8 @@ class Server {
 // once it is done (flush(5)), or at once for a parked request, which the flush cancels.
 class Session {
  public:
-  Session(const Server& server, ReplySink& sink, Executor* executor, std::string client, size_t transport_max);
+  Session(const Server& server, ReplySink& sink, Executor* executor, std::string client,
+          size_t transport_max);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -194,7 +195,7 @@ class Session {
  private:
   struct InFlight {
     explicit InFlight(uint64_t s = 0) : serial(s) {}
-    uint64_t serial = 0;            // which request of this tag (a tag is reused after its reply)
+    uint64_t serial = 0;  // which request of this tag (a tag is reused after its reply)
     bool flushed = false;
     std::vector<uint16_t> flushes;  // Tflush tags to answer once this request is done
     Cancel cancel;                  // a parked request: stops it
@@ -202,13 +203,15 @@ class Session {
   void start_parked(uint16_t tag, Job job);
 
   Result<Job> prepare(const Header& header, std::span<const std::byte> message);
-  template <typename T> Result<Job> on(uint16_t tag, T& request);
+  template <typename T>
+  Result<Job> on(uint16_t tag, T& request);
   void finish(uint16_t tag, Outcome outcome);
   void finish_now(uint16_t tag, Outcome outcome);
   void flush(uint16_t tag, uint16_t oldtag);
   void reset();
   std::vector<std::byte> error_reply(uint16_t tag, const Error& e) const;
-  template <typename R> std::vector<std::byte> reply(uint16_t tag, const R& r) const {
+  template <typename R>
+  std::vector<std::byte> reply(uint16_t tag, const R& r) const {
     return encode(r, tag, dialect_);
   }
   Result<std::shared_ptr<FidState>> fid(uint32_t number) const;

@@ -39,10 +39,10 @@ class Sync {
   virtual ~Sync() = default;
   virtual void lock() = 0;
   virtual void unlock() = 0;
-  virtual void wait() = 0;                              // called with the lock held
-  virtual bool wait_until(uint64_t deadline_ns) = 0;   // false on timeout; lock held
+  virtual void wait() = 0;                            // called with the lock held
+  virtual bool wait_until(uint64_t deadline_ns) = 0;  // false on timeout; lock held
   virtual void wake_all() = 0;
-  virtual uint64_t now_ns() = 0;                        // monotonic
+  virtual uint64_t now_ns() = 0;  // monotonic
 };
 
 }  // namespace p9

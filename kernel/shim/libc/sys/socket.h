@@ -82,8 +82,10 @@ int accept4(int fd, struct sockaddr* address, socklen_t* length, int flags);
 int connect(int fd, const struct sockaddr* address, socklen_t length);
 ssize_t send(int fd, const void* buffer, size_t length, int flags);
 ssize_t recv(int fd, void* buffer, size_t length, int flags);
-ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const struct sockaddr* to, socklen_t to_length);
-ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, struct sockaddr* from, socklen_t* from_length);
+ssize_t sendto(int fd, const void* buffer, size_t length, int flags, const struct sockaddr* to,
+               socklen_t to_length);
+ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, struct sockaddr* from,
+                 socklen_t* from_length);
 int shutdown(int fd, int how);
 int getsockname(int fd, struct sockaddr* address, socklen_t* length);
 int getpeername(int fd, struct sockaddr* address, socklen_t* length);

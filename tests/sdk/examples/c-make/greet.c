@@ -1,4 +1,4 @@
 #include "greet.h"
 #include <stdio.h>
 
-int greet(const char *whom, char *out, int size) { return snprintf(out, size, "hello, %s", whom); }
+int greet(const char* whom, char* out, int size) { return snprintf(out, size, "hello, %s", whom); }

@@ -5,14 +5,14 @@
 #include <string.h>
 #include "greet.h"
 
-static int compare(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+static int compare(const void* a, const void* b) { return *(const int*)a - *(const int*)b; }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   char line[64];
   greet(argc > 1 ? argv[1] : "nobody", line, sizeof line);
   printf("greeter: %s\n", line);
   size_t in_use = mallinfo().uordblks;
-  char *copy = malloc(1 << 20);
+  char* copy = malloc(1 << 20);
   if (!copy) return 2;
   memset(copy, 'x', 1 << 20);
   struct mallinfo with = mallinfo();
