@@ -220,7 +220,7 @@ Result<void> Client::send_call(Call& call) {
     }
     call.request[5] = std::byte(call.tag);
     call.request[6] = std::byte(call.tag >> 8);
-    Result<void> sent = transport_.send(call.request);
+    Result<void> sent = transport_.send(call.request, call.tag);
     Locked lock(sync_);
     if (--sending_ == 0 && broken_) sync_.wake_all();
     if (sent) return {};
@@ -406,7 +406,7 @@ Result<void> Client::handshake() {
   // version(5): the first message, tag NOTAG.
   std::vector<std::byte> request =
       encode(Tversion{uint32_t(proposed), dialect_name(options_.dialect)}, NOTAG, dialect_);
-  TRY_VOID(transport_.send(request));
+  TRY_VOID(transport_.send(request, NOTAG));
   std::vector<std::byte> reply = TRY(transport_.receive(0));
   Header h = TRY(decode_header(reply, msize_));
   if (h.type != Type::Rversion) {

@@ -215,7 +215,7 @@ Result<Rlcreate> Client::lcreate(Fid& dir, const std::string& name, uint32_t lin
 Result<std::vector<std::byte>> Client::recovery_exchange(std::vector<std::byte> message, Type reply_type,
                                                          std::string_view what, uint64_t deadline_ns) {
   // Only this thread uses the transport now, one request at a time: tag 0 (NOTAG for Tversion).
-  TRY_VOID(transport_.send(message));
+  TRY_VOID(transport_.send(message, read_le16(message.data() + 5)));
   std::vector<std::byte> reply = TRY(transport_.receive(deadline_ns));
   Header h = TRY(decode_header(reply, msize_));
   if (h.tag != read_le16(message.data() + 5))

@@ -386,15 +386,25 @@ int leak(int opens, int mounts) {
     return 1;
   }
   int bad = 0;
+  // A line every tenth of each kind: a cycle that slows as the count grows shows here.
+  uint64_t began = monotonic_ns();
+  auto progress = [&](const char* what, int i, int n) {
+    if (n >= 10 && (i + 1) % (n / 10) == 0)
+      std::printf("# faulttest leak: %d %s, %llu ms\n", i + 1, what,
+                  (unsigned long long)((monotonic_ns() - began) / 1000000));
+  };
   auto open_close = [&](int n) {
     for (int i = 0; i < n; ++i) {
       int fd = open("/mnt/fs/motd", O_RDONLY);
       if (fd < 0 || close(fd) != 0) ++bad;
+      progress("opens", i, n);
     }
   };
   auto remount = [&](int n) {
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
       if (!remount_fs()) ++bad;
+      progress("mounts", i, n);
+    }
     if (slurp("/mnt/fs/motd") != "seeded by the host\n") ++bad;  // each half ends in the same state
   };
   Counts start = counts();

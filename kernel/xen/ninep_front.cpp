@@ -9,9 +9,10 @@
 // waits for state changes itself, so teardown cannot race a watch handler.
 //
 // Rings: each is an interface page plus 2^order data pages; the first half of the data is
-// "in" (replies), the second "out" (requests). A request goes to ring tag % rings, so requests
-// on different rings run in parallel in the backend (QEMU serves one per ring at a time). The
-// tag is the one 9P field the frontend reads, and on purpose: QEMU's backend answers on ring
+// "in" (replies), the second "out" (requests). A request goes to ring lane % rings, the lane
+// being its tag, which lib9p passes beside the message (the frontend reads no 9P field but
+// size[4]); requests on different rings run in parallel in the backend (QEMU serves one per
+// ring at a time). Routing by tag is on purpose: QEMU's backend answers on ring
 // pdu->tag % num_rings whatever ring the request came on (xen_9pfs_push_and_notify), so any
 // other routing breaks it (tried: round robin; QEMU closed the device at the first request).
 #include <cerrno>
@@ -150,7 +151,7 @@ class RingTransport final : public p9::Transport {
   }
 
   size_t max_message_size() const override { return ring_bytes_ / 2; }
-  p9::Result<void> send(std::span<const std::byte> message) override;
+  p9::Result<void> send(std::span<const std::byte> message, uint16_t lane) override;
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
   Stats stats() const {
@@ -431,13 +432,12 @@ void RingTransport::fail(std::string why) {
   waiters_.wake_all();
 }
 
-p9::Result<void> RingTransport::send(std::span<const std::byte> message) {
+p9::Result<void> RingTransport::send(std::span<const std::byte> message, uint16_t lane) {
   if (rings_.empty()) return p9::Error{EIO, broken_.empty() ? "9pfs: the share is not connected" : broken_};
   if (message.size() < p9::kHeaderSize) return p9::Error{EINVAL, "9pfs: message shorter than a 9P header"};
   if (message.size() > max_message_size())
     return p9::Error{EMSGSIZE, "9pfs: message larger than the ring's msize"};
-  uint16_t tag = p9::read_le16(message.data() + 5);  // size[4] type[1] tag[2]
-  Ring& r = *rings_[tag % rings_.size()];
+  Ring& r = *rings_[lane % rings_.size()];
   LockGuard one_sender(r.send_lock);
   arch::InterruptGuard guard;
   for (;;) {

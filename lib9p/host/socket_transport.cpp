@@ -127,7 +127,7 @@ void SocketTransport::abandon() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
-Result<void> SocketTransport::send(std::span<const std::byte> message) {
+Result<void> SocketTransport::send(std::span<const std::byte> message, uint16_t) {
   std::lock_guard<std::mutex> lock(send_lock_);
   size_t done = 0;
   while (done < message.size()) {

@@ -17,7 +17,7 @@ class SocketTransport final : public Transport {
   ~SocketTransport() override;
 
   size_t max_message_size() const override { return 16u << 20; }
-  Result<void> send(std::span<const std::byte> message) override;
+  Result<void> send(std::span<const std::byte> message, uint16_t lane) override;  // one stream: no lanes
   Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
   // Closes the connection and dials again: the current address first (the next one first if
   // the client abandoned the current server as hung: a stopped server's kernel still accepts

@@ -27,7 +27,7 @@ class FuzzTransport final : public Transport {
  public:
   FuzzTransport(const uint8_t* data, size_t size, Dialect d) : data_(data), size_(size), dialect_(d) {}
   size_t max_message_size() const override { return 1 << 16; }
-  Result<void> send(std::span<const std::byte> m) override {
+  Result<void> send(std::span<const std::byte> m, uint16_t) override {
     last_tag_ = read_le16(m.data() + 5);
     last_type_ = Type(uint8_t(m[4]));
     return {};

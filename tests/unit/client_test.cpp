@@ -23,9 +23,10 @@ class ScriptedServer final : public Transport {
   std::vector<Type> seen;
 
   size_t max_message_size() const override { return 1 << 16; }
-  Result<void> send(std::span<const std::byte> m) override {
+  Result<void> send(std::span<const std::byte> m, uint16_t lane) override {
     auto h = decode_header(m, 1 << 16);
     EXPECT_TRUE(h);
+    EXPECT_EQ(lane, h->tag);  // a ring transport routes by the lane, reading no 9P field
     {
       std::lock_guard<std::mutex> l(mu_);
       seen.push_back(h->type);

@@ -30,7 +30,7 @@ class LoopbackServer final : public p9::Transport, public p9::ReplySink, public 
 
   // Transport (the client's side)
   size_t max_message_size() const override { return max_; }
-  p9::Result<void> send(std::span<const std::byte> m) override {
+  p9::Result<void> send(std::span<const std::byte> m, uint16_t) override {
     std::lock_guard<std::mutex> l(mu_);
     auto r = session_->receive(m);
     if (!r) {
@@ -97,7 +97,7 @@ class LoopbackServer final : public p9::Transport, public p9::ReplySink, public 
   }
   // A request as raw bytes, as a client would send it (ReplySink::send is the other way).
   p9::Result<void> request(std::span<const std::byte> m) {
-    return static_cast<p9::Transport&>(*this).send(m);
+    return static_cast<p9::Transport&>(*this).send(m, m.size() >= 7 ? p9::read_le16(m.data() + 5) : 0);
   }
   p9::Session& session() { return *session_; }
   std::string session_error;

@@ -49,7 +49,7 @@ class CrashingServer final : public Transport, public ReplySink {
   int abandoned = 0;  // abandon() calls
 
   size_t max_message_size() const override { return 8192 + 64; }  // small msize: many chunks
-  Result<void> send(std::span<const std::byte> m) override {
+  Result<void> send(std::span<const std::byte> m, uint16_t) override {
     std::lock_guard<std::mutex> l(mu_);
     if (!session_) return Error{ECONNRESET, "the server is gone"};
     auto type = Type(uint8_t(m[4]));

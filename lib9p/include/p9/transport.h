@@ -17,7 +17,10 @@ class Transport {
   // The largest message the medium carries; the client's msize never exceeds it.
   virtual size_t max_message_size() const = 0;
   // Sends one whole message (framed by its size[4]). Safe to call from several threads.
-  virtual Result<void> send(std::span<const std::byte> message) = 0;
+  // `lane` is the request's tag, given beside the message so that a medium with several
+  // channels can pick one without reading 9P fields (Xen 9pfs rings: QEMU's backend answers a
+  // request on ring tag % rings, so the frontend sends it there); one channel ignores it.
+  virtual Result<void> send(std::span<const std::byte> message, uint16_t lane) = 0;
   // Blocks until the next whole message arrives, or until `deadline_ns` (Sync::now_ns()
   // time; 0: none) passes with no message begun: then ETIMEDOUT, and the stream is intact.
   // The client calls it from one thread at a time; replies may come in any order.
