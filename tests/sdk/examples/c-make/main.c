@@ -12,15 +12,18 @@ int main(int argc, char** argv) {
   greet(argc > 1 ? argv[1] : "nobody", line, sizeof line);
   printf("greeter: %s\n", line);
   size_t in_use = mallinfo().uordblks;
-  char* copy = malloc(1 << 20);
+  char *copy = malloc(1 << 20);
   if (!copy) return 2;
   memset(copy, 'x', 1 << 20);
+  char last = copy[(1 << 20) - 1];
   struct mallinfo with = mallinfo();
-  printf("greeter: 1 MiB from malloc, last byte %c, %.2f\n", copy[(1 << 20) - 1], 1.0 / 8);
   free(copy);
+  size_t after = mallinfo().uordblks;  /* before printf: its %f keeps dtoa's buffers for good */
+  printf("greeter: 1 MiB from malloc, last byte %c, %.2f\n", last, 1.0 / 8);
   /* mallinfo's counts are the allocator's own: the 1 MiB shows, and is gone after free. */
-  int counted = with.uordblks >= in_use + (1 << 20) && with.uordblks <= with.arena;
-  printf("greeter: mallinfo %s\n", counted && mallinfo().uordblks == in_use ? "counts it" : "is wrong");
+  int counted = with.uordblks >= in_use + (1 << 20) && with.uordblks <= with.arena && after == in_use;
+  printf("greeter: mallinfo %s (%zu, %zu with the MiB, %zu after)\n", counted ? "counts it" : "is wrong",
+         in_use, (size_t)with.uordblks, after);
   int numbers[] = {3, 1, 2};
   qsort(numbers, 3, sizeof numbers[0], compare);
   printf("greeter: sorted %d %d %d\n", numbers[0], numbers[1], numbers[2]);
