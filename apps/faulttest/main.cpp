@@ -427,12 +427,19 @@ int leak(int opens, int mounts) {
   std::printf("# faulttest leak: %d opens in %llu ms, %d mounts in %llu ms, %d failed\n", opens,
               (unsigned long long)((t1 - t0) / 1000000), mounts, (unsigned long long)((t2 - t1) / 1000000),
               bad);
-  auto same = [](const Counts& a, const Counts& b) {
-    return a.grants == b.grants && a.channels == b.channels && a.free_bytes == b.free_bytes &&
-           a.heap_bytes == b.heap_bytes && a.heap_used == b.heap_used;
+  // Grants and channels exactly. Memory: a leak takes at least one malloc chunk (16 bytes) a
+  // cycle, so the second half may differ by less than that in all (a one-off, such as a vector
+  // growing once: CI saw 16 bytes over 25 remounts), and by at most one page of frames or heap.
+  auto same = [](const Counts& a, const Counts& b, int cycles) {
+    auto within = [](uint64_t x, uint64_t y, uint64_t slack) { return x <= y + slack && y <= x + slack; };
+    std::printf("# faulttest leak: second half of %d cycles: heap in use %+lld bytes, free %+lld bytes\n", cycles,
+                (long long)(b.heap_used - a.heap_used), (long long)(b.free_bytes - a.free_bytes));
+    return a.grants == b.grants && a.channels == b.channels && within(a.free_bytes, b.free_bytes, 4096) &&
+           within(a.heap_bytes, b.heap_bytes, 4096) && b.heap_used < a.heap_used + 16 * uint64_t(cycles);
   };
-  bool flat = start.grants == end.grants && start.channels == end.channels && same(half_opens, opened) &&
-              same(half_mounts, end);
+  bool opens_flat = same(half_opens, opened, opens - opens / 2);
+  bool mounts_flat = same(half_mounts, end, mounts - mounts / 2);
+  bool flat = start.grants == end.grants && start.channels == end.channels && opens_flat && mounts_flat;
   std::printf("%s - grants and event channels back to the start, nothing more taken in the second halves\n",
               flat ? "ok" : "not ok");
   int failed = (bad != 0) + !flat;
