@@ -43,6 +43,15 @@ void memory_init(const MemoryMap& map, uint64_t first_free) {
 
 FrameAllocator& frames() { return frame_allocator; }
 
+void* allocate_pages(uint64_t count) {
+  auto first = frame_allocator.allocate(count);
+  return first ? reinterpret_cast<void*>(*first * kPageSize) : nullptr;
+}
+
+void free_pages(void* first, uint64_t count) {
+  frame_allocator.free(reinterpret_cast<uint64_t>(first) / kPageSize, count);
+}
+
 void* heap_grow(intptr_t increment) {
   uint64_t old_top = heap_top;
   if (increment > 0) {

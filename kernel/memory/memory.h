@@ -16,6 +16,10 @@ void memory_init(const MemoryMap& map, uint64_t first_free);
 
 FrameAllocator& frames();
 
+// Whole pages (thread stacks), identity-mapped; nullptr when no run of `count` frames is free.
+void* allocate_pages(uint64_t count);
+void free_pages(void* first, uint64_t count);
+
 // sbrk for newlib: grows or shrinks the heap; nullptr when the frames above it are taken.
 void* heap_grow(intptr_t increment);
 uint64_t heap_bytes();

@@ -4,10 +4,10 @@
 #include "sched/scheduler.h"
 #include <cerrno>
 #include "context.h"
-#include "cpu.h"
-#include "log.h"
 #include "memory/memory.h"
 #include "panic.h"
+#include "sched/timers.h"
+#include "thread_stack.h"
 
 namespace xenos {
 namespace {
@@ -40,7 +40,7 @@ static Thread* pop_runnable() {
 // the joiner, which frees it.
 void reap_finished() {  // interrupts off
   if (finished_thread && finished_thread != current_thread) {
-    kernel::frames().free(finished_thread->stack_base / kernel::kPageSize, finished_thread->stack_frames);
+    kernel::free_pages(reinterpret_cast<void*>(finished_thread->stack_base), finished_thread->stack_frames);
     finished_thread->stack_frames = 0;
     if (finished_thread->detached) delete finished_thread;
     finished_thread = nullptr;
@@ -136,16 +136,13 @@ void Scheduler::exit_current() {
 
 Result<ThreadHandle> spawn(const char* name, ThreadFunction function, void* argument, size_t stack_bytes) {
   size_t frames = (stack_bytes + kernel::kPageSize - 1) / kernel::kPageSize;
+  void* stack = kernel::allocate_pages(frames);
+  if (!stack) return Error{ENOMEM, "spawn: no memory for the thread's stack"};
   auto* t = new Thread;
-  auto first = kernel::frames().allocate(frames);
-  if (!first) {
-    delete t;
-    return Error{ENOMEM, "spawn: no memory for the thread's stack"};
-  }
   t->name = name;
   t->function = function;
   t->argument = argument;
-  t->stack_base = *first * kernel::kPageSize;
+  t->stack_base = reinterpret_cast<uint64_t>(stack);
   t->stack_frames = frames;
   *reinterpret_cast<uint64_t*>(t->stack_base) = kStackCanary;
   t->saved_rsp = arch::initial_thread_stack(t->stack_base + frames * kernel::kPageSize);

@@ -39,8 +39,4 @@ class Scheduler {
   [[noreturn]] static void exit_current();
 };
 
-// Timers (kernel/xen/time.cpp): threads with a deadline are woken by VIRQ_TIMER.
-void timer_add(Thread* t, uint64_t deadline_ns);
-void timer_remove(Thread* t);
-
 }  // namespace xenos

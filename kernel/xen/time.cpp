@@ -1,12 +1,10 @@
-// Monotonic time from vcpu_time_info (pvclock), wall clock from shared_info, and sleeping
-// threads woken by VIRQ_TIMER, which Xen raises at the deadline VCPUOP_set_singleshot_timer set.
+// Monotonic time from vcpu_time_info (pvclock), wall clock from shared_info, and the scheduler's
+// timer device: VCPUOP_set_singleshot_timer arms it, Xen raises VIRQ_TIMER at the deadline.
 #include "time.h"
-#include <cerrno>
-#include "context.h"
 #include "cpu.h"
 #include "hypercalls.h"
 #include "pvclock.h"
-#include "sched/scheduler.h"
+#include "sched/timers.h"
 #include "shared_info.h"
 #include "xenos/event_channel.h"
 #include "xenos/time.h"
@@ -15,29 +13,17 @@ namespace xen {
 namespace {
 
 xenos::EventChannel* timer_channel;
-xenos::Thread* timers = nullptr;  // sorted by deadline
 
-void program_next_deadline() {  // interrupts off
-  if (!timers) return;
+void arm_singleshot(uint64_t deadline_ns) {
   vcpu_set_singleshot_timer_t t{};
-  t.timeout_abs_ns = timers->deadline_ns;
+  t.timeout_abs_ns = deadline_ns;
   t.flags = 0;  // a deadline already past fires at once
   vcpu_op(VCPUOP_set_singleshot_timer, 0, &t);
 }
 
-void on_timer(uint32_t, void*) {
-  uint64_t now = xenos::monotonic_ns();
-  while (timers && timers->deadline_ns <= now) {
-    xenos::Thread* t = timers;
-    timers = t->timer_next;
-    t->timer_next = nullptr;
-    t->deadline_ns = 0;
-    t->timed_out = true;
-    if (t->waiting_on) xenos::Scheduler::remove(*t->waiting_on, t);
-    xenos::Scheduler::make_runnable(t);
-  }
-  program_next_deadline();
-}
+void on_timer(uint32_t, void*) { xenos::expire_timers(); }
+
+constexpr xenos::TimerDevice kSingleshotTimer{xenos::monotonic_ns, arm_singleshot};
 
 }  // namespace
 
@@ -45,32 +31,13 @@ xenos::Result<void> time_init() {
   auto channel = xenos::EventChannel::bind_virq(VIRQ_TIMER, on_timer, nullptr);
   if (!channel) return channel.error();
   timer_channel = new xenos::EventChannel(std::move(*channel));
+  xenos::set_timer_device(&kSingleshotTimer);
   return {};
 }
 
 }  // namespace xen
 
 namespace xenos {
-
-void timer_add(Thread* t, uint64_t deadline_ns) {  // interrupts off
-  t->deadline_ns = deadline_ns;
-  Thread** link = &xen::timers;
-  while (*link && (*link)->deadline_ns <= deadline_ns) link = &(*link)->timer_next;
-  t->timer_next = *link;
-  *link = t;
-  if (xen::timers == t) xen::program_next_deadline();
-}
-
-void timer_remove(Thread* t) {  // interrupts off
-  for (Thread** link = &xen::timers; *link; link = &(*link)->timer_next) {
-    if (*link == t) {
-      *link = t->timer_next;
-      t->timer_next = nullptr;
-      t->deadline_ns = 0;
-      return;
-    }
-  }
-}
 
 uint64_t monotonic_ns() {
   if (!xen::shared()) return 0;
@@ -99,14 +66,6 @@ uint64_t wall_clock_ns() {
     xen_rmb();
   } while ((version & 1) || version != s->wc_version);
   return sec * 1000000000ull + nsec + monotonic_ns();
-}
-
-void sleep_ns(uint64_t duration) {
-  if (!xen::timer_channel) return;  // no Xen, no timer: nothing can wake a sleeper
-  arch::InterruptGuard guard;
-  Thread* self = Scheduler::current();
-  timer_add(self, monotonic_ns() + duration);
-  while (self->deadline_ns != 0) Scheduler::block_current();
 }
 
 }  // namespace xenos
