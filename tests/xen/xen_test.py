@@ -323,9 +323,13 @@ def main():
         p.judge()
     for name, first in retried.items():
         print("# retried %s once; its first attempt failed: %s" % (name, first))
+    for first in xenbox.boot_retries:
+        print("# booted Xen again; the first boot never reached dom0's init: %s" % first)
+    retries = ["%d guest(s) retried once" % len(retried)] if retried else []
+    retries += ["%d boot(s) retried" % len(xenbox.boot_retries)] if xenbox.boot_retries else []
     passed = sum(results)
     print("xen: %d passed, %d failed%s" % (passed, len(results) - passed,
-                                          " (%d guest(s) retried once, see above)" % len(retried) if retried else ""))
+                                          " (%s, see above)" % ", ".join(retries) if retries else ""))
     return 0 if passed == len(results) else 1
 
 

@@ -278,6 +278,7 @@ class Session:
         self.started = time.monotonic()
         self.phase = Phase()
         self.phase.enter("Xen boot", 120)
+        self.dom0_boot_limit = 180
         self.current = None  # the guest being created or run
         self.result = None   # (ok, message) once the run has failed or ended
 
@@ -328,7 +329,7 @@ class Session:
         if not self.quiet or line.startswith("xenbox:") or "error" in line.lower():
             self.log("%s %s" % (self.stamp(), line))
         if "*** Serial input to DOM0" in line and self.phase.name == "Xen boot":
-            self.phase.enter("dom0 boot", 180)
+            self.phase.enter("dom0 boot", self.dom0_boot_limit)
         m = re.match(r"^xenbox: (.*)$", line)
         if m:
             self.event(m.group(1))
@@ -422,6 +423,14 @@ def run_folder(build_dir, names):
     return os.path.abspath(os.path.join(build_dir, "xen", "runs", run_name))
 
 
+# A boot that never reached dom0's init (Xen or Linux stalled under TCG before any guest or job
+# of ours ran) is booted once more; the first attempt's serial log is kept and its tail printed.
+BOOT_PHASES = ("Xen boot", "dom0 boot")
+boot_retries = []  # the first attempts' failures, for the caller's summary
+# XENBOX_FORCE_BOOT_FAILURE=1: the first boot gets 1 s for dom0 (exercises the retry on purpose)
+forced_boot_failures = int(os.environ.get("XENBOX_FORCE_BOOT_FAILURE", "0") or "0")
+
+
 def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, log=print, jobs=()):
     """Boots Xen, runs the dom0 jobs, then the guests, fills in their results. Returns (ok, message)."""
     names = [g.name for g in guests]
@@ -431,11 +440,36 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     IOHOST_BINARY = os.path.join(os.path.abspath(build_dir), "bin", "iohost")
     xen_dir = build_inputs(build_dir)
     run_dir = run_folder(build_dir, names)
+    for attempt in (1, 2):
+        session, qemu = boot_once(xen_dir, run_dir, guests, jobs, quiet, shell, total_timeout, log)
+        if shell:
+            return True, "interactive session ended"
+        ok, message = session.verdict(qemu)
+        if ok or attempt == 2 or session.phase.name not in BOOT_PHASES:
+            break
+        kept = os.path.join(run_dir, "..", os.path.basename(run_dir) + "-failed-boot-serial.log")
+        os.replace(os.path.join(run_dir, "serial.log"), kept)
+        with open(kept, errors="replace") as f:
+            tail = f.read().splitlines()[-15:]
+        for line in tail:
+            log("xenbox: failed boot: %s" % line)
+        boot_retries.append(message)
+        log("xenbox: RETRY the whole boot (first attempt: %s; its serial log: %s)" % (message, kept))
+    if boot_retries and attempt == 2:
+        message += " (booted twice: the first boot failed: %s)" % boot_retries[-1]
+    return ok, message
+
+
+def boot_once(xen_dir, run_dir, guests, jobs, quiet, shell, total_timeout, log):
     prepare_run(run_dir, guests, xen_dir, jobs)
     if shell:
         open(os.path.join(run_dir, "dom0-shell"), "w").close()
     del domains_left[:]
     session = Session(run_dir, guests, jobs, quiet, log)
+    global forced_boot_failures
+    if forced_boot_failures > 0:
+        forced_boot_failures -= 1
+        session.dom0_boot_limit = 1
     cmd = qemu_command(xen_dir, run_dir, shell)
     log("xenbox: %s" % " ".join(cmd))
     qemu = subprocess.Popen(cmd, stdin=None if shell else subprocess.DEVNULL,
@@ -444,7 +478,7 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
     if shell:
         qemu.wait()
         session.close()
-        return True, "interactive session ended"
+        return session, qemu
     try:
         session.follow(qemu, total_timeout)
         if session.result is None and qemu.poll() is None:
@@ -455,46 +489,4 @@ def run(guests, build_dir="build", quiet=False, shell=False, total_timeout=900, 
         qemu.wait()
         session.close()
     log("xenbox: serial log %s" % os.path.join(run_dir, "serial.log"))
-    return session.verdict(qemu)
-
-
-def main():
-    p = argparse.ArgumentParser(description="Run one image as a guest on Xen 4.17 in QEMU.")
-    p.add_argument("image")
-    p.add_argument("--name")
-    p.add_argument("--cmdline", default="")
-    p.add_argument("--share", help="folder to seed the guest's 9p share (tag 'share') with")
-    p.add_argument("--tag", action="append", default=[],
-                   help="another 9pfs device (this tag) on the same share folder")
-    p.add_argument("--memory", type=int, default=64)
-    p.add_argument("--type", default="pvh", choices=["pvh", "pv"], help="guest type")
-    p.add_argument("--backend", default="iohost", choices=["iohost", "qemu"],
-                   help="who serves its 9pfs devices: iohost (default) or QEMU's xen-9pfs (xl p9=)")
-    p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
-    p.add_argument("--expect-summary", action="store_true",
-                   help="fail unless the guest prints 'N passed, 0 failed'")
-    p.add_argument("--timeout", type=int, default=120, help="seconds the guest may run")
-    p.add_argument("--build", default=os.path.join(ROOT, "build"))
-    p.add_argument("--quiet", action="store_true", help="show only guest and harness lines")
-    p.add_argument("--shell", action="store_true",
-                   help="interactive: after the guests, a shell in dom0 (Ctrl-a x quits QEMU)")
-    a = p.parse_args()
-    name = a.name or os.path.basename(a.image).split(".")[0]
-    g = Guest(name, a.image, cmdline=a.cmdline, share=a.share, expect=a.expect,
-              expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type,
-              extra_tags=a.tag, backend=a.backend)
-    ok, message = run([g], build_dir=a.build, quiet=a.quiet, shell=a.shell)
-    if a.shell:
-        return 0
-    problems = ([] if ok else [message]) + g.verdict()
-    print("xenbox: guest %s: domid %s, shutdown %s; share copied back to %s"
-          % (g.name, g.domid, g.reason, g.share_out))
-    if problems:
-        print("xenbox: FAIL: " + "; ".join(problems))
-        return 1
-    print("xenbox: PASS (%s)" % message)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return session, qemu
