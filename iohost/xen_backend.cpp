@@ -13,6 +13,7 @@ extern "C" {
 #include <xengnttab.h>
 #include <xenstore.h>
 #include <xen/io/9pfs.h>
+#include <xen/io/xenbus.h>  // enum xenbus_state
 }
 
 namespace iohost {
@@ -20,14 +21,6 @@ namespace {
 
 p9::Error connect_error(const std::string& why) { return p9::Error{EPROTO, why}; }
 
-enum XenbusState {
-  kInitialising = 1,
-  kInitWait = 2,
-  kInitialised = 3,
-  kConnected = 4,
-  kClosing = 5,
-  kClosed = 6
-};
 constexpr size_t kPageSize = 4096;
 
 std::string xs_get(xs_handle* xs, const std::string& path) {
@@ -346,11 +339,11 @@ void XenBackend::attach(unsigned domid, const XenGuestConfig& config) {
       put(be + "/versions", "1");
       put(be + "/max-rings", std::to_string(max_rings_));
       put(be + "/max-ring-page-order", std::to_string(max_order_));
-      put(be + "/state", std::to_string(kInitWait));
+      put(be + "/state", std::to_string(XenbusStateInitWait));
       put(fe + "/backend", be);
       put(fe + "/backend-id", own);
       put(fe + "/tag", tag);
-      put(fe + "/state", std::to_string(kInitialising));
+      put(fe + "/state", std::to_string(XenbusStateInitialising));
       if (::xs_transaction_end(h_->xs, t, false)) break;
       if (errno != EAGAIN) {
         log_line("xen: guest " + config.name + ": cannot write the nodes of share " + tag + ": " +
@@ -396,21 +389,21 @@ void XenBackend::frontend_changed(const std::string& fe) {
     std::string v = std::to_string(s);
     ::xs_write(h_->xs, XBT_NULL, (dev.be() + "/state").c_str(), v.data(), unsigned(v.size()));
   };
-  if (state == kInitialised && be_state == kInitWait && !dev.connected()) {
+  if (state == XenbusStateInitialised && be_state == XenbusStateInitWait && !dev.connected()) {
     auto c = dev.connect(max_rings_, max_order_);
     if (!c) {
       log_line("xen: " + dev.name() + ": cannot connect: " + c.error().message);
       dev.disconnect();
-      set_state(kClosing);
+      set_state(XenbusStateClosing);
       return;
     }
-    set_state(kConnected);
+    set_state(XenbusStateConnected);
     if (verbose()) log_line("xen: " + dev.name() + ": connected");
-  } else if ((state == kClosing || state == kClosed) && be_state != kClosed) {
+  } else if ((state == XenbusStateClosing || state == XenbusStateClosed) && be_state != XenbusStateClosed) {
     dev.disconnect();
-    set_state(kClosed);
-  } else if (state == kInitialising && be_state == kClosed) {
-    set_state(kInitWait);  // the frontend starts again: so do we
+    set_state(XenbusStateClosed);
+  } else if (state == XenbusStateInitialising && be_state == XenbusStateClosed) {
+    set_state(XenbusStateInitWait);  // the frontend starts again: so do we
   }
 }
 
@@ -444,7 +437,7 @@ void XenBackend::on_event() {
     std::string why = r ? dev->broken() : r.error().message;
     log_line("xen: " + dev->name() + ": closed: " + why);
     dev->disconnect();
-    std::string v = std::to_string(kClosing);
+    std::string v = std::to_string(XenbusStateClosing);
     ::xs_write(h_->xs, XBT_NULL, (dev->be() + "/state").c_str(), v.data(), unsigned(v.size()));
     return;
   }

@@ -33,3 +33,5 @@ arch_thread_start:
         xorl    %ebp, %ebp                      /* the backtrace of a thread ends here */
         call    kernel_thread_entry             /* never returns */
         ud2
+
+        .section .note.GNU-stack, "", @progbits /* the stack is not executable (host tests link this) */

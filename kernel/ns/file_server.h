@@ -9,6 +9,7 @@
 #include <vector>
 #include "xenos/owned.h"
 #include "p9/error.h"
+#include "p9/open_flags.h"
 
 namespace ns {
 
@@ -33,17 +34,10 @@ struct Entry {
   uint64_t inode = 0;
 };
 
-// Open flags the namespace passes down (the POSIX call maps its own O_* onto these).
-enum OpenMode : uint32_t {
-  kRead = 1,
-  kWrite = 2,
-  kReadWrite = 3,
-  kCreate = 4,
-  kExclusive = 8,
-  kTruncate = 16,
-  kAppend = 32,
-  kDirectory = 64,
-};
+// Open flags the namespace passes down (the POSIX call maps its own O_* onto these): lib9p's,
+// so a 9P share passes them on unchanged.
+using p9::OpenFlags;
+using enum p9::OpenFlags;
 
 class OpenFile {
  public:

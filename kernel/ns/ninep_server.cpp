@@ -73,9 +73,6 @@ Result<Attr> NinepServer::stat(const std::string& path) {
 }
 
 Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32_t mode, uint32_t perm) {
-  static_assert(uint32_t(kRead) == p9::kRead && uint32_t(kCreate) == p9::kCreate &&
-                    uint32_t(kAppend) == p9::kAppend && uint32_t(kDirectory) == p9::kDirectory,
-                "ns and p9 open modes are the same bits");
   p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
   return xenos::Owned<OpenFile>(
       new NinepFile(this, std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));

@@ -35,6 +35,7 @@
 
 extern "C" {
 #include <xen/io/9pfs.h>
+#include <xen/io/xenbus.h>  // enum xenbus_state
 }
 
 namespace xenos::ninep {
@@ -48,14 +49,6 @@ using xen::NextMessage;
 using xen::plan_rings;
 using xen::RingPlan;
 
-enum XenbusState {
-  kInitialising = 1,
-  kInitWait = 2,
-  kInitialised = 3,
-  kConnected = 4,
-  kClosing = 5,
-  kClosed = 6
-};
 constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
 
 Result<unsigned> read_number(const std::string& path) {
@@ -222,7 +215,7 @@ void RingTransport::watch_backend(void* self) {
       return;
     }
     auto state = read_number(path);
-    if (changed && state && *state == kConnected) continue;
+    if (changed && state && *state == XenbusStateConnected) continue;
     arch::InterruptGuard guard;
     t->fail(!changed ? "9pfs: xenstore failed while watching the backend"
             : !state ? "9pfs: the backend's state is gone (the backend went away)"
@@ -272,12 +265,14 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   // After a close our state is Closed; going back to Initialising is what makes the backend
   // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
   auto own = read_number(fe + "/state");
-  if (own && *own != kInitialising) TRY_VOID(xenstore::write(fe + "/state", std::to_string(kInitialising)));
+  if (own && *own != XenbusStateInitialising)
+    TRY_VOID(xenstore::write(fe + "/state", std::to_string(XenbusStateInitialising)));
   // 9pfs.h: nothing else may be written before the backend is in InitWait.
   unsigned state = TRY(wait_for_state(
-      be + "/state", [](unsigned s) { return s == kInitWait || s == kConnected; },
+      be + "/state", [](unsigned s) { return s == XenbusStateInitWait || s == XenbusStateConnected; },
       "9pfs: the backend never reached InitWait", deadline));
-  if (state != kInitWait) return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
+  if (state != XenbusStateInitWait)
+    return Error{EBUSY, "9pfs: the backend is connected already (another frontend?)"};
   std::string versions = TRY(xenstore::read(be + "/versions"));
   if (!versions_include_1(versions))
     return Error{EPROTONOSUPPORT, "9pfs: the backend does not offer transport version 1"};
@@ -313,14 +308,14 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
       TRY_VOID(xenstore::write(fe + "/event-channel-" + std::to_string(i),
                                std::to_string(rings_[i]->channel.port()), tx));
     }
-    return xenstore::write(fe + "/state", std::to_string(kInitialised), tx);
+    return xenstore::write(fe + "/state", std::to_string(XenbusStateInitialised), tx);
   }));
   TRY(wait_for_state(
-      be + "/state", [](unsigned s) { return s >= kConnected; }, "9pfs: the backend did not connect",
-      deadline));
-  if (TRY(read_number(be + "/state")) != kConnected)
+      be + "/state", [](unsigned s) { return s >= XenbusStateConnected; },
+      "9pfs: the backend did not connect", deadline));
+  if (TRY(read_number(be + "/state")) != XenbusStateConnected)
     return Error{EIO, "9pfs: the backend closed during the handshake"};
-  TRY_VOID(xenstore::write(fe + "/state", std::to_string(kConnected)));
+  TRY_VOID(xenstore::write(fe + "/state", std::to_string(XenbusStateConnected)));
   connected_ = true;
   auto watcher = spawn("9pfs-backend", watch_backend, this);
   if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
@@ -335,15 +330,16 @@ Result<void> RingTransport::close() {
   const std::string& fe = device().path;
   stop_watching_ = true;  // a close is not a failure: the watcher leaves without a word
   if (connected_) {
-    (void)xenstore::write(fe + "/state", std::to_string(kClosing));
+    (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosing));
     auto s = wait_for_state(
-        device().backend + "/state", [](unsigned st) { return st >= kClosing || st <= kInitWait; },
+        device().backend + "/state",
+        [](unsigned st) { return st >= XenbusStateClosing || st <= XenbusStateInitWait; },
         "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message.c_str());
   }
   stop_watching();  // the backend's state change woke it, or its tick will
   teardown_rings();
-  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(kClosed));
+  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosed));
   connected_ = false;
   arch::InterruptGuard guard;
   if (broken_.empty()) broken_ = "9pfs: the share is closed";
@@ -380,10 +376,11 @@ Result<void> RingTransport::connect_again(uint64_t deadline) {
   // one cannot, and a restarted one has forgotten them: it starts in InitWait and sets our
   // state to Initialising itself, and a Closing from us then would only close it again.
   auto now = read_number(be_state);
-  if (!now || *now != kInitWait) (void)xenstore::write(fe + "/state", std::to_string(kClosing));
+  if (!now || *now != XenbusStateInitWait)
+    (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosing));
   connected_ = false;
   TRY(wait_for_state(
-      be_state, [](unsigned s) { return s == kClosed || s == kInitWait; },
+      be_state, [](unsigned s) { return s == XenbusStateClosed || s == XenbusStateInitWait; },
       "9pfs: the backend did not come back", deadline));
   {
     arch::InterruptGuard guard;

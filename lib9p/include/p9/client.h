@@ -17,24 +17,13 @@
 #include <vector>
 #include "p9/codec.h"
 #include "p9/error.h"
+#include "p9/open_flags.h"
 #include "p9/protocol.h"
 #include "p9/transport.h"
 
 namespace p9 {
 
 class Client;
-
-// Open flags, the same on every platform and dialect (mapped to Topen modes or Tlopen flags).
-enum OpenFlags : uint32_t {
-  kRead = 1,
-  kWrite = 2,
-  kReadWrite = 3,
-  kCreate = 4,
-  kExclusive = 8,
-  kTruncate = 16,
-  kAppend = 32,
-  kDirectory = 64,
-};
 
 // What stat says about a file, in POSIX terms whatever the dialect.
 struct FileInfo {
