@@ -5,15 +5,25 @@
 #include "xen/console_ring.h"
 #include "xen/hypercalls.h"
 #include "xen/hypervisor.h"
+#include "xen/time.h"
 
 namespace kernel {
 namespace {
 constexpr uint16_t kIsaDebugExitPort = 0xf4;  // QEMU -device isa-debug-exit,iobase=0xf4
+
+void report_clock() {
+  xen::ClockBehind b = xen::clock_behind();
+  if (b.reads)
+    log("xen: clock: the TSC read behind Xen's time stamp %llu times (by up to %llu ms); the clock "
+        "held still then\n",
+        (unsigned long long)b.reads, (unsigned long long)(b.worst_ns / 1000000));
 }
+}  // namespace
 
 void machine_exit(int status) {
   bool clean = status == 0;
   if (xen::hypervisor().present) {
+    report_clock();
     log("shutdown: %s (exit status %d)\n", clean ? "poweroff" : "crash", status);
     xen::console_ring_flush();
     xen::shutdown(clean ? SHUTDOWN_poweroff : SHUTDOWN_crash);

@@ -18,6 +18,7 @@ Thread* current_thread = nullptr;
 Thread* run_head = nullptr;
 Thread* run_tail = nullptr;
 Thread* finished_thread = nullptr;  // its stack is freed by whoever runs next
+void (*resume_hook)(Thread*) = nullptr;
 
 }  // namespace
 
@@ -56,7 +57,10 @@ void switch_to_next() {  // interrupts off; current is no longer running
   check_stack(previous);
   next->state = Thread::State::kRunning;
   current_thread = next;
-  if (next != previous) arch_switch_context(&previous->saved_rsp, next->saved_rsp);
+  if (next != previous) {
+    arch_switch_context(&previous->saved_rsp, next->saved_rsp);
+    if (resume_hook) resume_hook(current_thread);  // back on previous's stack: it resumes
+  }
   reap_finished();
 }
 
@@ -69,6 +73,8 @@ void Scheduler::init() {
 }
 
 Thread* Scheduler::current() { return current_thread; }
+
+void Scheduler::set_resume_hook(void (*hook)(Thread*)) { resume_hook = hook; }
 
 void Scheduler::make_runnable(Thread* t) {
   if (t->state == Thread::State::kRunnable || t->state == Thread::State::kRunning) return;
@@ -245,6 +251,7 @@ void Mutex::unlock() {
 extern "C" [[noreturn]] void kernel_thread_entry() {
   xenos::Thread* self = xenos::Scheduler::current();
   xenos::reap_finished();
+  if (xenos::resume_hook) xenos::resume_hook(self);
   arch::enable_interrupts();
   self->function(self->argument);
   xenos::Scheduler::exit_current();

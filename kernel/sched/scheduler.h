@@ -25,6 +25,7 @@ class Thread {
   bool timed_out = false;
   WaitQueue joiners;
   bool detached = false;  // nobody joins: freed when it has finished
+  void* posix = nullptr;  // the POSIX layer's record of it (kernel/posix/pthread.cpp), if any
 };
 
 class Scheduler {
@@ -37,6 +38,9 @@ class Scheduler {
   static Thread* dequeue(WaitQueue& q);
   static bool remove(WaitQueue& q, Thread* t);
   [[noreturn]] static void exit_current();
+  // Called on the thread's own stack each time a thread starts or resumes running: the POSIX
+  // layer points newlib's per-thread state (errno) at the thread's own. nullptr: none.
+  static void set_resume_hook(void (*hook)(Thread* resumed));
 };
 
 }  // namespace xenos

@@ -13,6 +13,15 @@ namespace xen {
 namespace {
 
 xenos::EventChannel* timer_channel;
+ClockBehind behind;
+
+// Kept out of the read loop's arithmetic: only a TSC behind the stamp costs anything.
+void note_behind(uint64_t tsc, uint64_t stamp, uint32_t mul, int8_t shift) {
+  uint64_t lag_ns = pvclock_scale(stamp - tsc, mul, shift);
+  if (lag_ns < 1'000'000) return;  // a hair behind is a read racing Xen's update
+  ++behind.reads;
+  if (lag_ns > behind.worst_ns) behind.worst_ns = lag_ns;
+}
 
 void arm_singleshot(uint64_t deadline_ns) {
   vcpu_set_singleshot_timer_t t{};
@@ -26,6 +35,8 @@ void on_timer(uint32_t, void*) { xenos::expire_timers(); }
 constexpr xenos::TimerDevice kSingleshotTimer{xenos::monotonic_ns, arm_singleshot};
 
 }  // namespace
+
+ClockBehind clock_behind() { return behind; }
 
 xenos::Result<void> time_init() {
   auto channel = xenos::EventChannel::bind_virq(VIRQ_TIMER, on_timer, nullptr);
@@ -43,13 +54,20 @@ uint64_t monotonic_ns() {
   if (!xen::shared()) return 0;
   const volatile vcpu_time_info& ti = xen::vcpu0()->time;
   uint32_t version;
-  uint64_t ns;
+  uint64_t ns, tsc, stamp;
+  uint32_t mul;
+  int8_t shift;
   do {  // an odd version means Xen is updating the record
     version = ti.version;
     xen_rmb();  // the version before the record, the record before the version again
-    ns = xen::pvclock_ns(arch::rdtsc(), ti.tsc_timestamp, ti.system_time, ti.tsc_to_system_mul, ti.tsc_shift);
+    tsc = arch::rdtsc();
+    stamp = ti.tsc_timestamp;
+    mul = ti.tsc_to_system_mul;
+    shift = ti.tsc_shift;
+    ns = xen::pvclock_ns(tsc, stamp, ti.system_time, mul, shift);
     xen_rmb();
   } while ((version & 1) || version != ti.version);
+  if (tsc < stamp) [[unlikely]] xen::note_behind(tsc, stamp, mul, shift);
   return ns;
 }
 

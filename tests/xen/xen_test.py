@@ -12,6 +12,7 @@ boot. A new kind of guest is a new part: a function that returns Part(guests, jo
 """
 import collections
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -220,6 +221,25 @@ def apps(build):
     return Part([cat, ls, cp, wordcount, wc_missing], [], judge)
 
 
+def threads(build):
+    """threadtest: POSIX threads over the kernel's cooperative threads, PVH and PV; one of its
+    threads reads big.bin over 9pfs while another computes."""
+    big = bytes((i * 7 + i // 4096) & 0xff for i in range(1 << 20))
+    seed = xenbox.seeded_share("xenbox-threads-", files=[("big.bin", big)])
+
+    def threadtest(name, **kw):
+        return xenbox.Guest(name, image(build, "threadtest"), share=seed, expect_summary=True, timeout=120,
+                            memory=128, **kw)
+    pvh, pv = threadtest("threadtest"), threadtest("threadtest-pv", type="pv")
+
+    def judge():
+        for g in (pvh, pv):
+            check("%s (pthreads: mutexes, condition variables, once, keys, per-thread errno, a thread "
+                  "blocked on 9P beside one computing) passes: %s" % (g.name, summary(g)),
+                  g.verdict() + ([] if g.summary and g.summary[0] >= 14 else ["fewer than 14 tests ran"]))
+    return Part([pvh, pv], [], judge)
+
+
 def settings_file(prefix, name, text):
     path = os.path.join(tempfile.mkdtemp(prefix=prefix), name)
     with open(path, "w") as f:
@@ -306,13 +326,17 @@ def retry_failures(build, guests):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(xenbox.ROOT, "build"))
-    parts = [debian_programs(build), suites(build), apps(build), boot_and_shutdown(build), dom0_jobs(build),
-             a_hung_guest(build)]
+    parts = [debian_programs(build), suites(build), threads(build), apps(build), boot_and_shutdown(build),
+             dom0_jobs(build), a_hung_guest(build)]
     guests = [g for p in parts for g in p.guests]
     jobs = [j for p in parts for j in p.jobs]
     # Each phase has its own limit; the whole boot gets 45 minutes (900 s was too little on a busy
     # machine: the jobs alone took 800 s), inside CI's hour and a half with the rest of make test.
     limit = 2700
+    usage = subprocess.run([os.path.join(xenbox.ROOT, "tests", "xen", "xenbox.py"), "--help"],
+                           capture_output=True, text=True)
+    check("make run's entry point (xenbox.py IMAGE ...) parses its command line",
+          [] if usage.returncode == 0 and "--share" in usage.stdout else ["xenbox.py --help gave no usage"])
     ok, message = xenbox.run(guests, build_dir=build, quiet=True, jobs=jobs, total_timeout=limit)
     retried = retry_failures(build, guests)
     check("Xen 4.17 and dom0 boot, run every guest and power off (%s)" % message, [] if ok else [message])

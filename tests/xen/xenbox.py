@@ -490,3 +490,45 @@ def boot_once(xen_dir, run_dir, guests, jobs, quiet, shell, total_timeout, log):
         session.close()
     log("xenbox: serial log %s" % os.path.join(run_dir, "serial.log"))
     return session, qemu
+
+
+def main():
+    p = argparse.ArgumentParser(description="Run one image as a guest on Xen 4.17 in QEMU.")
+    p.add_argument("image")
+    p.add_argument("--name")
+    p.add_argument("--cmdline", default="")
+    p.add_argument("--share", help="folder to seed the guest's 9p share (tag 'share') with")
+    p.add_argument("--tag", action="append", default=[],
+                   help="another 9pfs device (this tag) on the same share folder")
+    p.add_argument("--memory", type=int, default=64)
+    p.add_argument("--type", default="pvh", choices=["pvh", "pv"], help="guest type")
+    p.add_argument("--backend", default="iohost", choices=["iohost", "qemu"],
+                   help="who serves its 9pfs devices: iohost (default) or QEMU's xen-9pfs (xl p9=)")
+    p.add_argument("--expect", default="poweroff", choices=["poweroff", "crash"])
+    p.add_argument("--expect-summary", action="store_true",
+                   help="fail unless the guest prints 'N passed, 0 failed'")
+    p.add_argument("--timeout", type=int, default=120, help="seconds the guest may run")
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--quiet", action="store_true", help="show only guest and harness lines")
+    p.add_argument("--shell", action="store_true",
+                   help="interactive: after the guests, a shell in dom0 (Ctrl-a x quits QEMU)")
+    a = p.parse_args()
+    name = a.name or os.path.basename(a.image).split(".")[0]
+    g = Guest(name, a.image, cmdline=a.cmdline, share=a.share, expect=a.expect,
+              expect_summary=a.expect_summary, timeout=a.timeout, memory=a.memory, type=a.type,
+              extra_tags=a.tag, backend=a.backend)
+    ok, message = run([g], build_dir=a.build, quiet=a.quiet, shell=a.shell)
+    if a.shell:
+        return 0
+    problems = ([] if ok else [message]) + g.verdict()
+    print("xenbox: guest %s: domid %s, shutdown %s; share copied back to %s"
+          % (g.name, g.domid, g.reason, g.share_out))
+    if problems:
+        print("xenbox: FAIL: " + "; ".join(problems))
+        return 1
+    print("xenbox: PASS (%s)" % message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
