@@ -162,7 +162,7 @@ $(NEWLIB_STAMP): tools/build-newlib.sh | $(DEPS_STAMP)
 $(XENINC)/xen: | $(DEPS_STAMP)
 	$(Q)mkdir -p $(XENINC) && ln -sfn /usr/include/xen $(XENINC)/xen
 
-$(LIBSTDCXX_STAMP): tools/build-libstdcxx.sh $(NEWLIB_STAMP)
+$(LIBSTDCXX_STAMP): tools/build-libstdcxx.sh kernel/shim/libc/pthread.h kernel/shim/libc/sys/_pthreadtypes.h $(NEWLIB_STAMP)
 	$(Q)tools/build-libstdcxx.sh $(LIBSTDCXX) $(NEWLIB)
 
 GUEST_PREREQS := $(NEWLIB_STAMP) $(XENINC)/xen $(LIBSTDCXX_STAMP)

@@ -14,9 +14,10 @@ constexpr uint16_t kIsaDebugExitPort = 0xf4;  // QEMU -device isa-debug-exit,iob
 void report_clock() {
   xen::ClockBehind b = xen::clock_behind();
   if (b.reads)
-    log("xen: clock: the TSC read behind Xen's time stamp %llu times (by up to %llu ms); the clock "
-        "held still then\n",
-        (unsigned long long)b.reads, (unsigned long long)(b.worst_ns / 1000000));
+    log("xen: clock: the TSC read behind Xen's time stamp %llu times (by up to %llu ms: tsc %llx, "
+        "tsc_timestamp %llx, system_time %llx); the clock held still then\n",
+        (unsigned long long)b.reads, (unsigned long long)(b.worst_ns / 1000000), (unsigned long long)b.worst_tsc,
+        (unsigned long long)b.worst_stamp, (unsigned long long)b.worst_system_time);
 }
 }  // namespace
 

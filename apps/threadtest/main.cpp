@@ -2,7 +2,7 @@
 // threads: create/join/detach/exit, mutexes (normal, recursive, error-checking, timed),
 // condition variables (timed waits on both clocks), once, thread-specific data, per-thread
 // errno, sleeping threads that overlap, and a thread blocked on 9P while another computes.
-// The harness gives it a share at /fs with big.bin (1 MiB of a known pattern) in it.
+// std_threads.cpp adds the same for std::thread and friends. The harness gives it a share at /fs with big.bin (1 MiB of a known pattern) in it.
 #include <pthread.h>
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include <string>
 #include <unistd.h>
 #include <vector>
+#include "std_threads.h"
 #include "suite.h"
 
 namespace {
@@ -417,5 +418,6 @@ int main() {
   suite::run("a thread blocked on 9P lets another compute", a_thread_blocked_on_9p_lets_another_compute);
   suite::run("detached threads finish by themselves; detach after the end", detached_threads_finish_alone);
   suite::run("pthread_exit's value reaches pthread_join; pthread_equal", pthread_exit_gives_the_value);
+  run_std_thread_tests();
   return suite::finish();
 }

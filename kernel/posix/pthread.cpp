@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <reent.h>
+#include "posix/deadline.h"
 #include "sched/scheduler.h"
 #include "xenos/thread.h"
 #include "xenos/time.h"
@@ -120,18 +121,12 @@ void trampoline(void* argument) {
 
 // Deadlines in timespecs on CLOCK_REALTIME or CLOCK_MONOTONIC, as the kernel's monotonic ns.
 int monotonic_deadline(clockid_t clock, const struct timespec* at, uint64_t* out) {
-  if (!at || at->tv_nsec < 0 || at->tv_nsec >= 1000000000) return EINVAL;
+  if (!at) return EINVAL;
   if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
   uint64_t now = xenos::monotonic_ns();
   if (now == 0) return ENOSYS;  // no clock: a deadline cannot be kept
-  uint64_t base = clock == CLOCK_REALTIME ? xenos::wall_clock_ns() : now;
-  if (at->tv_sec < 0) {
-    *out = now;
-    return 0;
-  }
-  uint64_t target = uint64_t(at->tv_sec) * 1000000000ull + uint64_t(at->tv_nsec);
-  *out = target <= base ? now : now + (target - base);
-  return 0;
+  uint64_t clock_now = clock == CLOCK_REALTIME ? xenos::wall_clock_ns() : now;
+  return posix::monotonic_deadline(at->tv_sec, at->tv_nsec, clock_now, now, out);
 }
 
 int lock_until(pthread_mutex_t* m, const uint64_t* deadline) {

@@ -15,8 +15,13 @@ inline uint64_t pvclock_scale(uint64_t delta, uint32_t mul_frac, int8_t shift) {
 
 inline uint64_t pvclock_ns(uint64_t tsc, uint64_t tsc_timestamp, uint64_t system_time, uint32_t mul_frac,
                            int8_t shift) {
-  // A TSC read just before Xen's update can be a hair behind tsc_timestamp: no wrap-around.
-  uint64_t delta = tsc > tsc_timestamp ? tsc - tsc_timestamp : 0;
+  // The difference is taken modulo 2^64, as Linux does: a PVH guest's TSC starts near 0 at
+  // domain creation, and a record stamped before that has a "negative" tsc_timestamp
+  // (0xffff_ffff_f99f_63a0 seen on Xen 4.17): tsc - tsc_timestamp is still the right delta. Only a
+  // read genuinely behind the stamp (a TSC read racing Xen's update) has the top bit set; it
+  // counts as no time passed.
+  uint64_t delta = tsc - tsc_timestamp;
+  if (int64_t(delta) < 0) delta = 0;
   return system_time + pvclock_scale(delta, mul_frac, shift);
 }
 

@@ -16,11 +16,11 @@ xenos::EventChannel* timer_channel;
 ClockBehind behind;
 
 // Kept out of the read loop's arithmetic: only a TSC behind the stamp costs anything.
-void note_behind(uint64_t tsc, uint64_t stamp, uint32_t mul, int8_t shift) {
+void note_behind(uint64_t tsc, uint64_t stamp, uint64_t system_time, uint32_t mul, int8_t shift) {
   uint64_t lag_ns = pvclock_scale(stamp - tsc, mul, shift);
   if (lag_ns < 1'000'000) return;  // a hair behind is a read racing Xen's update
   ++behind.reads;
-  if (lag_ns > behind.worst_ns) behind.worst_ns = lag_ns;
+  if (lag_ns > behind.worst_ns) behind = {behind.reads, lag_ns, tsc, stamp, system_time};
 }
 
 void arm_singleshot(uint64_t deadline_ns) {
@@ -54,7 +54,7 @@ uint64_t monotonic_ns() {
   if (!xen::shared()) return 0;
   const volatile vcpu_time_info& ti = xen::vcpu0()->time;
   uint32_t version;
-  uint64_t ns, tsc, stamp;
+  uint64_t ns, tsc, stamp, system_time;
   uint32_t mul;
   int8_t shift;
   do {  // an odd version means Xen is updating the record
@@ -64,10 +64,11 @@ uint64_t monotonic_ns() {
     stamp = ti.tsc_timestamp;
     mul = ti.tsc_to_system_mul;
     shift = ti.tsc_shift;
-    ns = xen::pvclock_ns(tsc, stamp, ti.system_time, mul, shift);
+    system_time = ti.system_time;
+    ns = xen::pvclock_ns(tsc, stamp, system_time, mul, shift);
     xen_rmb();
   } while ((version & 1) || version != ti.version);
-  if (tsc < stamp) [[unlikely]] xen::note_behind(tsc, stamp, mul, shift);
+  if (int64_t(tsc - stamp) < 0) [[unlikely]] xen::note_behind(tsc, stamp, system_time, mul, shift);
   return ns;
 }
 

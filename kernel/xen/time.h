@@ -13,6 +13,7 @@ xenos::Result<void> time_init();  // after events_init
 struct ClockBehind {
   uint64_t reads = 0;
   uint64_t worst_ns = 0;
+  uint64_t worst_tsc = 0, worst_stamp = 0, worst_system_time = 0;  // that read's raw values
 };
 ClockBehind clock_behind();
 }

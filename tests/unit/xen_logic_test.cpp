@@ -57,6 +57,16 @@ TEST(Pvclock, AddsSystemTimeAndNeverGoesBackForAnEarlyTsc) {
   EXPECT_EQ(xen::pvclock_ns(900, 1000, 7000, 0x80000000u, 0), 7000u);
 }
 
+// Seen on Xen 4.17 (PVH, in QEMU): a record stamped before the guest's TSC started, so its
+// tsc_timestamp is "negative". The clock must run from it, not hold still until Xen's next
+// update (it did: timings of 0 us, then a 30 s stall in a handshake).
+TEST(Pvclock, ANegativeTscTimestampStillGivesTheElapsedTime) {
+  uint64_t stamp = 0xfffffffff99f63a0ull;  // -0x6609c60
+  uint64_t tsc = 0x68441446ull;
+  EXPECT_EQ(xen::pvclock_ns(tsc, stamp, 1000, 0x80000000u, 0), 1000u + (tsc + 0x6609c60ull) / 2);
+  EXPECT_EQ(xen::pvclock_ns(0, stamp, 1000, 0x80000000u, 0), 1000u + 0x6609c60ull / 2);
+}
+
 TEST(GrantRefs, SkipsReservedRefsAndGrowsByFrames) {
   xen::GrantRefs refs;
   EXPECT_FALSE(refs.take());

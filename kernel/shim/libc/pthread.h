@@ -1,7 +1,8 @@
 /* POSIX threads on xenos: cooperative threads on one vCPU (kernel/sched). A thread runs until
  * it blocks (a mutex, a condition, 9P, a socket, a sleep) or yields; then the next one runs.
  * Shadows newlib's pthread.h: what is declared here is what kernel/posix/pthread.cpp defines,
- * so a call we lack is a compile error, not a link error or a stub. errno is per thread. */
+ * so a call we lack is a compile error, not a stub (pthread_cancel below: a link error).
+ * errno is per thread. */
 #ifndef _XENOS_PTHREAD_H_
 #define _XENOS_PTHREAD_H_
 
@@ -66,6 +67,10 @@ void* pthread_getspecific(pthread_key_t key);
 int pthread_setspecific(pthread_key_t key, const void* value);
 
 int sched_yield(void);
+
+/* Declared only because libstdc++'s gthreads name it (gthr-posix.h); there is no cancellation,
+ * so it is not defined: a program that calls it fails to link, by name. */
+int pthread_cancel(pthread_t thread);
 
 #ifdef __cplusplus
 }
