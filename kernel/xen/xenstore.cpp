@@ -3,6 +3,7 @@
 // request by req_id, a watch by token). Everything read from the ring is validated
 // (xs_wire.cpp); a malformed reply breaks the connection with EIO, never memory.
 #include "xenstore.h"
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -35,6 +36,12 @@ using xenos::Result;
 namespace xs = xen::xs;
 
 constexpr uint64_t kReplyTimeoutNs = 30'000'000'000ull;
+// A reply is looked for this often even without an event. On Xen in QEMU (PVH) a reply's event
+// was seen not to wake its waiter: the reply sat in the ring until the 30 s deadline, stalling a
+// 9pfs handshake past its own deadline. A reply found this way is counted and logged, so the
+// lost event stays visible instead of turning into a stall.
+constexpr uint64_t kRecheckNs = 250'000'000ull;
+unsigned replies_found_without_event = 0;
 
 struct Pending {
   uint32_t req_id = 0;
@@ -219,10 +226,19 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
     for (;;) {
       drain();
       if (me.done) break;
-      if (!conn->ring_waiters.wait_until(deadline) && !me.done) {
+      uint64_t now = xenos::monotonic_ns();
+      if (now >= deadline) {
+        timed_out = true;
+        break;
+      }
+      if (!conn->ring_waiters.wait_until(std::min(deadline, now + kRecheckNs)) && !me.done) {
         drain();
-        timed_out = !me.done;
-        if (timed_out) break;
+        if (me.done && ++replies_found_without_event <= 3)
+          kernel::log("xenstore: the reply to request %u (type %u) was found by the %llu ms re-check, "
+                      "before any event woke its waiter (%u so far)\n",
+                      me.req_id, type, (unsigned long long)(kRecheckNs / 1000000),
+                      replies_found_without_event);
+        if (me.done) break;
       }
     }
   }
@@ -400,11 +416,16 @@ Result<std::string> Watch::next(uint64_t deadline_ns) {
       return path;
     }
     if (!xen::conn->broken.empty()) return Error{EIO, xen::conn->broken};
-    // Wait for ring traffic, which is what brings a watch event.
-    if (deadline_ns == 0)
-      xen::conn->ring_waiters.wait();
-    else if (!xen::conn->ring_waiters.wait_until(deadline_ns))
+    // Wait for ring traffic, which is what brings a watch event; look again every re-check
+    // interval even without an event (see kRecheckNs), and once more at the deadline.
+    uint64_t now = xenos::monotonic_ns();
+    if (deadline_ns != 0 && now >= deadline_ns) {
+      xen::drain();
+      if (!state_->events.empty()) continue;
       return Error{ETIMEDOUT, "xenstore: no watch event before the deadline"};
+    }
+    uint64_t slice = now + xen::kRecheckNs;
+    xen::conn->ring_waiters.wait_until(deadline_ns == 0 ? slice : std::min(deadline_ns, slice));
   }
 }
 
