@@ -36,10 +36,10 @@ using xenos::Result;
 namespace xs = xen::xs;
 
 constexpr uint64_t kReplyTimeoutNs = 30'000'000'000ull;
-// A reply is looked for this often even without an event. On Xen in QEMU (PVH) a reply's event
-// was seen not to wake its waiter: the reply sat in the ring until the 30 s deadline, stalling a
-// 9pfs handshake past its own deadline. A reply found this way is counted and logged, so the
-// lost event stays visible instead of turning into a stall.
+// A reply is looked for this often even without an event. On Xen in QEMU (PVH) a 9pfs handshake
+// stalled ~30 s with no "no reply" line: most likely a reply whose event never woke its waiter,
+// found only at the 30 s deadline (not proven). A reply found by this re-check is counted and
+// logged, so a lost event shows in the log instead of turning into a stall.
 constexpr uint64_t kRecheckNs = 250'000'000ull;
 unsigned replies_found_without_event = 0;
 
