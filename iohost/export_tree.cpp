@@ -220,8 +220,8 @@ class ExportNode final : public p9::Node {
         else
           *t = {0, UTIME_NOW};
       };
-      pick(p9::P9_SETATTR_ATIME, 0x80, a.atime_sec, a.atime_nsec, &ts[0]);
-      pick(p9::P9_SETATTR_MTIME, 0x100, a.mtime_sec, a.mtime_nsec, &ts[1]);
+      pick(p9::P9_SETATTR_ATIME, p9::P9_SETATTR_ATIME_SET, a.atime_sec, a.atime_nsec, &ts[0]);
+      pick(p9::P9_SETATTR_MTIME, p9::P9_SETATTR_MTIME_SET, a.mtime_sec, a.mtime_nsec, &ts[1]);
       if (::utimensat(AT_FDCWD, proc_path(fd_.get()).c_str(), ts, 0) < 0) return sys_error("utimes");
     }
     return {};

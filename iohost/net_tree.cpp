@@ -42,7 +42,7 @@ class ConvFile final : public p9::Node {
   }
   Result<void> setattr(const p9::SetAttr& attr) override {  // a shell's ">" truncates: meaningless here
     if (attr.valid &
-        ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40 /* CTIME */))
+        ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | p9::P9_SETATTR_CTIME))
       return Error{EPERM, "net: attributes cannot be changed"};
     return {};
   }
@@ -129,7 +129,7 @@ class CloneFile final : public p9::Node {
     return ctl_file(stack_, stack_->allocate(proto_));
   }
   Result<void> setattr(const p9::SetAttr& attr) override {
-    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | 0x40))
+    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | p9::P9_SETATTR_CTIME))
       return Error{EPERM, "net: attributes cannot be changed"};
     return {};
   }

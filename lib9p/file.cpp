@@ -267,23 +267,70 @@ Result<void> Client::rename(std::string_view from, std::string_view to) {
 }
 
 Result<void> Client::truncate(std::string_view path, uint64_t size) {
-  Fid fid = TRY(walk(path));
-  return truncate_fid(fid.number(), size);
+  AttrChange c;
+  c.size = size;
+  return set_attr(path, c);
 }
 
-// 9P2000.L: Tsetattr with only the size valid; 9P2000(.u): Twstat with every other field "don't touch".
-Result<void> Client::truncate_fid(uint32_t fid, uint64_t size) {
+Result<void> Client::set_attr(std::string_view path, const AttrChange& change) {
+  Fid fid = TRY(walk(path));
+  return set_attr_fid(fid, change);
+}
+
+// 9P2000.L: one Tsetattr with the changed fields valid. 9P2000(.u): one Twstat with every
+// field it does not change "don't touch"; it cannot say "now", and owners are strings in plain
+// 9P2000.
+Result<void> Client::set_attr_fid(const Fid& fid, const AttrChange& c) {
   if (dialect_ == Dialect::k9P2000L) {
     SetAttr a;
-    a.valid = P9_SETATTR_SIZE;
-    a.size = size;
-    TRY(call<Rsetattr>(Tsetattr{fid, a}));
+    auto time = [&](const std::optional<TimeChange>& t, uint32_t bit, uint32_t set_bit, uint64_t* sec,
+                    uint64_t* nsec) {
+      if (!t) return;
+      a.valid |= bit | (t->now ? 0 : set_bit);
+      *sec = t->sec;
+      *nsec = t->nsec;
+    };
+    if (c.mode) a.valid |= P9_SETATTR_MODE, a.mode = *c.mode & 07777;
+    if (c.uid) a.valid |= P9_SETATTR_UID, a.uid = *c.uid;
+    if (c.gid) a.valid |= P9_SETATTR_GID, a.gid = *c.gid;
+    if (c.size) a.valid |= P9_SETATTR_SIZE, a.size = *c.size;
+    time(c.atime, P9_SETATTR_ATIME, P9_SETATTR_ATIME_SET, &a.atime_sec, &a.atime_nsec);
+    time(c.mtime, P9_SETATTR_MTIME, P9_SETATTR_MTIME_SET, &a.mtime_sec, &a.mtime_nsec);
+    if (a.valid == 0) return {};
+    TRY(call<Rsetattr>(Tsetattr{fid.number(), a}));
     return {};
   }
+  if ((c.atime && c.atime->now) || (c.mtime && c.mtime->now))
+    return Error{EINVAL, "setattr: 9P2000 cannot set a time to the server's now"};
+  if ((c.uid || c.gid) && dialect_ != Dialect::k9P2000u)
+    return Error{EPERM, "setattr: 9P2000 names owners by strings; a numeric owner needs 9P2000.L or .u"};
   WireStat ws{dont_touch()};
-  ws.stat.length = size;
-  TRY(call<Rwstat>(Twstat{fid, ws}));
+  // Twstat may not change DMDIR: keep the file's own.
+  if (c.mode) ws.stat.mode = (fid.qid().type & QTDIR ? DMDIR : 0) | (*c.mode & 0777);
+  if (c.uid) ws.stat.n_uid = *c.uid;
+  if (c.gid) ws.stat.n_gid = *c.gid;
+  if (c.size) ws.stat.length = *c.size;
+  if (c.atime) ws.stat.atime = uint32_t(c.atime->sec);
+  if (c.mtime) ws.stat.mtime = uint32_t(c.mtime->sec);
+  TRY(call<Rwstat>(Twstat{fid.number(), ws}));
   return {};
+}
+
+Result<void> Client::symlink(std::string_view path, std::string_view target) {
+  if (dialect_ != Dialect::k9P2000L)
+    return Error{EOPNOTSUPP, "symlink: symbolic links need 9P2000.L (the session is " + version_ + ")"};
+  std::string name;
+  Fid dir = TRY(walk_parent(path, &name));
+  TRY(call<Rsymlink>(Tsymlink{dir.number(), name, std::string(target), 0}));
+  return {};
+}
+
+Result<std::string> Client::readlink(std::string_view path) {
+  if (dialect_ != Dialect::k9P2000L)
+    return Error{EOPNOTSUPP, "readlink: symbolic links need 9P2000.L (the session is " + version_ + ")"};
+  Fid fid = TRY(walk(path));
+  Rreadlink r = TRY(call<Rreadlink>(Treadlink{fid.number()}));
+  return std::move(r.target);
 }
 
 // ---- reads and writes -------------------------------------------------------------------------
@@ -400,7 +447,14 @@ Result<FileInfo> File::stat() {
 
 Result<void> File::truncate(uint64_t size) {
   if (!fid_.valid()) return Error{EBADF, "truncate: the file is closed"};
-  return client_->truncate_fid(fid_.number(), size);
+  AttrChange c;
+  c.size = size;
+  return client_->set_attr_fid(fid_, c);
+}
+
+Result<void> File::set_attr(const AttrChange& change) {
+  if (!fid_.valid()) return Error{EBADF, "setattr: the file is closed"};
+  return client_->set_attr_fid(fid_, change);
 }
 
 Result<void> File::fsync() {

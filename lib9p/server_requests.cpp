@@ -521,11 +521,11 @@ Result<Job> Session::on(uint16_t tag, Twstat& m) {
     attr.size = s.length;
   }
   if (s.mtime != 0xffffffff) {
-    attr.valid |= P9_SETATTR_MTIME | 0x100;  // P9_SETATTR_MTIME_SET: the time given
+    attr.valid |= P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET;
     attr.mtime_sec = s.mtime;
   }
   if (s.atime != 0xffffffff) {
-    attr.valid |= P9_SETATTR_ATIME | 0x80;  // P9_SETATTR_ATIME_SET
+    attr.valid |= P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET;
     attr.atime_sec = s.atime;
   }
   if (dialect_ == Dialect::k9P2000u && s.n_gid != NONUNAME) {

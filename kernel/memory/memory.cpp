@@ -10,6 +10,7 @@ namespace {
 
 constinit FrameAllocator frame_allocator;
 uint64_t heap_start, heap_top;  // heap_top is the sbrk break; frames below its page end are ours
+uint64_t ram_bytes_;
 
 uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
 uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
@@ -34,6 +35,7 @@ void memory_init(const MemoryMap& map, uint64_t first_free) {
   uint64_t image_base = page_down(reinterpret_cast<uint64_t>(__image_start));
   frame_allocator.reserve_range(image_base / kPageSize, (bitmap_end - image_base) / kPageSize);
   heap_start = heap_top = bitmap_end;
+  ram_bytes_ = map.total_bytes();
   log("memory: %lu KiB RAM, %lu KiB free, image %lu KiB", map.total_bytes() / 1024,
       frame_allocator.free_frames() * 4,
       (page_up(reinterpret_cast<uint64_t>(__image_end)) - image_base) / 1024);
@@ -42,6 +44,7 @@ void memory_init(const MemoryMap& map, uint64_t first_free) {
 }
 
 FrameAllocator& frames() { return frame_allocator; }
+uint64_t ram_bytes() { return ram_bytes_; }
 
 void* allocate_pages(uint64_t count) {
   auto first = frame_allocator.allocate(count);

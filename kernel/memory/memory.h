@@ -15,6 +15,7 @@ namespace kernel {
 void memory_init(const MemoryMap& map, uint64_t first_free);
 
 FrameAllocator& frames();
+uint64_t ram_bytes();  // the RAM the memory map gave, used or not
 
 // Whole pages (thread stacks), identity-mapped; nullptr when no run of `count` frames is free.
 void* allocate_pages(uint64_t count);

@@ -8,15 +8,18 @@
 #include <string>
 #include <vector>
 #include "xenos/owned.h"
+#include "p9/attr_change.h"
 #include "p9/error.h"
 #include "p9/open_flags.h"
 
 namespace ns {
 
+using p9::AttrChange;
 using p9::Error;
 using p9::Result;
 
-constexpr uint32_t kModeDir = 0040000, kModeFile = 0100000, kModeChar = 0020000, kModeTypeMask = 0170000;
+constexpr uint32_t kModeDir = 0040000, kModeFile = 0100000, kModeChar = 0020000, kModeLink = 0120000,
+                   kModeTypeMask = 0170000;
 
 struct Attr {
   uint32_t mode = 0;  // POSIX st_mode
@@ -26,6 +29,7 @@ struct Attr {
   uint32_t uid = 0, gid = 0;
   uint64_t atime = 0, mtime = 0, ctime = 0;
   bool is_dir() const { return (mode & kModeTypeMask) == kModeDir; }
+  bool is_link() const { return (mode & kModeTypeMask) == kModeLink; }
 };
 
 struct Entry {
@@ -46,6 +50,7 @@ class OpenFile {
   virtual Result<size_t> write(std::span<const std::byte> in, uint64_t offset) = 0;
   virtual Result<Attr> stat() = 0;
   virtual Result<void> truncate(uint64_t) { return Error{EINVAL, "truncate: not supported here"}; }
+  virtual Result<void> set_attr(const AttrChange&) { return Error{EPERM, "setattr: not supported here"}; }
   virtual Result<void> sync() { return {}; }
   virtual bool is_terminal() const { return false; }
   virtual bool appends() const { return false; }  // writes go to the end whatever the offset
@@ -64,6 +69,16 @@ class FileServer {
   virtual Result<void> mkdir(const std::string& path, uint32_t perm) = 0;
   virtual Result<void> remove(const std::string& path) = 0;
   virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
+  // stat() does not follow a symbolic link (it says kModeLink); the namespace follows them.
+  virtual Result<void> set_attr(const std::string& path, const AttrChange&) {
+    return Error{EPERM, std::string("setattr: ") + name() + " has fixed attributes: " + path};
+  }
+  virtual Result<void> symlink(const std::string& path, const std::string&) {
+    return Error{EPERM, std::string("symlink: ") + name() + " has no symbolic links: " + path};
+  }
+  virtual Result<std::string> readlink(const std::string& path) {
+    return Error{EINVAL, std::string("readlink: not a symbolic link (") + name() + "): " + path};
+  }
 };
 
 }  // namespace ns

@@ -25,6 +25,13 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// "/a/b" + "c" -> "/a/b/c"; "/" + "c" -> "/c".
+std::string child_of(const std::string& dir, std::string_view name) {
+  return (dir == "/" ? "/" : dir + "/") + std::string(name);
+}
+
+bool missing_on_the_way(const Error& e) { return e.code == ENOENT || e.code == ENOTDIR; }
+
 }  // namespace
 
 std::string clean_path(std::string_view path, std::string_view cwd) {
@@ -73,7 +80,7 @@ bool Namespace::uses(const FileServer* server) const {
   return false;
 }
 
-Namespace::Mount* Namespace::find(const std::string& point) {
+Namespace::Mount* Namespace::mount_at(const std::string& point) {
   for (Mount& m : mounts_)
     if (m.point == point) return &m;
   return nullptr;
@@ -82,7 +89,7 @@ Namespace::Mount* Namespace::find(const std::string& point) {
 // ---- building the namespace -----------------------------------------------------------------
 
 Result<void> Namespace::attach(const std::string& where, std::vector<Member> added, int flags) {
-  Mount* m = find(where);
+  Mount* m = mount_at(where);
   std::vector<Member> existing;
   if ((flags & MORDER) != MREPL) {  // a union with what is there now
     if (m)
@@ -118,7 +125,7 @@ Result<void> Namespace::bind(std::string_view new_path, std::string_view old_pat
 
 Result<void> Namespace::unmount(std::string_view new_path, std::string_view old_path) {
   std::string where = clean_path(old_path, cwd_);
-  Mount* m = find(where);
+  Mount* m = mount_at(where);
   if (!m) return Error{EINVAL, "unmount: nothing is mounted at \"" + where + "\""};
   if (new_path.empty()) {
     mounts_.erase(mounts_.begin() + (m - mounts_.data()));
@@ -139,53 +146,121 @@ Result<void> Namespace::unmount(std::string_view new_path, std::string_view old_
 }
 
 Result<void> Namespace::chdir(std::string_view path) {
-  std::string to = clean_path(path, cwd_);
-  Attr a = TRY(stat(to));
-  if (!a.is_dir()) return Error{ENOTDIR, "chdir: \"" + to + "\" is not a directory"};
-  cwd_ = to;
+  Found f = TRY(find(path, true));  // the directory's own path, links followed (as getcwd says)
+  if (!f.attr) return f.missing;
+  if (!f.attr->is_dir()) return Error{ENOTDIR, "chdir: \"" + f.path + "\" is not a directory"};
+  cwd_ = f.path;
   return {};
 }
 
-// ---- using it -------------------------------------------------------------------------------
+// ---- finding what a path names --------------------------------------------------------------
 
-Result<Attr> Namespace::stat(std::string_view path) {
-  std::string p = clean_path(path, cwd_);
+Result<Namespace::Found> Namespace::look_up(const std::string& p) {
   std::optional<Error> first_error;
   for (const Target& t : resolve(p)) {
     auto a = t.server->stat(t.path);
-    if (a) return a;
+    if (a) return Found{p, *a, t};
     if (!first_error || (first_error->code == ENOENT && a.error().code != ENOENT)) first_error = a.error();
   }
   if (above_a_mount(p)) {  // a directory made only of mount points below it
     Attr a;
     a.mode = kModeDir | 0555;
     a.nlink = 2;
-    return a;
+    return Found{p, a};
   }
   if (first_error) return *first_error;
   return Error{ENOENT, "no such file: \"" + p + "\""};
 }
 
-Result<xenos::Owned<OpenFile>> Namespace::open(std::string_view path, uint32_t mode, uint32_t perm) {
+// One lookup when nothing on the way is a link and the path exists; one more when it does not
+// but its directory does (a create). Only when that directory is missing too are the
+// directories on the way looked at one by one, for a link the server did not follow.
+Result<Namespace::Found> Namespace::find(std::string_view path, bool follow_last) {
   std::string p = clean_path(path, cwd_);
-  std::vector<Target> targets = resolve(p);
-  std::optional<Error> first_error;
-  for (const Target& t : targets) {  // an existing file: the first member that has it
-    auto a = t.server->stat(t.path);
-    if (!a) {
-      if (a.error().code != ENOENT) return a.error();
+  int links = 0;
+  auto through = [&](const Found& link, const std::string& rest) -> Result<std::string> {
+    if (++links > kMaxLinks)
+      return Error{ELOOP, "too many symbolic links (more than " + std::to_string(kMaxLinks) + ") in \"" +
+                              std::string(path) + "\""};
+    if (!link.where.server) return Error{EIO, "a link without a server at \"" + link.path + "\""};
+    std::string target = TRY(link.where.server->readlink(link.where.path));
+    if (target.empty()) return Error{ENOENT, "the symbolic link \"" + link.path + "\" is empty"};
+    std::string to = clean_path(target, parent_of(link.path));
+    return rest.empty() ? to : clean_path(rest, to);
+  };
+  for (;;) {
+    auto here = look_up(p);
+    if (here) {
+      if (!follow_last || !here->attr->is_link()) return here;
+      p = TRY(through(*here, ""));
       continue;
     }
-    if ((mode & kCreate) && (mode & kExclusive)) return Error{EEXIST, "open: \"" + p + "\" exists"};
-    if ((mode & kDirectory) && !a->is_dir()) return Error{ENOTDIR, "open: \"" + p + "\" is not a directory"};
-    if (a->is_dir() && (mode & kWrite)) return Error{EISDIR, "open: \"" + p + "\" is a directory"};
-    return t.server->open(t.path, mode & ~(kCreate | kExclusive), perm);
+    if (!missing_on_the_way(here.error()) || p == "/") return Found{p, {}, {}, here.error()};
+    std::string dir = parent_of(p);
+    auto up = look_up(dir);
+    if (up && up->attr->is_dir()) return Found{p, {}, {}, here.error()};  // just not there
+    // Walk down from the root to the first directory on the way that is missing or a link.
+    std::string at = "/", rest = p.substr(1);
+    bool expanded = false;
+    while (!rest.empty()) {
+      size_t slash = rest.find('/');
+      if (slash == std::string::npos) break;  // the last name: looked up above
+      std::string next = child_of(at, rest.substr(0, slash));
+      rest = rest.substr(slash + 1);
+      auto step = look_up(next);
+      if (!step) return Found{p, {}, {}, step.error()};
+      if (step->attr->is_link()) {
+        p = TRY(through(*step, rest));
+        expanded = true;
+        break;
+      }
+      if (!step->attr->is_dir())
+        return Found{p, {}, {}, Error{ENOTDIR, "\"" + next + "\" is not a directory"}};
+      at = next;
+    }
+    if (!expanded) return Found{p, {}, {}, here.error()};
   }
-  if (targets.empty() && above_a_mount(p))
-    return Error{EISDIR, "open: \"" + p + "\" holds only mount points"};
+}
+
+// ---- using it -------------------------------------------------------------------------------
+
+Result<Attr> Namespace::stat(std::string_view path) {
+  Found f = TRY(find(path, true));
+  if (!f.attr) return f.missing;
+  return *f.attr;
+}
+
+Result<Attr> Namespace::lstat(std::string_view path) {
+  Found f = TRY(find(path, false));
+  if (!f.attr) return f.missing;
+  return *f.attr;
+}
+
+Result<std::string> Namespace::real_path(std::string_view path) {
+  Found f = TRY(find(path, true));
+  if (!f.attr) return f.missing;
+  return f.path;
+}
+
+Result<xenos::Owned<OpenFile>> Namespace::open(std::string_view path, uint32_t mode, uint32_t perm) {
+  bool exclusive = (mode & kCreate) && (mode & kExclusive);
+  // O_CREAT|O_EXCL fails on any link, even one to nothing; O_NOFOLLOW on any link.
+  Found f = TRY(find(path, !exclusive && !(mode & kNoFollow)));
+  const std::string& p = f.path;
+  mode &= ~kNoFollow;
+  if (f.attr) {
+    if (exclusive) return Error{EEXIST, "open: \"" + p + "\" exists"};
+    if (f.attr->is_link()) return Error{ELOOP, "open: \"" + p + "\" is a symbolic link (O_NOFOLLOW)"};
+    if ((mode & kDirectory) && !f.attr->is_dir()) return Error{ENOTDIR, "open: \"" + p + "\" is not a directory"};
+    if (f.attr->is_dir() && (mode & kWrite)) return Error{EISDIR, "open: \"" + p + "\" is a directory"};
+    if (!f.where.server) return Error{EISDIR, "open: \"" + p + "\" holds only mount points"};
+    return f.where.server->open(f.where.path, mode & ~(kCreate | kExclusive), perm);
+  }
+  if (f.missing.code != ENOENT) return f.missing;
   if (!(mode & kCreate)) return Error{ENOENT, "open: no such file: \"" + p + "\""};
   // create(5) in a union goes to the first member that accepts creates (MCREATE); a plain
   // mount point with one member always does.
+  std::vector<Target> targets = resolve(p);
   for (const Target& t : targets)
     if (t.create || targets.size() == 1) return t.server->open(t.path, mode, perm);
   if (targets.empty()) return Error{ENOENT, "open: nothing is mounted where \"" + p + "\" would be"};
@@ -193,7 +268,8 @@ Result<xenos::Owned<OpenFile>> Namespace::open(std::string_view path, uint32_t m
 }
 
 Result<std::vector<Entry>> Namespace::list(std::string_view path) {
-  std::string p = clean_path(path, cwd_);
+  Found f = TRY(find(path, true));
+  const std::string& p = f.path;
   std::vector<Entry> out;
   auto add = [&](Entry e) {
     for (const Entry& have : out)
@@ -221,37 +297,61 @@ Result<std::vector<Entry>> Namespace::list(std::string_view path) {
   return out;
 }
 
-Result<void> Namespace::mkdir(std::string_view path, uint32_t perm) {
-  std::string p = clean_path(path, cwd_);
-  if (stat(p)) return Error{EEXIST, "mkdir: \"" + p + "\" exists"};
-  std::vector<Target> targets = resolve(p);
+const Namespace::Target* Namespace::creating_member(const std::vector<Target>& targets) {
   for (const Target& t : targets)
-    if (t.create || targets.size() == 1) return t.server->mkdir(t.path, perm);
-  return Error{EROFS, "mkdir: no member of the union at \"" + parent_of(p) + "\" takes creates (MCREATE)"};
+    if (t.create || targets.size() == 1) return &t;
+  return nullptr;
+}
+
+Result<void> Namespace::mkdir(std::string_view path, uint32_t perm) {
+  Found f = TRY(find(path, false));
+  if (f.attr) return Error{EEXIST, "mkdir: \"" + f.path + "\" exists"};
+  if (f.missing.code != ENOENT) return f.missing;
+  std::vector<Target> targets = resolve(f.path);
+  if (const Target* t = creating_member(targets)) return t->server->mkdir(t->path, perm);
+  return Error{EROFS, "mkdir: no member of the union at \"" + parent_of(f.path) + "\" takes creates (MCREATE)"};
+}
+
+Result<void> Namespace::symlink(std::string_view target, std::string_view link_path) {
+  Found f = TRY(find(link_path, false));
+  if (f.attr) return Error{EEXIST, "symlink: \"" + f.path + "\" exists"};
+  if (f.missing.code != ENOENT) return f.missing;
+  std::vector<Target> targets = resolve(f.path);
+  if (const Target* t = creating_member(targets)) return t->server->symlink(t->path, std::string(target));
+  return Error{EROFS, "symlink: no member of the union at \"" + parent_of(f.path) + "\" takes creates (MCREATE)"};
+}
+
+Result<std::string> Namespace::readlink(std::string_view path) {
+  Found f = TRY(find(path, false));
+  if (!f.attr) return f.missing;
+  if (!f.attr->is_link() || !f.where.server)
+    return Error{EINVAL, "readlink: \"" + f.path + "\" is not a symbolic link"};
+  return f.where.server->readlink(f.where.path);
+}
+
+Result<void> Namespace::set_attr(std::string_view path, const AttrChange& change, bool follow) {
+  Found f = TRY(find(path, follow));
+  if (!f.attr) return f.missing;
+  if (!f.where.server) return Error{EPERM, "setattr: \"" + f.path + "\" holds only mount points"};
+  return f.where.server->set_attr(f.where.path, change);
 }
 
 Result<void> Namespace::remove(std::string_view path) {
-  std::string p = clean_path(path, cwd_);
+  Found f = TRY(find(path, false));
   for (const Mount& m : mounts_)
-    if (m.point == p) return Error{EBUSY, "remove: \"" + p + "\" is a mount point"};
-  for (const Target& t : resolve(p))
-    if (t.server->stat(t.path)) return t.server->remove(t.path);
-  return Error{ENOENT, "remove: no such file: \"" + p + "\""};
+    if (m.point == f.path) return Error{EBUSY, "remove: \"" + f.path + "\" is a mount point"};
+  if (!f.attr) return f.missing.code == ENOENT ? Error{ENOENT, "remove: no such file: \"" + f.path + "\""} : f.missing;
+  if (!f.where.server) return Error{EBUSY, "remove: \"" + f.path + "\" holds mount points"};
+  return f.where.server->remove(f.where.path);
 }
 
 Result<void> Namespace::rename(std::string_view from, std::string_view to) {
-  std::string a = clean_path(from, cwd_), b = clean_path(to, cwd_);
-  const Target* source = nullptr;
-  std::vector<Target> sources = resolve(a);
-  for (const Target& t : sources)
-    if (t.server->stat(t.path)) {
-      source = &t;
-      break;
-    }
-  if (!source) return Error{ENOENT, "rename: no such file: \"" + a + "\""};
-  for (const Target& t : resolve(b))
-    if (t.server == source->server) return t.server->rename(source->path, t.path);
-  return Error{EXDEV, "rename: \"" + a + "\" and \"" + b + "\" are on different file servers"};
+  Found a = TRY(find(from, false));
+  if (!a.attr || !a.where.server) return Error{ENOENT, "rename: no such file: \"" + a.path + "\""};
+  Found b = TRY(find(to, false));
+  for (const Target& t : resolve(b.path))
+    if (t.server == a.where.server) return t.server->rename(a.where.path, t.path);
+  return Error{EXDEV, "rename: \"" + a.path + "\" and \"" + b.path + "\" are on different file servers"};
 }
 
 }  // namespace ns

@@ -49,6 +49,7 @@ class NinepFile final : public OpenFile {
     return attr_from(i);
   }
   Result<void> truncate(uint64_t size) override { return file_.truncate(size); }
+  Result<void> set_attr(const AttrChange& change) override { return file_.set_attr(change); }
   Result<void> sync() override { return file_.fsync(); }
   bool appends() const override { return append_; }
   size_t max_io() const override { return max_io_; }
@@ -100,5 +101,12 @@ Result<void> NinepServer::remove(const std::string& path) { return share_->clien
 Result<void> NinepServer::rename(const std::string& from, const std::string& to) {
   return share_->client().rename(from, to);
 }
+Result<void> NinepServer::set_attr(const std::string& path, const AttrChange& change) {
+  return share_->client().set_attr(or_root(path), change);
+}
+Result<void> NinepServer::symlink(const std::string& path, const std::string& target) {
+  return share_->client().symlink(path, target);
+}
+Result<std::string> NinepServer::readlink(const std::string& path) { return share_->client().readlink(path); }
 
 }  // namespace ns

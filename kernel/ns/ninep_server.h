@@ -15,6 +15,9 @@ class NinepServer final : public FileServer {
   Result<void> mkdir(const std::string& path, uint32_t perm) override;
   Result<void> remove(const std::string& path) override;
   Result<void> rename(const std::string& from, const std::string& to) override;
+  Result<void> set_attr(const std::string& path, const AttrChange& change) override;
+  Result<void> symlink(const std::string& path, const std::string& target) override;
+  Result<std::string> readlink(const std::string& path) override;
   xenos::ninep::Share& share() { return *share_; }
 
   // Unmounted: the server (its share: rings, grants, session) goes when its last open file

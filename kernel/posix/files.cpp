@@ -1,12 +1,18 @@
 // newlib's file system calls on the namespace: a growing descriptor table whose entries are
 // open files of some FileServer, with offsets and flags, shared by dup(). errno comes from the
 // server's error (a 9P error's errno, or the namespace's own).
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <utime.h>
 #include <vector>
 #include "console.h"
 #include "ns/boot_namespace.h"
@@ -88,6 +94,7 @@ uint32_t ns_mode(int flags) {
   if (flags & O_TRUNC) m |= ns::kTruncate;
   if (flags & O_APPEND) m |= ns::kAppend;
   if (flags & O_DIRECTORY) m |= ns::kDirectory;
+  if (flags & O_NOFOLLOW) m |= ns::kNoFollow;
   return m;
 }
 
@@ -193,12 +200,15 @@ int open(const char* path, int flags, ...) {
   }
   if (!path) return fail(EFAULT);
   std::string clean = ns::clean_path(path, ns::root().cwd());
-  auto attr = ns::root().stat(clean);
+  bool own_link = (flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL));  // not followed
+  auto attr = own_link ? ns::root().lstat(clean) : ns::root().stat(clean);
   if (attr && attr->is_dir()) {  // a directory: no file to open, but stat, fchdir and readdir work
     if ((flags & O_ACCMODE) != O_RDONLY) return fail(EISDIR);
     if ((flags & O_CREAT) && (flags & O_EXCL)) return fail(EEXIST);
+    auto real = ns::root().real_path(clean);
+    if (!real) return fail(real.error());
     auto* d = new posix::Description;
-    d->path = clean;
+    d->path = *real;
     d->flags = flags;
     d->is_dir = true;
     return posix::install(d);
@@ -314,7 +324,46 @@ int stat(const char* path, struct stat* st) {
   return 0;
 }
 
-int lstat(const char* path, struct stat* st) { return stat(path, st); }  // no symlinks followed or made here
+int lstat(const char* path, struct stat* st) {
+  if (!path) return fail(EFAULT);
+  auto a = ns::root().lstat(path);
+  if (!a) return fail(a.error());
+  posix::fill_stat(*a, st);
+  return 0;
+}
+
+int symlink(const char* target, const char* link_path) {
+  if (!target || !link_path) return fail(EFAULT);
+  if (!*target || !*link_path) return fail(ENOENT);
+  auto r = ns::root().symlink(target, link_path);
+  return r ? 0 : fail(r.error());
+}
+
+// As POSIX: the target's bytes, not NUL-terminated, cut at `size` (the caller sees the cut by
+// a result equal to its size, as on Linux).
+ssize_t readlink(const char* path, char* buffer, size_t size) {
+  if (!path || !buffer) return fail(EFAULT);
+  if (size == 0) return fail(EINVAL);
+  auto target = ns::root().readlink(path);
+  if (!target) return fail(target.error());
+  size_t n = std::min(size, target->size());
+  std::memcpy(buffer, target->data(), n);
+  return ssize_t(n);
+}
+
+char* realpath(const char* path, char* resolved) {
+  if (!path) return errno = EINVAL, nullptr;
+  if (!*path) return errno = ENOENT, nullptr;
+  auto real = ns::root().real_path(path);
+  if (!real) return errno = real.error().code ? real.error().code : EIO, nullptr;
+  if (real->size() >= PATH_MAX) return errno = ENAMETOOLONG, nullptr;
+  if (!resolved) {
+    resolved = static_cast<char*>(malloc(real->size() + 1));
+    if (!resolved) return errno = ENOMEM, nullptr;
+  }
+  std::memcpy(resolved, real->c_str(), real->size() + 1);
+  return resolved;
+}
 
 int isatty(int fd) {
   posix::Description* d = get(fd);
@@ -355,7 +404,7 @@ int truncate(const char* path, off_t size) {
 }
 
 int unlink(const char* path) {
-  auto a = ns::root().stat(path);
+  auto a = ns::root().lstat(path);
   if (!a) return fail(a.error());
   if (a->is_dir()) return fail(EISDIR);
   auto r = ns::root().remove(path);
@@ -363,7 +412,7 @@ int unlink(const char* path) {
 }
 
 int rmdir(const char* path) {
-  auto a = ns::root().stat(path);
+  auto a = ns::root().lstat(path);
   if (!a) return fail(a.error());
   if (!a->is_dir()) return fail(ENOTDIR);
   auto r = ns::root().remove(path);
@@ -438,6 +487,104 @@ int fcntl(int fd, int command, ...) {
     case F_SETFD: return 0;  // one program, no exec: close-on-exec means nothing
     default: return fail(EINVAL);
   }
+}
+
+// ---- attributes: mode, owner, times ---------------------------------------------------------
+
+}  // extern "C"
+
+namespace {
+
+int change_path(const char* path, const ns::AttrChange& change, bool follow) {
+  if (!path) return fail(EFAULT);
+  auto r = ns::root().set_attr(path, change, follow);
+  return r ? 0 : fail(r.error());
+}
+
+int change_fd(int fd, const ns::AttrChange& change) {
+  posix::Held d(fd);
+  if (!d) return fail(EBADF);
+  if (d->socket) return fail(EINVAL);
+  auto r = d->is_dir ? ns::root().set_attr(d->path, change, true) : d->file->set_attr(change);
+  return r ? 0 : fail(r.error());
+}
+
+ns::AttrChange owner_change(uid_t uid, gid_t gid) {
+  ns::AttrChange c;
+  if (uid != uid_t(-1)) c.uid = uint32_t(uid);
+  if (gid != gid_t(-1)) c.gid = uint32_t(gid);
+  return c;
+}
+
+// A timespec of futimens/utimensat: UTIME_OMIT leaves the time, UTIME_NOW is the server's now.
+bool time_change(const struct timespec& t, std::optional<p9::TimeChange>* out) {
+  if (t.tv_nsec == UTIME_OMIT) return true;
+  if (t.tv_nsec == UTIME_NOW) return *out = p9::TimeChange{0, 0, true}, true;
+  if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000 || t.tv_sec < 0) return false;
+  *out = p9::TimeChange{uint64_t(t.tv_sec), uint32_t(t.tv_nsec), false};
+  return true;
+}
+
+// Both times, or both "now" when `times` is null.
+bool times_change(const struct timespec* times, ns::AttrChange* c) {
+  if (!times) {
+    c->atime = c->mtime = p9::TimeChange{0, 0, true};
+    return true;
+  }
+  return time_change(times[0], &c->atime) && time_change(times[1], &c->mtime);
+}
+
+}  // namespace
+
+extern "C" {
+
+int chmod(const char* path, mode_t mode) {
+  ns::AttrChange c;
+  c.mode = uint32_t(mode & 07777);
+  return change_path(path, c, true);
+}
+
+int fchmod(int fd, mode_t mode) {
+  ns::AttrChange c;
+  c.mode = uint32_t(mode & 07777);
+  return change_fd(fd, c);
+}
+
+int chown(const char* path, uid_t uid, gid_t gid) { return change_path(path, owner_change(uid, gid), true); }
+int lchown(const char* path, uid_t uid, gid_t gid) { return change_path(path, owner_change(uid, gid), false); }
+int fchown(int fd, uid_t uid, gid_t gid) { return change_fd(fd, owner_change(uid, gid)); }
+
+int futimens(int fd, const struct timespec times[2]) {
+  ns::AttrChange c;
+  if (!times_change(times, &c)) return fail(EINVAL);
+  return change_fd(fd, c);
+}
+
+// Relative paths are taken from the working directory: `dirfd` must be AT_FDCWD (there are
+// no other directory descriptors to walk from), unless the path is absolute.
+int utimensat(int dirfd, const char* path, const struct timespec times[2], int flags) {
+  if (!path) return fail(EFAULT);
+  if (dirfd != AT_FDCWD && path[0] != '/') return fail(ENOSYS);
+  if (flags & ~AT_SYMLINK_NOFOLLOW) return fail(EINVAL);
+  ns::AttrChange c;
+  if (!times_change(times, &c)) return fail(EINVAL);
+  return change_path(path, c, !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+int utimes(const char* path, const struct timeval times[2]) {
+  if (!times) return utimensat(AT_FDCWD, path, nullptr, 0);
+  struct timespec ts[2];
+  for (int i = 0; i < 2; ++i) {
+    if (times[i].tv_usec < 0 || times[i].tv_usec >= 1000000) return fail(EINVAL);
+    ts[i] = {times[i].tv_sec, long(times[i].tv_usec) * 1000};
+  }
+  return utimensat(AT_FDCWD, path, ts, 0);
+}
+
+int utime(const char* path, const struct utimbuf* times) {
+  if (!times) return utimensat(AT_FDCWD, path, nullptr, 0);
+  struct timespec ts[2] = {{times->actime, 0}, {times->modtime, 0}};
+  return utimensat(AT_FDCWD, path, ts, 0);
 }
 
 int access(const char* path, int) {

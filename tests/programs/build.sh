@@ -8,6 +8,7 @@
 #   tests/programs/build.sh BUILD_DIR
 set -uo pipefail
 build=$(realpath "${1:-build}")
+here=$(dirname "$(realpath "$0")")  # tests/programs
 cc=$build/sdk/bin/xenos-cc
 out=$build/programs
 mkdir -p "$out"
@@ -70,5 +71,40 @@ lua() {
   fi
 }
 
+# SQLite: Debian's source is SQLite's full tree; its own configure and Makefile make the
+# amalgamation (sqlite3.c, shell.c; tclsh runs its generators) on the host, then xenos-cc
+# compiles that with the flags of the README's recipe: the stock shell is sqlite3.elf, and
+# sqlite-threads.elf is our two-writer driver (tests/programs/sqlite-threads.c) over the same
+# library.
+SQLITE_FLAGS=(-O2 -DSQLITE_THREADSAFE=1 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_MAX_MMAP_SIZE=0
+              -DHAVE_USLEEP=1 -DHAVE_PREAD=1 -DHAVE_PWRITE=1 -DHAVE_LOCALTIME_R=1)
+sqlite() {
+  local dest=$out/sqlite
+  mkdir -p "$dest" && rm -f "$dest/skip" "$dest"/*.elf
+  local why
+  if ! why=$(fetch sqlite3); then
+    echo "$why" > "$dest/skip"
+    echo "programs: sqlite skipped: $why"
+    return
+  fi
+  local tarball
+  tarball=$(ls "$out"/src/sqlite3/sqlite3_*.orig.tar.* 2>/dev/null | grep -v -- -www | head -1)
+  [[ -n $tarball ]] || { echo "programs: no sqlite3 orig tarball in $out/src/sqlite3" >&2; failed=1; return; }
+  command -v tclsh >/dev/null || { echo "programs: SQLite's generators need tclsh (tools/deps.sh xen installs tcl)" >&2; failed=1; return; }
+  rm -rf "$dest/src" && mkdir -p "$dest/src" && tar -xf "$tarball" -C "$dest/src" --strip-components=1
+  if (cd "$dest/src" && ./configure --disable-tcl --disable-readline && make sqlite3.c shell.c) > "$dest/build.log" 2>&1 &&
+     "$cc" "${SQLITE_FLAGS[@]}" -c "$dest/src/sqlite3.c" -o "$dest/sqlite3.o" >> "$dest/build.log" 2>&1 &&
+     "$cc" "${SQLITE_FLAGS[@]}" "$dest/src/shell.c" "$dest/sqlite3.o" -o "$dest/sqlite3.elf" >> "$dest/build.log" 2>&1 &&
+     "$cc" -O2 -Wall -Werror -I"$dest/src" "$here/sqlite-threads.c" "$dest/sqlite3.o" \
+       -o "$dest/sqlite-threads.elf" >> "$dest/build.log" 2>&1; then
+    echo "programs: sqlite built from $(basename "$tarball") (sqlite3.elf $(stat -c %s "$dest/sqlite3.elf") bytes, sqlite-threads.elf $(stat -c %s "$dest/sqlite-threads.elf"))"
+  else
+    echo "programs: building sqlite failed:" >&2
+    tail -20 "$dest/build.log" | sed 's/^/    | /' >&2
+    failed=1
+  fi
+}
+
 lua
+sqlite
 exit $failed

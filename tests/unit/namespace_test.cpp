@@ -1,5 +1,5 @@
 // The namespace's logic over in-memory file trees: union order, MCREATE, merged listings,
-// ".." at a mount point, unmount, mount points as directories.
+// ".." at a mount point, unmount, mount points as directories, symbolic links.
 #include <gtest/gtest.h>
 #include <cerrno>
 #include <cstring>
@@ -22,8 +22,14 @@ class MemServer final : public FileServer {
   void add_dir(const std::string& d) { dirs_[d] = true; }
   void add_file(const std::string& f, const std::string& body) { files[f] = body; }
 
+  // Like a 9P server, it never follows a link, at the end of a path or on the way.
+  std::map<std::string, std::string> links;
   Result<Attr> stat(const std::string& p) override {
     Attr a;
+    if (links.count(p)) {
+      a.mode = kModeLink | 0777;
+      return a;
+    }
     if (dirs_.count(p)) {
       a.mode = kModeDir | 0755;
       return a;
@@ -79,8 +85,19 @@ class MemServer final : public FileServer {
     created.push_back(p);
     return {};
   }
+  Result<void> symlink(const std::string& p, const std::string& target) override {
+    if (!dirs_.count(p.substr(0, p.rfind('/') == std::string::npos ? 0 : p.rfind('/'))))
+      return Error{ENOENT, "no dir for " + p};
+    links[p] = target;
+    return {};
+  }
+  Result<std::string> readlink(const std::string& p) override {
+    auto l = links.find(p);
+    if (l == links.end()) return Error{EINVAL, "not a link: " + p};
+    return l->second;
+  }
   Result<void> remove(const std::string& p) override {
-    if (files.erase(p) || dirs_.erase(p)) return {};
+    if (files.erase(p) || dirs_.erase(p) || links.erase(p)) return {};
     return Error{ENOENT, "no " + p};
   }
   Result<void> rename(const std::string& a, const std::string& b) override {
@@ -231,4 +248,93 @@ TEST(Namespace, HoldsManyMounts) {
   EXPECT_EQ(n.mount_count(), 100u);
   EXPECT_EQ(read_all(n, "/m/73/id"), "73");
   EXPECT_EQ(names(n.list("/m")).size(), 100u);
+}
+
+// ---- symbolic links -------------------------------------------------------------------------
+
+namespace {
+
+struct Linked : ::testing::Test {
+  MemServer fs{"fs"}, other{"other"};
+  Namespace n;
+  void SetUp() override {
+    fs.add_dir("a");
+    fs.add_file("a/f", "in a");
+    other.add_file("x", "in other");
+    ASSERT_TRUE(n.mount(&fs, "/", "/m", MREPL));
+    ASSERT_TRUE(n.mount(&other, "/", "/o", MREPL));
+  }
+};
+
+}  // namespace
+
+TEST_F(Linked, AFinalLinkIsFollowedByStatAndOpenButNotByLstat) {
+  fs.links["ln"] = "a/f";  // relative: to the link's own directory
+  EXPECT_EQ(read_all(n, "/m/ln"), "in a");
+  auto st = n.stat("/m/ln");
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->mode & kModeTypeMask, kModeFile);
+  auto lst = n.lstat("/m/ln");
+  ASSERT_TRUE(lst);
+  EXPECT_TRUE(lst->is_link());
+  auto target = n.readlink("/m/ln");
+  ASSERT_TRUE(target);
+  EXPECT_EQ(*target, "a/f");
+  EXPECT_EQ(n.readlink("/m/a/f").error().code, EINVAL);
+  auto real = n.real_path("/m/ln");
+  ASSERT_TRUE(real);
+  EXPECT_EQ(*real, "/m/a/f");
+}
+
+TEST_F(Linked, ALinkOnTheWayIsFollowedForLookupsAndCreates) {
+  fs.links["d"] = "a";  // the server does not follow it: "d/f" is not there for it
+  EXPECT_EQ(fs.stat("d/f").error().code, ENOENT);
+  EXPECT_EQ(read_all(n, "/m/d/f"), "in a");
+  auto made = n.open("/m/d/new", kWrite | kCreate, 0644);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_TRUE(fs.files.count("a/new"));
+  ASSERT_TRUE(n.mkdir("/m/d/sub", 0755));
+  EXPECT_TRUE(fs.dirs_.count("a/sub"));
+  ASSERT_TRUE(n.chdir("/m/d"));
+  EXPECT_EQ(n.cwd(), "/m/a");  // the directory's own path, as getcwd says on Linux
+  EXPECT_EQ(read_all(n, "f"), "in a");
+}
+
+TEST_F(Linked, AnAbsoluteTargetIsAPathOfTheNamespaceAndMayCrossMounts) {
+  fs.links["to-other"] = "/o/x";
+  fs.add_dir("a/b");
+  fs.links["a/b/up"] = "../../../o";
+  EXPECT_EQ(read_all(n, "/m/to-other"), "in other");
+  EXPECT_EQ(read_all(n, "/m/a/b/up/x"), "in other");
+}
+
+TEST_F(Linked, LoopsAndLongChainsGiveEloopAndFortyLinksAreFine) {
+  fs.links["p"] = "q";
+  fs.links["q"] = "p";
+  EXPECT_EQ(n.stat("/m/p").error().code, ELOOP);
+  EXPECT_EQ(n.open("/m/p/f", kRead, 0).error().code, ELOOP);
+  for (int i = 0; i < Namespace::kMaxLinks; ++i) fs.links["c" + std::to_string(i)] = "c" + std::to_string(i + 1);
+  fs.links["c" + std::to_string(Namespace::kMaxLinks)] = "a/f";
+  EXPECT_EQ(read_all(n, "/m/c1"), "in a");  // 40 links
+  EXPECT_EQ(n.stat("/m/c0").error().code, ELOOP);  // 41
+}
+
+TEST_F(Linked, ADanglingLinkCreatesItsTargetUnlessExclusiveOrNoFollow) {
+  fs.links["dangling"] = "a/later";
+  EXPECT_EQ(n.stat("/m/dangling").error().code, ENOENT);
+  EXPECT_TRUE(n.lstat("/m/dangling"));
+  EXPECT_EQ(n.open("/m/dangling", kWrite | kCreate | kExclusive, 0644).error().code, EEXIST);
+  EXPECT_EQ(n.open("/m/dangling", kRead | kNoFollow, 0).error().code, ELOOP);
+  ASSERT_TRUE(n.open("/m/dangling", kWrite | kCreate, 0644));
+  EXPECT_TRUE(fs.files.count("a/later"));
+  EXPECT_EQ(n.symlink("x", "/m/dangling").error().code, EEXIST);
+}
+
+TEST_F(Linked, RemoveActsOnTheLinkNotItsTarget) {
+  ASSERT_TRUE(n.symlink("a/f", "/m/ln"));
+  EXPECT_EQ(fs.links["ln"], "a/f");
+  ASSERT_TRUE(n.remove("/m/ln"));
+  EXPECT_FALSE(fs.links.count("ln"));
+  EXPECT_TRUE(fs.files.count("a/f"));
+  EXPECT_EQ(n.symlink("a/f", "/m/nowhere/ln").error().code, ENOENT);
 }

@@ -286,17 +286,17 @@ def debian_programs(build):
     built, log = programs.build(build)
     for line in log.splitlines():
         print("# " + line)
-    lua = programs.Lua(build)
+    lua, sqlite = programs.Lua(build), programs.Sqlite(build)
 
     def judge():
         check("programs from Debian's source packages build with the SDK (tests/programs/build.sh)",
               [] if built else [log.splitlines()[-1] if log else "it failed"])
-        for p in (lua,):
+        for p in (lua, sqlite):
             if p.skip:
                 print("skip - %s: %s" % (p.name, p.skip))
             for name, problems in p.checks():
                 check(name, problems)
-    return Part([p.guest for p in (lua,) if p.guest], [], judge)
+    return Part(([lua.guest] if lua.guest else []) + sqlite.guests, [], judge)
 
 
 def retry_failures(build, guests):

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "p9/attr_change.h"
 #include "p9/codec.h"
 #include "p9/error.h"
 #include "p9/open_flags.h"
@@ -80,6 +81,7 @@ class File {
   Result<size_t> pwrite(std::span<const std::byte> in, uint64_t offset);
   Result<FileInfo> stat();
   Result<void> truncate(uint64_t size);
+  Result<void> set_attr(const AttrChange& change);
   Result<void> fsync();
   void close() { fid_.clunk(); }
   uint32_t iounit() const { return iounit_; }
@@ -146,6 +148,11 @@ class Client {
   Result<void> remove(std::string_view path);
   Result<void> rename(std::string_view from, std::string_view to);
   Result<void> truncate(std::string_view path, uint64_t size);
+  Result<void> set_attr(std::string_view path, const AttrChange& change);
+  // Symbolic links (9P2000.L: Tsymlink, Treadlink; other dialects say EOPNOTSUPP). Walks do
+  // not follow links: following them is the caller's business (the kernel's namespace does).
+  Result<void> symlink(std::string_view path, std::string_view target);
+  Result<std::string> readlink(std::string_view path);
 
   // For proxies (iohost's import tree): reads and writes on a fid opened with a raw Tlopen or
   // Tlcreate (split at msize and pipelined), and one Treaddir.
@@ -207,7 +214,7 @@ class Client {
   uint32_t allocate_fid();
   void release_fid(uint32_t fid);
   void clunk(uint32_t fid);
-  Result<void> truncate_fid(uint32_t fid, uint64_t size);
+  Result<void> set_attr_fid(const Fid& fid, const AttrChange& change);
 
   // The request machinery: begin() tags and sends, finish() waits for the reply.
   Result<void> begin(Call& call, std::vector<std::byte> encoded_without_tag);

@@ -75,7 +75,8 @@ constexpr uint32_t O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXC
 }
 constexpr uint64_t P9_GETATTR_BASIC = 0x000007ff, P9_GETATTR_ALL = 0x00003fff;
 constexpr uint32_t P9_SETATTR_MODE = 0x1, P9_SETATTR_UID = 0x2, P9_SETATTR_GID = 0x4, P9_SETATTR_SIZE = 0x8,
-                   P9_SETATTR_ATIME = 0x10, P9_SETATTR_MTIME = 0x20;
+                   P9_SETATTR_ATIME = 0x10, P9_SETATTR_MTIME = 0x20, P9_SETATTR_CTIME = 0x40,
+                   P9_SETATTR_ATIME_SET = 0x80, P9_SETATTR_MTIME_SET = 0x100;  // _SET: the time given, not now
 constexpr uint32_t AT_REMOVEDIR = 0x200;  // Tunlinkat flags (Linux value)
 
 struct Qid {
