@@ -3,6 +3,7 @@
 // harness checks on the host what it leaves behind (fstest-out.txt, renamed.txt).
 #include <cerrno>
 #include <cstdio>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -10,7 +11,10 @@
 #include <algorithm>
 #include <vector>
 #include <string>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <xenos/namespace.h>
 #include "suite.h"
@@ -224,6 +228,102 @@ void union_of_two_shares() {
   CHECK_ERRNO(xenos_unmount(nullptr, "/not-a-mount"), EINVAL);
 }
 
+// Links are made by the I/O host's file system (9P2000.L Tsymlink) and followed by the guest's
+// namespace; host-link.txt stays for the harness to read with os.readlink.
+void symbolic_links() {
+  CHECK(put("/fs/link-target.txt", "through a link"));
+  CHECK(symlink("link-target.txt", "/fs/ln") == 0);
+  CHECK_ERRNO(symlink("x", "/fs/ln"), EEXIST);
+  char target[64] = {};
+  CHECK(readlink("/fs/ln", target, sizeof target) == 15 && std::strcmp(target, "link-target.txt") == 0);
+  CHECK(readlink("/fs/ln", target, 4) == 4);  // cut at the caller's size, as on Linux
+  CHECK_ERRNO(readlink("/fs/link-target.txt", target, sizeof target), EINVAL);
+  struct stat st, lst;
+  CHECK(stat("/fs/ln", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 14);
+  CHECK(lstat("/fs/ln", &lst) == 0 && S_ISLNK(lst.st_mode));
+  CHECK(slurp("/fs/ln") == "through a link");
+  CHECK(mkdir("/fs/link-dir", 0755) == 0 && put("/fs/link-dir/inner.txt", "inner"));
+  CHECK(symlink("/fs/link-dir", "/fs/lndir") == 0);  // absolute: a path of the namespace
+  CHECK(slurp("/fs/lndir/inner.txt") == "inner");
+  CHECK(put("/fs/lndir/made-through.txt", "made"));
+  CHECK(slurp("/fs/link-dir/made-through.txt") == "made");
+  char real[PATH_MAX];
+  CHECK(realpath("/fs/lndir/../lndir/inner.txt", real) && std::strcmp(real, "/fs/link-dir/inner.txt") == 0);
+  CHECK_ERRNO(realpath("/fs/lndir/none", real) ? 0 : -1, ENOENT);
+  CHECK(symlink("loop-b", "/fs/loop-a") == 0 && symlink("loop-a", "/fs/loop-b") == 0);
+  CHECK_ERRNO(stat("/fs/loop-a", &st), ELOOP);
+  CHECK_ERRNO(open("/fs/loop-a", O_RDONLY), ELOOP);
+  CHECK_ERRNO(open("/fs/ln", O_RDONLY | O_NOFOLLOW), ELOOP);
+  CHECK(symlink("dangling-target.txt", "/fs/dangling") == 0);
+  CHECK_ERRNO(open("/fs/dangling", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+  CHECK(put("/fs/dangling", "created through a dangling link"));
+  CHECK(slurp("/fs/dangling-target.txt") == "created through a dangling link");
+  CHECK(unlink("/fs/ln") == 0);  // the link goes, its target stays
+  CHECK_ERRNO(lstat("/fs/ln", &lst), ENOENT);
+  CHECK(stat("/fs/link-target.txt", &st) == 0);
+  for (const char* p : {"/fs/lndir", "/fs/loop-a", "/fs/loop-b", "/fs/dangling", "/fs/dangling-target.txt",
+                        "/fs/link-target.txt", "/fs/link-dir/inner.txt", "/fs/link-dir/made-through.txt"})
+    CHECK(unlink(p) == 0);
+  CHECK(rmdir("/fs/link-dir") == 0);
+  CHECK(symlink("fstest-out.txt", "/fs/host-link.txt") == 0);
+}
+
+// Mode and times reach the host's file (the harness checks attrs.txt there).
+void modes_and_times() {
+  CHECK(put("/fs/attrs.txt", "attributes"));
+  CHECK(chmod("/fs/attrs.txt", 0600) == 0);
+  struct stat st;
+  CHECK(stat("/fs/attrs.txt", &st) == 0 && (st.st_mode & 07777) == 0600);
+  int fd = open("/fs/attrs.txt", O_RDWR);
+  CHECK(fd >= 0);
+  CHECK(fchmod(fd, 0640) == 0);
+  struct timeval times[2] = {{1000000000, 0}, {1234567890, 500000}};
+  CHECK(utimes("/fs/attrs.txt", times) == 0);
+  CHECK(fstat(fd, &st) == 0 && st.st_mtime == 1234567890 && st.st_atime == 1000000000);
+  struct timespec keep_atime[2] = {{0, UTIME_OMIT}, {1111111111, 0}};
+  CHECK(futimens(fd, keep_atime) == 0);
+  CHECK(fstat(fd, &st) == 0 && st.st_mtime == 1111111111 && st.st_atime == 1000000000);
+  struct timespec bad[2] = {{0, 1000000000}, {0, 0}};
+  CHECK_ERRNO(futimens(fd, bad), EINVAL);
+  CHECK(fchown(fd, uid_t(-1), gid_t(-1)) == 0);  // nothing to change
+  CHECK(close(fd) == 0);
+  CHECK_ERRNO(chmod("/fs/no-such-file", 0600), ENOENT);
+  CHECK_ERRNO(fchmod(99, 0600), EBADF);
+}
+
+void memory_maps_and_machine_facts() {
+  CHECK(sysconf(_SC_PAGESIZE) == 4096 && getpagesize() == 4096);
+  CHECK(sysconf(_SC_NPROCESSORS_ONLN) == 1);
+  CHECK(sysconf(_SC_PHYS_PAGES) > 1000 && sysconf(_SC_AVPHYS_PAGES) > 0);
+  struct utsname u;
+  CHECK(uname(&u) == 0 && std::strcmp(u.sysname, "xenos") == 0 && std::strcmp(u.machine, "x86_64") == 0);
+  CHECK(getuid() == 0 && geteuid() == 0);
+  auto* anon = static_cast<unsigned char*>(mmap(nullptr, 3 * 4096 + 1, PROT_READ | PROT_WRITE,
+                                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  CHECK(anon != MAP_FAILED);
+  bool zero = true;
+  for (size_t i = 0; i < 4 * 4096; ++i) zero &= anon[i] == 0;
+  CHECK(zero);
+  std::memset(anon, 0x5a, 4 * 4096);
+  CHECK(munmap(anon + 4096, 4096) == 0);  // a hole in the middle
+  CHECK(anon[0] == 0x5a && anon[2 * 4096] == 0x5a);
+  CHECK(munmap(anon, 4 * 4096) == 0);
+  CHECK_ERRNO(munmap(anon + 1, 4096), EINVAL);
+  CHECK(put("/fs/mapped.txt", "mapped file bytes"));
+  int fd = open("/fs/mapped.txt", O_RDONLY);
+  CHECK(fd >= 0);
+  auto* file = static_cast<char*>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+  CHECK(file != MAP_FAILED);
+  CHECK(std::memcmp(file, "mapped file bytes", 17) == 0 && file[17] == 0 && file[8191] == 0);
+  file[0] = 'M';  // private: the file does not see it
+  CHECK(munmap(file, 8192) == 0);
+  CHECK(slurp("/fs/mapped.txt") == "mapped file bytes");
+  CHECK_ERRNO(mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0, ENODEV);
+  CHECK_ERRNO(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED ? -1 : 0, EINVAL);
+  CHECK(close(fd) == 0);
+  CHECK(unlink("/fs/mapped.txt") == 0);
+}
+
 void cleanup() {
   CHECK(unlink("a.txt") == 0);
   CHECK(unlink("b.txt") == 0);
@@ -243,6 +343,10 @@ int main() {
   suite::run("/dev/null, /dev/zero, /dev/cons, /env", dev_and_env_files);
   suite::run("stdio (fopen, fprintf, fgets) over the share", stdio_over_the_share);
   suite::run("a union of two shares: bind MAFTER, create, unmount", union_of_two_shares);
+  suite::run("symlink, readlink, lstat, links followed on the way and at the end, ELOOP, realpath",
+             symbolic_links);
+  suite::run("chmod, fchmod, utimes, futimens (UTIME_OMIT), fchown", modes_and_times);
+  suite::run("mmap anonymous and private file maps, munmap of a part; sysconf, uname", memory_maps_and_machine_facts);
   suite::run("cleanup", cleanup);
   return suite::finish();
 }

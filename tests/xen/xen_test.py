@@ -153,7 +153,8 @@ def suites(build):
         check("on the host: the files the guest wrote over 9pfs are there with the right bytes", problems)
         print_bench(p9)
         check("fstest (namespace and libc file calls over 9pfs) passes: %s" % summary(fs), fs.verdict())
-        check("on the host: what fstest wrote, renamed and removed through the namespace", written_by_fstest(fs))
+        check("on the host: what fstest wrote, renamed, removed, linked (symlink) and chmod/utimes'd "
+              "through the namespace", written_by_fstest(fs))
         for g in (selftest_pv, p9_pv, fs_pv):
             check("%s as PV passes: %s" % (g.name.replace("-pv", ""), summary(g)), g.verdict())
         check("on the host: the PV guest's 9pfs writes are there with the right bytes", written_by_p9test(p9_pv))
@@ -184,7 +185,16 @@ def written_by_fstest(g):
         problems.append("renamed.txt missing or wrong")
     if not os.path.isfile(os.path.join(out, "u2", "only-in-second.txt")):
         problems.append("u2/only-in-second.txt (written through the second share) missing")
-    for gone in ("a.txt", "b.txt", "to-rename.txt", "dir", "created-in-union.txt"):
+    link = os.path.join(out, "host-link.txt")
+    if not os.path.islink(link) or os.readlink(link) != "fstest-out.txt":
+        problems.append("host-link.txt is not the symbolic link to fstest-out.txt the guest made")
+    attrs = os.path.join(out, "attrs.txt")
+    if not os.path.isfile(attrs):
+        problems.append("attrs.txt missing")
+    elif (os.stat(attrs).st_mode & 0o7777, int(os.stat(attrs).st_mtime)) != (0o640, 1111111111):
+        problems.append("attrs.txt has mode %o, mtime %d; the guest set 640, 1111111111"
+                        % (os.stat(attrs).st_mode & 0o7777, os.stat(attrs).st_mtime))
+    for gone in ("a.txt", "b.txt", "to-rename.txt", "dir", "created-in-union.txt", "ln", "link-dir", "mapped.txt"):
         if os.path.exists(os.path.join(out, gone)):
             problems.append(gone + " should have been removed")
     return problems
