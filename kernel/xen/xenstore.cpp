@@ -63,10 +63,14 @@ struct Connection {
   uint32_t next_watch = 1;
   std::string broken;        // why the connection is unusable, once it is ("" while it works)
   bool mid_message = false;  // a drain() is waiting for the rest of a long reply
+  uint64_t events = 0;       // the ring's events seen (the re-check's log tells late from none)
 };
 Connection* conn;
 
-void on_event(uint32_t, void*) { conn->ring_waiters.wake_all(); }
+void on_event(uint32_t, void*) {
+  ++conn->events;
+  conn->ring_waiters.wake_all();
+}
 
 void fail_connection(std::string why) {
   if (!conn->broken.empty()) return;
@@ -231,13 +235,17 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
         timed_out = true;
         break;
       }
+      uint64_t events_before = conn->events;
       if (!conn->ring_waiters.wait_until(std::min(deadline, now + kRecheckNs)) && !me.done) {
         drain();
+        // An event counted meanwhile came in the same upcall as the re-check's timer (it was
+        // held back until the next interrupt); none at all means no event came for the reply.
         if (me.done && ++replies_found_without_event <= 3)
           kernel::log("xenstore: the reply to request %u (type %u) was found by the %llu ms re-check, "
-                      "before any event woke its waiter (%u so far)\n",
+                      "before any event woke its waiter (%u so far; %s)\n",
                       me.req_id, type, (unsigned long long)(kRecheckNs / 1000000),
-                      replies_found_without_event);
+                      replies_found_without_event,
+                      conn->events != events_before ? "its event came late, with the timer's" : "no event came");
         if (me.done) break;
       }
     }
