@@ -113,6 +113,14 @@ void fill_stat(const ns::Attr& a, struct stat* st) {
   st->st_blocks = blkcnt_t((a.size + 511) / 512);
 }
 
+int stat_path(const char* path, struct stat* st, bool follow) {
+  if (!path) return fail(EFAULT);
+  auto a = follow ? ns::root().stat(path) : ns::root().lstat(path);
+  if (!a) return fail(a.error());
+  fill_stat(*a, st);
+  return 0;
+}
+
 }  // namespace
 
 void open_standard_descriptors() {
@@ -316,21 +324,8 @@ int fstat(int fd, struct stat* st) {
   return 0;
 }
 
-int stat(const char* path, struct stat* st) {
-  if (!path) return fail(EFAULT);
-  auto a = ns::root().stat(path);
-  if (!a) return fail(a.error());
-  posix::fill_stat(*a, st);
-  return 0;
-}
-
-int lstat(const char* path, struct stat* st) {
-  if (!path) return fail(EFAULT);
-  auto a = ns::root().lstat(path);
-  if (!a) return fail(a.error());
-  posix::fill_stat(*a, st);
-  return 0;
-}
+int stat(const char* path, struct stat* st) { return posix::stat_path(path, st, true); }
+int lstat(const char* path, struct stat* st) { return posix::stat_path(path, st, false); }
 
 int symlink(const char* target, const char* link_path) {
   if (!target || !link_path) return fail(EFAULT);
