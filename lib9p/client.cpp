@@ -390,6 +390,14 @@ Result<std::vector<std::byte>> Client::exchange(std::vector<std::byte> encoded, 
   return reply;
 }
 
+Result<void> Client::exchange_empty(std::vector<std::byte> encoded, Type reply_type, std::string_view request_name,
+                                    const char* reply_name, uint64_t* answered_in) {
+  std::vector<std::byte> reply = TRY(exchange(std::move(encoded), reply_type, request_name, answered_in));
+  if (reply.size() != kHeaderSize)
+    return Error{EBADMSG, std::string("9P: malformed ") + reply_name + ": bytes left over after the last field"};
+  return {};
+}
+
 // ---- session --------------------------------------------------------------------------------
 
 Result<void> Client::mount(const MountOptions& options) {

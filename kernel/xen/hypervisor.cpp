@@ -29,6 +29,14 @@ const Hypervisor& detect_hypervisor() {
     detected.minor = uint16_t(version);
     break;
   }
+  if (!detected.present) {
+    // No Xen: every slot becomes ud2 (0f 0b), so a hypercall made by mistake is an invalid-
+    // opcode trap with a backtrace rather than a slide through zeroed memory.
+    for (size_t i = 0; i + 1 < sizeof hypercall_page; i += 2) {
+      hypercall_page[i] = char(0x0f);
+      hypercall_page[i + 1] = char(0x0b);
+    }
+  }
   return detected;
 }
 

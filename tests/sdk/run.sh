@@ -110,7 +110,9 @@ out=$(XENOS_GCC=/bin/false "$sdk/bin/xenos-cc" -c "$work/c-make/main.c" -o "$wor
 
 # Image size: hello (C, 9pfs frontend, namespace, lib9p, newlib) as xenos-mkimage writes it.
 # 224 KiB since session recovery and failover (issue 15: lib9p +14 KB, kernel +6 KB; hello was
-# 195.5 KB without them, 211 KiB with). Getting back under 200 KiB is open work.
+# 195.5 KB without them, 211 KiB with). Symbolic links and setattr (issue 17) took it to 229 KiB;
+# the hypercall page moved to .bss (-11.7 KB: 4 KiB of ud2 and its page alignment) and the
+# field-less replies share one decoder (-2.7 KB): 215 KiB. Getting back under 200 KiB is open work.
 limit=$((224 * 1024))
 if out=$("$sdk/bin/xenos-mkimage" "$build/apps/hello/hello.elf" --out "$work/hello" 2>&1); then
   size=$(stat -c %s "$work/hello/hello.elf")

@@ -188,6 +188,37 @@ TEST(Client, MalformedRepliesAreErrorsNotCrashes) {
   EXPECT_EQ(r.error().code, EBADMSG);
 }
 
+// Replies without fields (Rsetattr, Rclunk, Rremove, ...) share one decoding body in the client:
+// it still refuses one that carries bytes after its header.
+TEST(Client, AFieldlessReplyWithBytesLeftOverIsMalformed) {
+  ScriptedServer s;
+  ThreadSync sync;
+  standard(s, [&](Header h, std::span<const std::byte>) {
+    if (h.type == Type::Twalk) {
+      s.reply(Rwalk{{Qid{0, 0, 2}}}, h.tag);
+      return;
+    }
+    std::vector<std::byte> padded = encode(Rsetattr{}, h.tag, Dialect::k9P2000L);
+    padded.push_back(std::byte(0));
+    padded[0] = std::byte(padded.size());
+    s.push(padded);
+  });
+  Client c(s, sync);
+  ASSERT_TRUE(c.mount({}));
+  AttrChange change;
+  change.mode = 0600;
+  auto r = c.set_attr("a", change);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EBADMSG);
+  EXPECT_NE(r.error().message.find("Rsetattr"), std::string::npos) << r.error().message;
+
+  standard(s, [&](Header h, std::span<const std::byte>) {
+    if (h.type == Type::Twalk) s.reply(Rwalk{{Qid{0, 0, 2}}}, h.tag);
+    else s.reply(Rsetattr{}, h.tag);
+  });
+  EXPECT_TRUE(c.set_attr("a", change));
+}
+
 TEST(Client, ErrorsCarryErrnoAndServerWords) {
   ScriptedServer s;
   ThreadSync sync;

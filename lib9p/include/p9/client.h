@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 #include "p9/attr_change.h"
 #include "p9/codec.h"
@@ -226,6 +227,10 @@ class Client {
   // line so that each call<R>(T) is little more than its encode and decode.
   Result<std::vector<std::byte>> exchange(std::vector<std::byte> encoded, Type reply_type,
                                           std::string_view request_name, uint64_t* answered_in = nullptr);
+  // exchange() for the replies that carry no fields (Rclunk, Rremove, Rsetattr, ...): one body
+  // for all of them, where call_in<R> would otherwise stamp out a copy per reply type.
+  Result<void> exchange_empty(std::vector<std::byte> encoded, Type reply_type, std::string_view request_name,
+                              const char* reply_name, uint64_t* answered_in);
   template <typename R, typename T>
   Result<R> call_in(const T& request, uint64_t* answered_in);
   void dispatch(std::vector<std::byte> message);  // lock held
@@ -299,13 +304,18 @@ Result<R> Client::call(const T& request) {
 
 template <typename R, typename T>
 Result<R> Client::call_in(const T& request, uint64_t* answered_in) {
-  std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName, answered_in));
-  R r = TRY(decode<R>(reply, dialect_, msize_));
-  if constexpr (requires { r.data; }) {
-    // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.
-    static_assert(sizeof(R) == 0, "use round_trip for replies that carry data");
+  if constexpr (std::is_empty_v<R>) {
+    TRY_VOID(exchange_empty(encode(request, 0, dialect_), R::kType, T::kName, R::kName, answered_in));
+    return R{};
+  } else {
+    std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName, answered_in));
+    R r = TRY(decode<R>(reply, dialect_, msize_));
+    if constexpr (requires { r.data; }) {
+      // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.
+      static_assert(sizeof(R) == 0, "use round_trip for replies that carry data");
+    }
+    return r;
   }
-  return r;
 }
 
 // "a//b/./c" -> {"a", "b", "c"}; ".." is kept (the server resolves it).
