@@ -1,10 +1,12 @@
 // The in-guest test suite for the Xen core services. One line per test ("ok N - name" or
 // "not ok N - name: why"), then exactly "N passed, N failed". Run on Xen by `make test`.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <vector>
@@ -346,6 +348,47 @@ void wait_with_deadline_times_out() {
 
 }  // namespace
 
+// ---- 9. memory ------------------------------------------------------------------------------
+// Every frame the domain was given can be used: mappings take all but a few MiB of what was
+// free and reach the top of RAM, short of what was in use before (the frame allocator hands out
+// from the top: the 9pfs rings, thread stacks and grant frames are up there); every page keeps what is written to it; unmapping gives it all back. Run PV
+// with more than a GiB, this is the proof that the PV boot maps past its first L2 table.
+void all_given_memory_is_usable() {
+  constexpr size_t kChunk = 4 << 20, kLeft = 8 << 20;  // left free for the rest of the guest
+  struct xenos_memory_info before;
+  xenos_memory_info(&before);
+  std::vector<char*> chunks;
+  chunks.reserve(before.ram_bytes / kChunk + 1);  // before counting: the heap does not grow below
+  xenos_memory_info(&before);
+  CHECK(before.ram_bytes > 0 && before.free_bytes > 2 * kLeft);
+  uintptr_t highest_end = 0;
+  for (struct xenos_memory_info now = before; now.free_bytes > kLeft + kChunk && chunks.size() < chunks.capacity();
+       xenos_memory_info(&now)) {
+    void* p = mmap(nullptr, kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) break;
+    chunks.push_back(static_cast<char*>(p));
+    highest_end = std::max(highest_end, reinterpret_cast<uintptr_t>(p) + kChunk);
+  }
+  uint64_t mapped = chunks.size() * kChunk;
+  for (char* c : chunks)
+    for (size_t off = 0; off < kChunk; off += 4096) *reinterpret_cast<uintptr_t*>(c + off) = uintptr_t(c + off);
+  size_t wrong = 0;
+  for (char* c : chunks)
+    for (size_t off = 0; off < kChunk; off += 4096) wrong += *reinterpret_cast<uintptr_t*>(c + off) != uintptr_t(c + off);
+  for (char* c : chunks) munmap(c, kChunk);
+  struct xenos_memory_info after;
+  xenos_memory_info(&after);
+  printf("# memory: %llu MiB RAM, %llu MiB mapped and written, the highest up to %llu MiB\n",
+         (unsigned long long)(before.ram_bytes >> 20), (unsigned long long)(mapped >> 20),
+         (unsigned long long)(highest_end >> 20));
+  CHECK(wrong == 0);
+  CHECK(mapped + kLeft + 2 * kChunk >= before.free_bytes);
+  uint64_t in_use = before.ram_bytes - before.free_bytes;
+  CHECK(highest_end + in_use + (2u << 20) >= before.ram_bytes);  // PVH's RAM has a hole below 1 MiB
+  // Every frame is back, but for the heap's growth: mmap's own list of mappings lives there.
+  CHECK(after.free_bytes + (after.heap_bytes - before.heap_bytes) == before.free_bytes);
+}
+
 int main() {
   printf("# selftest: Xen core services on %s, Xen %u.%u\n", xenos_platform(), xenos_xen_version() >> 16,
          xenos_xen_version() & 0xffff);
@@ -369,5 +412,6 @@ int main() {
   suite::run("threads interleave through wait queues", threads_interleave_through_wait_queues);
   suite::run("yield runs others; join waits", yield_lets_other_threads_run_and_join_waits);
   suite::run("wait with a deadline times out", wait_with_deadline_times_out);
+  suite::run("all the memory the domain was given is usable", all_given_memory_is_usable);
   return suite::finish();
 }

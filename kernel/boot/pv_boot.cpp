@@ -51,46 +51,71 @@ uint64_t* table_of(uint64_t entry) {
   return reinterpret_cast<uint64_t*>(pfn << 12);
 }
 
-// Maps pseudo-physical pages [mapped_end, end) at their own addresses. Xen's initial tables
-// cover the image and boot data only. New L1 tables come from the mapped free pages at `*next`
-// (and then from the memory they map), are filled, made read-only and hooked into the L2 with
-// mmu_update, which is when Xen validates them.
-uint64_t extend_identity_map(uint64_t* l2, uint64_t l2_mfn, uint64_t mapped_end, uint64_t end,
+constexpr uint64_t kOneGiB = 1ull << 30;
+
+// Xen's page-table pages are read-only to us: every change goes through mmu_update, which is
+// when Xen validates the table being hooked in.
+void set_table_entry(uint64_t table_mfn, unsigned slot, uint64_t entry, const char* what, uint64_t va) {
+  mmu_update_t update{(table_mfn << 12) + slot * 8 /* | MMU_NORMAL_PT_UPDATE */, entry};
+  if (arch::hypercall(__HYPERVISOR_mmu_update, reinterpret_cast<uint64_t>(&update), 1, 0, DOMID_SELF) != 0)
+    panic("PV: Xen refused %s for 0x%lx", what, va);
+}
+
+// A new page-table page from the mapped free pages at `*next` (below `va`, which is not mapped
+// yet): zeroed, filled by `fill`, then made read-only, as Xen requires before it is used.
+template <typename Fill>
+uint64_t new_table(uint64_t* next, uint64_t va, Fill&& fill) {
+  uint64_t pfn = (*next)++;
+  if (pfn * kPageSize >= va) panic("PV: no mapped page left for a page table at 0x%lx", va);
+  auto* table = reinterpret_cast<uint64_t*>(pfn * kPageSize);
+  std::memset(table, 0, kPageSize);
+  fill(table);
+  if (map_page(pfn * kPageSize, p2m[pfn], kPageRo) != 0) panic("PV: cannot make a page table read-only");
+  return p2m[pfn];
+}
+
+// Maps pseudo-physical pages [mapped_end, end) at their own addresses, a GiB (one L2 table) at a
+// time. Xen's initial tables cover the image and boot data only. New tables come from the
+// mapped free pages at `*next` (and then from the memory they map). One L3 table: 512 GiB.
+uint64_t extend_identity_map(uint64_t* l3, uint64_t l3_mfn, uint64_t mapped_end, uint64_t end,
                              uint64_t* next) {
   uint64_t va = mapped_end;
   while (va < end) {
-    unsigned slot = unsigned(va / kTwoMiB);
-    uint64_t chunk_end = std::min((uint64_t(slot) + 1) * kTwoMiB, end);
-    if (l2[slot] & kPresent) {  // Xen's L1 covers this 2 MiB: fill in its missing pages
-      for (; va < chunk_end; va += kPageSize)
-        if (map_page(va, p2m[va / kPageSize], kPageRw) != 0) panic("PV: cannot map 0x%lx", va);
-      continue;
+    unsigned gib = unsigned(va / kOneGiB);
+    if (!(l3[gib] & kPresent)) {
+      uint64_t mfn = new_table(next, va, [](uint64_t*) {});
+      set_table_entry(l3_mfn, gib, (mfn << 12) | kPageRw, "an L2 table", va);
     }
-    uint64_t l1_pfn = (*next)++;
-    if (l1_pfn * kPageSize >= va) panic("PV: no mapped page left for a page table at 0x%lx", va);
-    auto* l1 = reinterpret_cast<uint64_t*>(l1_pfn * kPageSize);
-    std::memset(l1, 0, kPageSize);
-    for (uint64_t a = slot * kTwoMiB; a < chunk_end; a += kPageSize)
-      if (a >= va) l1[(a / kPageSize) % 512] = (p2m[a / kPageSize] << 12) | kPageRw;
-    if (map_page(l1_pfn * kPageSize, p2m[l1_pfn], kPageRo) != 0)
-      panic("PV: cannot make a page table read-only");
-    mmu_update_t update{(l2_mfn << 12) + slot * 8 /* | MMU_NORMAL_PT_UPDATE */,
-                        (p2m[l1_pfn] << 12) | kPageRw};
-    if (arch::hypercall(__HYPERVISOR_mmu_update, reinterpret_cast<uint64_t>(&update), 1, 0, DOMID_SELF) != 0)
-      panic("PV: Xen refused a page table for 0x%lx", va);
-    va = chunk_end;
+    uint64_t l2_mfn = (l3[gib] & kPteAddress) >> 12;
+    const uint64_t* l2 = table_of(l3[gib]);
+    uint64_t gib_end = std::min((uint64_t(gib) + 1) * kOneGiB, end);
+    while (va < gib_end) {
+      unsigned slot = unsigned(va / kTwoMiB) % 512;
+      uint64_t chunk_end = std::min((va / kTwoMiB + 1) * kTwoMiB, gib_end);
+      if (l2[slot] & kPresent) {  // Xen's L1 covers this 2 MiB: fill in its missing pages
+        for (; va < chunk_end; va += kPageSize)
+          if (map_page(va, p2m[va / kPageSize], kPageRw) != 0) panic("PV: cannot map 0x%lx", va);
+        continue;
+      }
+      uint64_t l1_mfn = new_table(next, va, [&](uint64_t* l1) {
+        for (uint64_t a = va; a < chunk_end; a += kPageSize)
+          l1[(a / kPageSize) % 512] = (p2m[a / kPageSize] << 12) | kPageRw;
+      });
+      set_table_entry(l2_mfn, slot, (l1_mfn << 12) | kPageRw, "an L1 table", va);
+      va = chunk_end;
+    }
   }
   return va;
 }
 
 // The first page past what Xen's initial tables map, starting from the image.
-uint64_t initial_mapping_end(const uint64_t* l2) {
+uint64_t initial_mapping_end(const uint64_t* l3) {
   uint64_t va = reinterpret_cast<uint64_t>(__image_start);
-  while (va < (1ull << 30)) {
-    unsigned slot = unsigned(va / kTwoMiB);
-    if (!(l2[slot] & kPresent)) break;
-    const uint64_t* l1 = table_of(l2[slot]);
-    if (!(l1[(va / kPageSize) % 512] & kPresent)) break;
+  for (;;) {
+    uint64_t l3e = l3[(va / kOneGiB) % 512];
+    if (!(l3e & kPresent)) break;
+    uint64_t l2e = table_of(l3e)[(va / kTwoMiB) % 512];
+    if (!(l2e & kPresent) || !(table_of(l2e)[(va / kPageSize) % 512] & kPresent)) break;
     va += kPageSize;
   }
   return va;
@@ -119,20 +144,19 @@ extern "C" [[noreturn]] void pv_main(const start_info* start) {
 
   // Memory: all nr_pages pseudo-physical frames are RAM; map those past the initial mapping.
   uint64_t* l4 = reinterpret_cast<uint64_t*>(si->pt_base);
+  if (!(l4[0] & kPresent)) panic("PV: no initial L3 table");
+  uint64_t l3_mfn = (l4[0] & kPteAddress) >> 12;
   uint64_t* l3 = table_of(l4[0]);
-  if (!(l3[0] & kPresent)) panic("PV: no initial L2 table");
-  uint64_t l2_mfn = (l3[0] & kPteAddress) >> 12;
-  uint64_t* l2 = table_of(l3[0]);
   uint64_t boot_data_end = (si->pt_base + si->nr_pt_frames * kPageSize + kPageSize - 1) & ~(kPageSize - 1);
-  uint64_t mapped_end = initial_mapping_end(l2);
+  uint64_t mapped_end = initial_mapping_end(l3);
   uint64_t ram_end = si->nr_pages * kPageSize;
-  uint64_t limit = std::min(ram_end, uint64_t(1) << 30);  // one L2 table: the first GiB
-  uint64_t next_free = boot_data_end / kPageSize + 4;     // Xen's boot stack follows the tables
-  uint64_t mapped = extend_identity_map(l2, l2_mfn, mapped_end, limit, &next_free);
+  uint64_t limit = std::min(ram_end, 512 * kOneGiB);  // what one L3 table maps
+  uint64_t next_free = boot_data_end / kPageSize + 4;  // Xen's boot stack follows the tables
+  uint64_t mapped = extend_identity_map(l3, l3_mfn, mapped_end, limit, &next_free);
   ram[0] = {0, mapped, kMemoryTypeRam};
   if (memory_map.build(ram, mapped) != MemoryMap::Outcome::kBuilt) panic("PV: no usable RAM");
   if (ram_end > mapped)
-    log("memory: %lu MiB above the first GiB not mapped (PV maps one L2 table)\n", (ram_end - mapped) >> 20);
+    log("memory: %lu MiB above 512 GiB not mapped (PV maps one L3 table)\n", (ram_end - mapped) >> 20);
 
   size_t length = strnlen(reinterpret_cast<const char*>(si->cmd_line), MAX_GUEST_CMDLINE);
   std::memcpy(command_line, si->cmd_line, length);

@@ -12,6 +12,7 @@ boot. A new kind of guest is a new part: a function that returns Part(guests, jo
 """
 import collections
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,23 @@ def written_by_p9test(g):
     return []
 
 
+def memory_line(g):
+    """selftest's '# memory: R MiB RAM, M MiB mapped and written, the highest up to H MiB'."""
+    return next((line[2:] for line in g.console if line.startswith("# memory: ")), None)
+
+
+def memory_problems(g, given_mib):
+    m = re.match(r"memory: (\d+) MiB RAM, (\d+) MiB mapped and written, the highest up to (\d+) MiB",
+                 memory_line(g) or "")
+    if not m:
+        return ["selftest printed no memory line"]
+    ram, mapped, highest = (int(x) for x in m.groups())
+    problems = [] if ram == given_mib else ["the guest saw %d MiB of RAM, not %d" % (ram, given_mib)]
+    if highest <= 1024 or mapped <= 1024:
+        problems.append("nothing above the first GiB was used (mapped %d MiB, highest %d MiB)" % (mapped, highest))
+    return problems
+
+
 def suites(build):
     """The in-guest suites: selftest, p9test (iohost and QEMU's backend), fstest, nettest."""
     p9seed = xenbox.seeded_share("xenbox-p9-")
@@ -132,7 +150,9 @@ def suites(build):
         return xenbox.Guest(name, image(build, "nettest"), net=True, expect_summary=True, timeout=180,
                             memory=128, **kw)
     selftest = xenbox.Guest("selftest", image(build, "selftest"), expect_summary=True, timeout=90)
-    selftest_pv = xenbox.Guest("selftest-pv", image(build, "selftest"), type="pv", expect_summary=True, timeout=90)
+    # PV with more than a GiB: its boot maps past the first L2 table, and selftest uses it all.
+    selftest_pv = xenbox.Guest("selftest-pv", image(build, "selftest"), type="pv", expect_summary=True, timeout=90,
+                               memory=1280)
     p9 = p9test("p9test", net=True)
     p9_pv = p9test("p9test-pv", type="pv", net=True)
     p9_qemu = p9test("p9test-qemu", backend="qemu")  # QEMU's xen-9pfs backend (plain xl p9=) stays proven
@@ -157,6 +177,8 @@ def suites(build):
               "through the namespace", written_by_fstest(fs))
         for g in (selftest_pv, p9_pv, fs_pv):
             check("%s as PV passes: %s" % (g.name.replace("-pv", ""), summary(g)), g.verdict())
+        check("a PV guest given 1280 MiB maps and uses memory above its first GiB: %s"
+              % (memory_line(selftest_pv) or "no '# memory:' line"), memory_problems(selftest_pv, 1280))
         check("on the host: the PV guest's 9pfs writes are there with the right bytes", written_by_p9test(p9_pv))
         print_bench(p9_pv)
         check("p9test on QEMU's xen-9pfs backend passes: %s" % summary(p9_qemu), p9_qemu.verdict())

@@ -28,8 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MKIMAGE = os.path.join(ROOT, "tools", "mkimage", "mkimage")
 
-XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 "
-               "loglvl=all guest_loglvl=all noreboot")
+DOM0_MIB = 1024
+XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=%dM,max:%dM dom0_max_vcpus=2 "
+               "loglvl=all guest_loglvl=all noreboot" % (DOM0_MIB, DOM0_MIB))
 DOM0_CMDLINE = "console=hvc0 loglevel=4 panic=1"
 
 IOHOST_BINARY = None  # build/bin/iohost of the build directory run() is given
@@ -249,10 +250,17 @@ def write_linux_config(gdir, g, xen_dir):
             cfg.write("p9 = [ 'tag=share,security_model=none,path=/srv/%s' ]\n" % g.name)
 
 
-def qemu_command(xen_dir, run_dir, interactive):
+def machine_mib(guests):
+    """QEMU's memory: dom0, then room for the largest guest (they run one at a time) and for
+    Xen itself; 2 GiB at least, which every run had before a guest asked for more."""
+    largest = max([g.memory for g in guests] + [0])
+    return max(2048, DOM0_MIB + largest + 512)
+
+
+def qemu_command(xen_dir, run_dir, interactive, memory_mib=2048):
     return [
         "qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "qemu64,+npt",
-        "-smp", "2", "-m", "2048", "-nodefaults", "-display", "none", "-no-reboot",
+        "-smp", "2", "-m", str(memory_mib), "-nodefaults", "-display", "none", "-no-reboot",
         "-serial", "mon:stdio" if interactive else "stdio",
         "-kernel", os.path.join(xen_dir, "xen"), "-append", XEN_CMDLINE,
         "-initrd", "%s %s,%s" % (os.path.join(xen_dir, "vmlinux"), DOM0_CMDLINE,
@@ -470,7 +478,7 @@ def boot_once(xen_dir, run_dir, guests, jobs, quiet, shell, total_timeout, log):
     if forced_boot_failures > 0:
         forced_boot_failures -= 1
         session.dom0_boot_limit = 1
-    cmd = qemu_command(xen_dir, run_dir, shell)
+    cmd = qemu_command(xen_dir, run_dir, shell, machine_mib(guests))
     log("xenbox: %s" % " ".join(cmd))
     qemu = subprocess.Popen(cmd, stdin=None if shell else subprocess.DEVNULL,
                             stdout=None if shell else subprocess.PIPE,
