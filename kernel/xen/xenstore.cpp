@@ -1,21 +1,27 @@
 // XenStore over the store ring (xen/io/xs_wire.h). Requests carry ids so several threads can be
 // in flight; whoever waits drains the response ring and hands each message to its owner (a
 // request by req_id, a watch by token). Everything read from the ring is validated
-// (xs_wire.cpp); a malformed reply breaks the connection with EIO, never memory.
+// (xs_wire.cpp); a malformed reply breaks the connection with EIO, never memory. Finding the
+// ring is xenstore_init.cpp's; this file touches no hypercall, so the host tests run it against
+// a fake xenstored (tests/unit/xenstore_test.cpp).
 #include "xenstore.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include "barrier.h"
 #include "context.h"
-#include "hypercalls.h"
-#include "pv.h"
 #include "log.h"
 #include "format.h"
 #include "xenos/event_channel.h"
 #include "xenos/time.h"
 #include "xenos/xenstore.h"
 #include "xs_wire.h"
+
+extern "C" {
+#include <xen/xen.h>  // DOMID_FIRST_RESERVED
+#include <xen/io/xs_wire.h>
+}
 
 namespace xenos::xenstore {
 
@@ -282,23 +288,12 @@ std::string with_nul(std::string_view path) {
 
 }  // namespace
 
-Result<void> xenstore_init() {
-  uint64_t pfn = 0, port = 0;
-  xenstore_domain_interface* ring;
-  if (const start_info* si = pv_start_info()) {  // PV: start_info names the page by MFN
-    port = si->store_evtchn;
-    ring = static_cast<xenstore_domain_interface*>(pv_map_machine_frame(si->store_mfn));
-    if (!ring) return Error{ENOMEM, "xenstore: cannot map the ring (PV)"};
-  } else {
-    if (get_hvm_param(HVM_PARAM_STORE_PFN, &pfn) != 0 || pfn == 0)
-      return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_PFN"};
-    if (get_hvm_param(HVM_PARAM_STORE_EVTCHN, &port) != 0)
-      return Error{ENODEV, "xenstore: no HVM_PARAM_STORE_EVTCHN"};
-    ring = reinterpret_cast<xenstore_domain_interface*>(pfn * 4096);
-  }
-  conn = new Connection;
-  conn->ring = ring;
-  auto channel = xenos::EventChannel::adopt(uint32_t(port), on_event, nullptr);
+Result<void> xenstore_connect(xenstore_domain_interface* ring, uint32_t port) {
+  auto* fresh = new Connection;
+  fresh->ring = ring;
+  Connection* old = std::exchange(conn, fresh);
+  delete old;  // the host tests start each case on a new ring; at boot there is none before
+  auto channel = xenos::EventChannel::adopt(port, on_event, nullptr);
   if (!channel) return channel.error();
   conn->channel = std::move(*channel);
   return {};
