@@ -283,3 +283,109 @@ TEST(Client, SplitOnKeepsEmptyPiecesForTheCallerToRefuse) {
   EXPECT_EQ(split_on("a||b|", '|'), (std::vector<std::string>{"a", "", "b", ""}));
   EXPECT_EQ(split_on("", '|'), (std::vector<std::string>{""}));
 }
+
+// ---- pipelined reads and writes: the first error wins, the rest is drained --------------------
+
+namespace {
+
+// A file of `size` bytes (byte i is i % 251) served in 1000-byte chunks: the first `hold` reads
+// or writes are kept and then answered in `order`; `fail_chunk` gets Rlerror EIO and
+// `short_chunk` a short count.
+struct ChunkServer {
+  ScriptedServer s;
+  std::vector<size_t> order;
+  size_t hold = 0;
+  size_t fail_chunk = ~size_t(0), short_chunk = ~size_t(0);
+  std::vector<std::byte> file;
+  std::vector<std::pair<Header, std::vector<std::byte>>> held;
+  static constexpr uint32_t kIounit = 1000;
+
+  explicit ChunkServer(size_t size) : file(size) {
+    for (size_t i = 0; i < size; ++i) file[i] = std::byte(i % 251);
+    standard(s, [this](Header h, std::span<const std::byte> m) { serve(h, m); });
+  }
+  void serve(Header h, std::span<const std::byte> m) {
+    if (h.type == Type::Twalk) return s.reply(Rwalk{{Qid{0, 0, 2}}}, h.tag);
+    if (h.type == Type::Tlopen) return s.reply(Rlopen{Qid{0, 0, 2}, kIounit}, h.tag);
+    held.emplace_back(h, std::vector<std::byte>(m.begin(), m.end()));
+    if (held.size() < hold) return;
+    auto batch = std::move(held);  // answering may bring the next requests here
+    auto in_order = std::move(order);
+    held.clear(), order.clear();
+    hold = 0;
+    for (size_t i = 0; i < batch.size(); ++i) answer(batch[in_order.empty() ? i : in_order.at(i)]);
+  }
+  void answer(const std::pair<Header, std::vector<std::byte>>& request) {
+    auto [h, m] = request;
+    uint64_t offset = 0;
+    uint32_t count = 0;
+    if (h.type == Type::Tread) {
+      auto t = decode<Tread>(m, Dialect::k9P2000L, 1 << 16);
+      offset = t->offset, count = t->count;
+    } else {
+      auto t = decode<Twrite>(m, Dialect::k9P2000L, 1 << 16);
+      offset = t->offset, count = uint32_t(t->data.bytes.size());
+    }
+    size_t chunk = offset / kIounit;
+    if (chunk == fail_chunk) return s.reply(Rlerror{5 /* EIO */}, h.tag);
+    if (chunk == short_chunk) count /= 2;
+    if (h.type == Type::Tread)
+      s.reply(Rread{Data{std::span<const std::byte>(file).subspan(offset, count)}}, h.tag);
+    else
+      s.reply(Rwrite{count}, h.tag);
+  }
+};
+
+}  // namespace
+
+TEST(Client, APipelinedReadKeepsWhatCameBeforeTheFirstErrorAndDrainsTheRest) {
+  ChunkServer server(6000);
+  server.hold = 6;
+  server.order = {5, 2, 4, 0, 3, 1};  // chunk 2 fails; chunks after it answer first
+  server.fail_chunk = 2;
+  ThreadSync sync;
+  Client c(server.s, sync);
+  ASSERT_TRUE(c.mount({}));
+  auto f = c.open("f", kRead);
+  ASSERT_TRUE(f) << f.error().message;
+  std::vector<std::byte> out(6000);
+  auto n = f->pread(out, 0);
+  ASSERT_TRUE(n) << "what arrived before the error counts, as with read(2)";
+  EXPECT_EQ(*n, 2000u);
+  EXPECT_TRUE(std::equal(out.begin(), out.begin() + 2000, server.file.begin()));
+  EXPECT_EQ(server.s.count(Type::Tread), 6u);
+
+  // Every tag came back: the session is whole, and the next read (failing at its first chunk)
+  // gives the error itself.
+  server.fail_chunk = 0;
+  auto failed = f->pread(out, 0);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, EIO);
+  server.fail_chunk = ~size_t(0);
+  auto again = f->pread(out, 0);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, 6000u);
+  EXPECT_EQ(out, server.file);
+}
+
+TEST(Client, APipelinedWriteStopsAtAShortCountAndReportsHowFarItGot) {
+  ChunkServer server(8000);
+  server.hold = 8;
+  server.order = {7, 6, 5, 4, 3, 2, 1, 0};
+  server.short_chunk = 3;  // 500 of chunk 3's 1000 bytes
+  ThreadSync sync;
+  Client c(server.s, sync);
+  MountOptions options;
+  options.pipeline_depth = 8;
+  ASSERT_TRUE(c.mount(options));
+  auto f = c.open("f", kWrite);
+  ASSERT_TRUE(f) << f.error().message;
+  std::vector<std::byte> in(8000, std::byte(7));
+  auto n = f->pwrite(in, 0);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 3500u);
+  EXPECT_EQ(server.s.count(Type::Twrite), 8u) << "all 8 were in flight; none was issued after the short one";
+  auto next = f->pwrite(std::span<const std::byte>(in).first(1000), 0);
+  ASSERT_TRUE(next) << "the session survives: " << next.error().message;
+  EXPECT_EQ(*next, 1000u);
+}
