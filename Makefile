@@ -81,7 +81,8 @@ HOST_FLAGS := $(call flags_file,host,$(HOST_CXXFLAGS) | $(HOST_RELEASE_CXXFLAGS)
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
   kernel/xen/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
-  kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp
+  kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \
+  kernel/ns/ninep_server.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a

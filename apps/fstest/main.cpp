@@ -112,8 +112,13 @@ void seek_pread_pwrite() {
   CHECK(ftruncate(fd, 5) == 0);
   CHECK(fstat(fd, &st) == 0 && st.st_size == 5);
   CHECK(fsync(fd) == 0);
+  // Past the end: a read there is the end of the file; a write there leaves a hole of zeros.
+  CHECK(lseek(fd, 10, SEEK_SET) == 10);
+  CHECK(read(fd, buf, sizeof buf) == 0);
+  CHECK(write(fd, "X", 1) == 1);
+  CHECK(fstat(fd, &st) == 0 && st.st_size == 11);
   CHECK(close(fd) == 0);
-  CHECK(slurp("a.txt") == "HELLO");
+  CHECK(slurp("a.txt") == std::string("HELLO\0\0\0\0\0X", 11));
 }
 
 void truncate_and_append_flags() {
@@ -122,6 +127,15 @@ void truncate_and_append_flags() {
   CHECK(slurp("b.txt") == "ab");
   CHECK(put("b.txt", "cd", O_WRONLY | O_APPEND));
   CHECK(slurp("b.txt") == "abcd");
+  // O_APPEND: every write goes to the end, wherever the offset was put; reads use the offset.
+  int fd = open("b.txt", O_RDWR | O_APPEND);
+  CHECK(fd >= 0);
+  CHECK(lseek(fd, 0, SEEK_SET) == 0);
+  CHECK(write(fd, "ef", 2) == 2);
+  CHECK(lseek(fd, 0, SEEK_CUR) == 6);  // the offset follows the write, at the end
+  char buf[8] = {};
+  CHECK(pread(fd, buf, sizeof buf, 0) == 6 && std::string(buf) == "abcdef");
+  CHECK(close(fd) == 0);
 }
 
 void errors_have_the_right_errno() {
@@ -176,7 +190,14 @@ void rename_and_dup() {
   CHECK(read(copy, &c, 1) == 1 && c == 'e');  // one shared offset
   CHECK(dup2(fd, 40) == 40);                  // the table grows to fit
   CHECK(read(40, &c, 1) == 1 && c == 'n');
-  CHECK(close(fd) == 0 && close(copy) == 0 && close(40) == 0);
+  CHECK(dup2(copy, 40) == 40);  // onto an open descriptor: it is closed first, the offset still shared
+  CHECK(read(40, &c, 1) == 1 && c == 'a');
+  CHECK(dup2(40, 40) == 40);  // onto itself: nothing happens
+  CHECK_ERRNO(dup2(99, 41), EBADF);
+  CHECK(close(fd) == 0 && close(copy) == 0);
+  CHECK(read(40, &c, 1) == 1 && c == 'm');  // the description lives while one descriptor does
+  CHECK(close(40) == 0);
+  CHECK_ERRNO(close(40), EBADF);
 }
 
 void dev_and_env_files() {

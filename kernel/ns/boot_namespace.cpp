@@ -6,6 +6,7 @@
 #include "ns/dev_server.h"
 #include "ns/ninep_server.h"
 #include "p9/client.h"
+#include "xenos/ninep.h"
 
 namespace ns {
 namespace {

@@ -65,18 +65,18 @@ std::string or_root(const std::string& p) { return p.empty() ? "." : p; }
 
 }  // namespace
 
-NinepServer::NinepServer(xenos::Owned<xenos::ninep::Share> share)
-    : share_(std::move(share)), label_("9p:" + share_->device().tag) {}
+NinepServer::NinepServer(xenos::Owned<p9::Connection> connection)
+    : connection_(std::move(connection)), label_("9p:" + connection_->name()) {}
 
 Result<Attr> NinepServer::stat(const std::string& path) {
-  p9::FileInfo i = TRY(share_->client().stat(or_root(path)));
+  p9::FileInfo i = TRY(connection_->client().stat(or_root(path)));
   return attr_from(i);
 }
 
 Result<xenos::Owned<OpenFile>> NinepServer::open(const std::string& path, uint32_t mode, uint32_t perm) {
-  p9::File f = TRY(share_->client().open(or_root(path), mode, perm));
+  p9::File f = TRY(connection_->client().open(or_root(path), mode, perm));
   return xenos::Owned<OpenFile>(
-      new NinepFile(this, std::move(f), mode & kAppend, share_->client().msize() - p9::IOHDRSZ));
+      new NinepFile(this, std::move(f), mode & kAppend, connection_->client().msize() - p9::IOHDRSZ));
 }
 
 void NinepServer::retire(NinepServer* server) {
@@ -87,7 +87,7 @@ void NinepServer::retire(NinepServer* server) {
 }
 
 Result<std::vector<Entry>> NinepServer::list(const std::string& path) {
-  std::vector<p9::DirItem> items = TRY(share_->client().readdir(or_root(path)));
+  std::vector<p9::DirItem> items = TRY(connection_->client().readdir(or_root(path)));
   std::vector<Entry> out;
   out.reserve(items.size());
   for (p9::DirItem& i : items) out.push_back({std::move(i.name), i.is_dir(), i.qid.path});
@@ -95,18 +95,18 @@ Result<std::vector<Entry>> NinepServer::list(const std::string& path) {
 }
 
 Result<void> NinepServer::mkdir(const std::string& path, uint32_t perm) {
-  return share_->client().mkdir(path, perm);
+  return connection_->client().mkdir(path, perm);
 }
-Result<void> NinepServer::remove(const std::string& path) { return share_->client().remove(path); }
+Result<void> NinepServer::remove(const std::string& path) { return connection_->client().remove(path); }
 Result<void> NinepServer::rename(const std::string& from, const std::string& to) {
-  return share_->client().rename(from, to);
+  return connection_->client().rename(from, to);
 }
 Result<void> NinepServer::set_attr(const std::string& path, const AttrChange& change) {
-  return share_->client().set_attr(or_root(path), change);
+  return connection_->client().set_attr(or_root(path), change);
 }
 Result<void> NinepServer::symlink(const std::string& path, const std::string& target) {
-  return share_->client().symlink(path, target);
+  return connection_->client().symlink(path, target);
 }
-Result<std::string> NinepServer::readlink(const std::string& path) { return share_->client().readlink(path); }
+Result<std::string> NinepServer::readlink(const std::string& path) { return connection_->client().readlink(path); }
 
 }  // namespace ns

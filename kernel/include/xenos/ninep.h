@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 #include "p9/client.h"
+#include "p9/connection.h"
 #include "xenos/owned.h"
 #include "xenos/result.h"
 
@@ -55,14 +56,16 @@ Result<void> abuse_ring(Share&, RingAbuse);
 
 // One connected share: the rings to the backend and the 9P session on them. Closing it (or
 // destroying it) ends the session and takes the rings down (Closing, Closed, grants ended).
-class Share {
+// The namespace mounts it as any p9::Connection.
+class Share final : public p9::Connection {
  public:
   static p9::Result<Owned<Share>> open(const std::string& tag, const Options& options = {});
-  ~Share();
+  ~Share() override;
   Share(const Share&) = delete;
   Share& operator=(const Share&) = delete;
 
-  p9::Client& client() { return *client_; }
+  p9::Client& client() override { return *client_; }
+  std::string name() const override { return device_.tag; }
   const Device& device() const { return device_; }
   Stats stats() const;
 

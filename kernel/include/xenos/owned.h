@@ -1,6 +1,7 @@
 // Owned<T>: a heap object with one owner, deleted with it (the guest's libstdc++ headers
 // cannot give <memory> yet). Move-only.
 #pragma once
+#include <type_traits>
 #include <utility>
 
 namespace xenos {
@@ -11,6 +12,10 @@ class Owned {
   Owned() = default;
   explicit Owned(T* p) : p_(p) {}
   Owned(Owned&& o) : p_(std::exchange(o.p_, nullptr)) {}
+  // From an Owned of a derived type (a Share as a p9::Connection): T needs a virtual destructor.
+  template <typename U>
+    requires(!std::is_same_v<U, T> && std::is_convertible_v<U*, T*>)
+  Owned(Owned<U>&& o) : p_(o.release()) {}
   Owned& operator=(Owned&& o) {
     if (this != &o) {
       delete p_;
