@@ -82,7 +82,7 @@ HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
   kernel/xen/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
   kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \
-  kernel/ns/ninep_server.cpp
+  kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a
@@ -225,9 +225,11 @@ $(BUILD)/host/%.cpp.o: %.cpp $(HOST_FLAGS) | $(DEPS_STAMP)
 # interrupt from tests/unit/host_arch/context.h (the test's fake timer).
 HOST_ARCH_SHIM := -Itests/unit/host_arch -Iarch/x86_64
 $(BUILD)/host/kernel/sched/%.cpp.o $(BUILD)/host/tests/unit/scheduler_test.cpp.o: HOST_CXXFLAGS += $(HOST_ARCH_SHIM)
-# The xenstore client over a fake xenstored (tests/unit/xenstore_test.cpp): the same shim, and
-# Xen's headers at the guest's interface version.
-$(BUILD)/host/kernel/xen/xenstore.cpp.o $(BUILD)/host/tests/unit/xenstore_test.cpp.o: \
+# The xenstore client and the 9pfs handshake over a fake xenstored (tests/unit/fake_xen.h): the
+# same shim, and Xen's headers at the guest's interface version.
+$(BUILD)/host/kernel/xen/xenstore.cpp.o $(BUILD)/host/kernel/xen/ninep_front.cpp.o \
+  $(BUILD)/host/tests/unit/fake_xen.cpp.o $(BUILD)/host/tests/unit/xenstore_test.cpp.o \
+  $(BUILD)/host/tests/unit/ninep_handshake_test.cpp.o: \
   HOST_CXXFLAGS += $(HOST_ARCH_SHIM) -D__XEN_INTERFACE_VERSION__=0x00040e00
 # ASan cannot follow a stack switch it was not told about (it warns at every noreturn call on a
 # thread's stack, kernel_thread_entry's exit): the scheduler itself runs without it, UBSan stays.

@@ -18,11 +18,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include "barrier.h"
 #include "context.h"
 #include "flex_ring.h"
 #include "ring_budget.h"
 #include "xs_wire.h"
-#include "hypercalls.h"
 #include "log.h"
 #include "memory/memory.h"
 #include "xenos/event_channel.h"
