@@ -591,11 +591,11 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
   Owned<Share> share(new Share);
   share->device_ = devices.front();
   for (const Device& d : devices) share->device_paths_.push_back(d.path);
-  share->transport_ = new RingTransport(std::move(devices));
+  share->transport_ = Owned<RingTransport>(new RingTransport(std::move(devices)));
   if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c)
     return c.error();
-  share->sync_ = new KernelSync;
-  share->client_ = new p9::Client(*share->transport_, *share->sync_);
+  share->sync_ = Owned<p9::Sync>(new KernelSync);
+  share->client_ = Owned<p9::Client>(new p9::Client(*share->transport_, *share->sync_));
   p9::MountOptions mount = options.mount;
   if (mount.msize == 0 || mount.msize > share->transport_->max_message_size())
     mount.msize = share->transport_->max_message_size();
@@ -605,9 +605,7 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
 }
 
 Share::~Share() {
-  delete client_;  // clunks the root fid while the rings are still up
-  delete sync_;
-  delete transport_;  // Closing, Closed, grants ended
+  client_ = {};  // clunks the root fid while the rings are still up
   if (open_devices) {
     for (const std::string& path : device_paths_) std::erase(*open_devices, path);
   }

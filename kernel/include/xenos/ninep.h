@@ -74,9 +74,11 @@ class Share final : public p9::Connection {
   Share() = default;
   Device device_;                          // the first of its devices
   std::vector<std::string> device_paths_;  // all of them (failover)
-  RingTransport* transport_ = nullptr;
-  p9::Sync* sync_ = nullptr;
-  p9::Client* client_ = nullptr;
+  // Destroyed in reverse: the client clunks its root fid while the rings are still up, then the
+  // transport closes (Closing, Closed, grants ended).
+  Owned<RingTransport> transport_;
+  Owned<p9::Sync> sync_;
+  Owned<p9::Client> client_;
 };
 
 }  // namespace xenos::ninep
