@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -16,6 +17,7 @@
 #include "kv_tree.h"
 #include "log.h"
 #include "net_tree.h"
+#include "numbers.h"
 #include "reactor.h"
 #include "p9/synthetic.h"
 #include "worker_pool.h"
@@ -73,12 +75,9 @@ Files are read and written as the user iohost runs as; see iohost/README.md.
 }
 
 size_t parse_size(const std::string& text, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || errno != 0 || *end != '\0' || v == 0)
-    usage_error(std::string("bad ") + what + ": \"" + text + "\"");
-  return size_t(v);
+  std::optional<uint64_t> v = iohost::parse_decimal(text, SIZE_MAX);
+  if (!v || *v == 0) usage_error(std::string("bad ") + what + ": \"" + text + "\"");
+  return size_t(*v);
 }
 
 }  // namespace

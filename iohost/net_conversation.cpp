@@ -1,5 +1,6 @@
 // Conversations (see net_conversation.h): address helpers and parking a request on a socket.
 #include "net_conversation.h"
+#include "numbers.h"
 #include <arpa/inet.h>
 #include <cstring>
 #include <ctime>
@@ -29,14 +30,9 @@ std::string plan9_address(const sockaddr_storage& ss) {
 }
 
 bool parse_port(std::string_view text, uint16_t* port) {
-  if (text.empty() || text.size() > 5) return false;
-  unsigned v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + unsigned(c - '0');
-  }
-  if (v > 65535) return false;
-  *port = uint16_t(v);
+  std::optional<uint64_t> v = parse_decimal(text, 65535);
+  if (!v) return false;
+  *port = uint16_t(*v);
   return true;
 }
 

@@ -2,6 +2,7 @@
 // from Debian's libxenstore, libxengnttab and libxenevtchn; the ring arithmetic is the same
 // pure, unit-tested and fuzzed code the guest's frontend uses (kernel/xen/flex_ring.cpp).
 #include "xen_backend.h"
+#include "numbers.h"
 #include <sys/mman.h>
 #include <cerrno>
 #include <cstring>
@@ -34,15 +35,9 @@ std::string xs_get(xs_handle* xs, const std::string& path) {
 
 // A xenstore number the guest wrote: digits only, bounded.
 bool xs_number(xs_handle* xs, const std::string& path, unsigned* out, unsigned max = 0xffffffffu) {
-  std::string s = xs_get(xs, path);
-  if (s.empty() || s.size() > 10) return false;
-  unsigned long long v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + unsigned(c - '0');
-  }
-  if (v > max) return false;
-  *out = unsigned(v);
+  std::optional<uint64_t> v = parse_decimal(xs_get(xs, path), max);
+  if (!v) return false;
+  *out = unsigned(*v);
   return true;
 }
 
@@ -301,9 +296,10 @@ void XenBackend::scan_domains() {
   char** ids = ::xs_directory(h_->xs, XBT_NULL, "/local/domain", &n);
   if (ids == nullptr) return;
   for (unsigned i = 0; i < n; ++i) {
-    char* end = nullptr;
-    unsigned long domid = std::strtoul(ids[i], &end, 10);
-    if (*end != '\0' || domid == own_domid_ || attached_.count(unsigned(domid))) continue;
+    std::optional<uint64_t> id = parse_decimal(ids[i], DOMID_FIRST_RESERVED - 1);
+    if (!id) continue;
+    unsigned domid = unsigned(*id);
+    if (domid == own_domid_ || attached_.count(domid)) continue;
     std::string name = xs_get(h_->xs, "/local/domain/" + std::string(ids[i]) + "/name");
     for (const XenGuestConfig& g : guests_)
       if (g.name == name) attach(unsigned(domid), g);
