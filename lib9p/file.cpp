@@ -457,6 +457,20 @@ Result<void> File::set_attr(const AttrChange& change) {
   return client_->set_attr_fid(fid_, change);
 }
 
+Result<uint8_t> File::lock(const Lock& request) {
+  if (!fid_.valid()) return Error{EBADF, "lock: the file is closed"};
+  if (client_->dialect() != Dialect::k9P2000L) return Error{ENOLCK, "lock: record locks need 9P2000.L"};
+  Rlock r = TRY(client_->call<Rlock>(Tlock{fid_.number(), request}));
+  return r.status;
+}
+
+Result<Lock> File::getlock(const Lock& request) {
+  if (!fid_.valid()) return Error{EBADF, "getlock: the file is closed"};
+  if (client_->dialect() != Dialect::k9P2000L) return Error{ENOLCK, "getlock: record locks need 9P2000.L"};
+  Rgetlock r = TRY(client_->call<Rgetlock>(Tgetlock{fid_.number(), request}));
+  return std::move(r.lock);
+}
+
 Result<void> File::fsync() {
   if (!fid_.valid()) return Error{EBADF, "fsync: the file is closed"};
   if (client_->dialect() == Dialect::k9P2000L) {

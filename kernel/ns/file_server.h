@@ -11,6 +11,7 @@
 #include "p9/attr_change.h"
 #include "p9/error.h"
 #include "p9/open_flags.h"
+#include "p9/lock.h"
 
 namespace ns {
 
@@ -52,6 +53,11 @@ class OpenFile {
   virtual Result<void> truncate(uint64_t) { return Error{EINVAL, "truncate: not supported here"}; }
   virtual Result<void> set_attr(const AttrChange&) { return Error{EPERM, "setattr: not supported here"}; }
   virtual Result<void> sync() { return {}; }
+  // POSIX record locks owned by this open file, on its server (9P2000.L Tlock/Tgetlock; the
+  // p9::Lock fields and P9_LOCK_* values). ENOLCK where the server has none: the descriptor
+  // table then keeps the lock within the guest.
+  virtual Result<uint8_t> lock(const p9::Lock&) { return Error{ENOLCK, "lock: no record locks here"}; }
+  virtual Result<p9::Lock> getlock(const p9::Lock&) { return Error{ENOLCK, "getlock: no record locks here"}; }
   virtual bool is_terminal() const { return false; }
   virtual bool appends() const { return false; }  // writes go to the end whatever the offset
   // The most one read or write moves as one message (0: no limit). A stream (a /net data

@@ -51,6 +51,8 @@ class NinepFile final : public OpenFile {
   Result<void> truncate(uint64_t size) override { return file_.truncate(size); }
   Result<void> set_attr(const AttrChange& change) override { return file_.set_attr(change); }
   Result<void> sync() override { return file_.fsync(); }
+  Result<uint8_t> lock(const p9::Lock& l) override { return file_.lock(l); }
+  Result<p9::Lock> getlock(const p9::Lock& l) override { return file_.getlock(l); }
   bool appends() const override { return append_; }
   size_t max_io() const override { return max_io_; }
 

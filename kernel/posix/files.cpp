@@ -30,6 +30,9 @@ struct Description {
   uint64_t offset = 0;
   int flags = 0;  // O_* as given
   bool is_dir = false;
+  // O_APPEND on a file whose server appends by itself: the offset is the file's end, asked for
+  // (one stat) only when something needs it, not after every write.
+  bool offset_is_end = false;
   int refs = 1;
   Socket* socket = nullptr;  // the same object as `file`, when it is a socket
 };
@@ -62,6 +65,16 @@ int install(Description* d, int lowest = 0) {
   return int(table->size() - 1);
 }
 
+// The description's offset, fetched from the server when it is the file's end (see above).
+std::optional<int> settle_offset(Description* d) {
+  if (!d->offset_is_end) return std::nullopt;
+  auto a = d->file->stat();
+  if (!a) return a.error().code ? a.error().code : EIO;
+  d->offset = a->size;
+  d->offset_is_end = false;
+  return std::nullopt;
+}
+
 void release(Description* d) {
   if (--d->refs == 0) delete d;  // closes the server's file
 }
@@ -79,6 +92,7 @@ class Held {
   Held(const Held&) = delete;
   Held& operator=(const Held&) = delete;
   Description* operator->() const { return d_; }
+  Description* description() const { return d_; }
   explicit operator bool() const { return d_ != nullptr; }
 
  private:
@@ -262,6 +276,8 @@ ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset) {
 int read(int fd, void* buffer, size_t count) {
   posix::Held d(fd);
   if (!d) return fail(EBADF);
+  if (d && d->file)
+    if (auto error = posix::settle_offset(d.description())) return fail(*error);
   ssize_t n = pread(fd, buffer, count, off_t(d->offset));
   if (n > 0) d->offset += uint64_t(n);
   return int(n);
@@ -278,13 +294,15 @@ int write(int fd, const void* buffer, size_t count) {
     }
     return fail(EBADF);
   }
-  if ((d->flags & O_APPEND) && !d->file->appends()) {
+  bool server_appends = (d->flags & O_APPEND) && d->file && d->file->appends();
+  if ((d->flags & O_APPEND) && !server_appends) {
     auto a = d->file->stat();
     if (!a) return fail(a.error());
     d->offset = a->size;
   }
   ssize_t n = pwrite(fd, buffer, count, off_t(d->offset));
   if (n > 0) d->offset += uint64_t(n);
+  if (n > 0 && server_appends) d->offset_is_end = true;
   return int(n);
 }
 
@@ -294,6 +312,8 @@ off_t lseek(int fd, off_t offset, int whence) {
   if ((d->file && d->file->is_terminal()) || d->socket) return fail(ESPIPE);
   int64_t base = 0;
   if (whence == SEEK_CUR) {
+    if (d->file)
+      if (auto error = posix::settle_offset(d.description())) return fail(*error);
     base = int64_t(d->offset);
   } else if (whence == SEEK_END) {
     if (d->is_dir) return fail(EINVAL);
@@ -305,6 +325,7 @@ off_t lseek(int fd, off_t offset, int whence) {
   }
   if (base + offset < 0) return fail(EINVAL);
   d->offset = uint64_t(base + offset);
+  d->offset_is_end = false;
   return off_t(d->offset);
 }
 

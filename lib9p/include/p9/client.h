@@ -84,6 +84,11 @@ class File {
   Result<void> truncate(uint64_t size);
   Result<void> set_attr(const AttrChange& change);
   Result<void> fsync();
+  // POSIX record locks held by this open file on the server (9P2000.L Tlock, Tgetlock): the
+  // status (P9_LOCK_SUCCESS, _BLOCKED, ...), or the lock in the way (type P9_LOCK_TYPE_UNLCK:
+  // none). ENOLCK on a session of another dialect.
+  Result<uint8_t> lock(const Lock& request);
+  Result<Lock> getlock(const Lock& request);
   void close() { fid_.clunk(); }
   uint32_t iounit() const { return iounit_; }
   const Fid& fid() const { return fid_; }

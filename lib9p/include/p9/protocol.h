@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "p9/lock.h"  // Lock, P9_LOCK_*
 
 namespace p9 {
 
@@ -137,14 +138,5 @@ struct DirEntry {
   bool operator==(const DirEntry&) const = default;
 };
 
-// 9P2000.L lock records (Tlock/Tgetlock).
-struct Lock {
-  uint8_t type = 0;
-  uint32_t flags = 0;
-  uint64_t start = 0, length = 0;
-  uint32_t proc_id = 0;
-  std::string client_id;
-  bool operator==(const Lock&) const = default;
-};
 
 }  // namespace p9

@@ -62,9 +62,6 @@ class OpenFile {
   virtual Cancel write_parked(uint64_t offset, std::vector<std::byte> data, Done<size_t> done);
 };
 
-constexpr uint8_t P9_LOCK_SUCCESS = 0, P9_LOCK_BLOCKED = 1, P9_LOCK_ERROR = 2, P9_LOCK_GRACE = 3;
-constexpr uint32_t P9_LOCK_FLAGS_BLOCK = 1;  // Tlock: wait for the lock (F_SETLKW)
-constexpr uint8_t P9_LOCK_TYPE_RDLCK = 0, P9_LOCK_TYPE_WRLCK = 1, P9_LOCK_TYPE_UNLCK = 2;
 
 struct Created {
   std::shared_ptr<Node> node;
