@@ -138,6 +138,41 @@ void truncate_and_append_flags() {
   CHECK(close(fd) == 0);
 }
 
+// Record locks go to the host (9P2000.L Tlock on iohost: open-file-description locks there).
+// /fs/u2 and /mnt/second are the same host folder through two sessions, so two owners there.
+void record_locks_reach_the_host() {
+  CHECK(put("/fs/u2/locked.db", "0123456789"));
+  int a = open("/fs/u2/locked.db", O_RDWR);
+  int b = open("/mnt/second/locked.db", O_RDWR);
+  CHECK(a >= 0 && b >= 0);
+  struct flock w = {};
+  w.l_type = F_WRLCK, w.l_whence = SEEK_SET, w.l_start = 2, w.l_len = 4;
+  CHECK(fcntl(a, F_SETLK, &w) == 0);
+  // This guest never conflicts with itself through another descriptor of the same file.
+  int a2 = open("/fs/u2/locked.db", O_RDONLY);
+  struct flock q = {};
+  q.l_type = F_WRLCK, q.l_whence = SEEK_SET;
+  CHECK(a2 >= 0 && fcntl(a2, F_GETLK, &q) == 0 && q.l_type == F_UNLCK);
+  // The other owner sees the lock, range and all, and cannot take it.
+  struct flock q2 = {};
+  q2.l_type = F_RDLCK, q2.l_whence = SEEK_SET;
+  CHECK(fcntl(b, F_GETLK, &q2) == 0 && q2.l_type == F_WRLCK && q2.l_start == 2 && q2.l_len == 4);
+  struct flock w2 = w;
+  CHECK_ERRNO(fcntl(b, F_SETLK, &w2), EAGAIN);
+  struct flock elsewhere = w;
+  elsewhere.l_start = 6;  // [6, 10) is free
+  CHECK(fcntl(b, F_SETLK, &elsewhere) == 0);
+  // POSIX: closing any descriptor of the file releases this guest's locks on it.
+  CHECK(close(a2) == 0);
+  CHECK(fcntl(b, F_SETLK, &w2) == 0);
+  struct flock unlock = {};
+  unlock.l_type = F_UNLCK, unlock.l_whence = SEEK_SET;
+  CHECK(fcntl(b, F_SETLK, &unlock) == 0);
+  CHECK(fcntl(a, F_SETLKW, &w) == 0);  // free again: granted at once
+  CHECK(close(a) == 0 && close(b) == 0);
+  CHECK(unlink("/fs/u2/locked.db") == 0);
+}
+
 void errors_have_the_right_errno() {
   CHECK_ERRNO(open("no-such-file", O_RDONLY), ENOENT);
   CHECK_ERRNO(open("a.txt/below", O_RDONLY), ENOTDIR);
@@ -361,6 +396,8 @@ int main() {
   suite::run("errors: ENOENT ENOTDIR EISDIR EBADF EEXIST ENOTEMPTY", errors_have_the_right_errno);
   suite::run("mkdir, readdir of 41 entries, chdir, getcwd, ..", directories_list_and_chdir);
   suite::run("rename; dup and dup2 share the offset", rename_and_dup);
+  suite::run("fcntl record locks reach the host: another owner sees them, a close releases them",
+             record_locks_reach_the_host);
   suite::run("/dev/null, /dev/zero, /dev/cons, /env", dev_and_env_files);
   suite::run("stdio (fopen, fprintf, fgets) over the share", stdio_over_the_share);
   suite::run("a union of two shares: bind MAFTER, create, unmount", union_of_two_shares);

@@ -18,6 +18,7 @@
 #include "ns/boot_namespace.h"
 #include "posix/files.h"
 #include "xenos/namespace.h"
+#include "xenos/time.h"
 
 // errno is newlib's per-reent value (*__errno()): set it through <cerrno>'s macro, never a
 // global of the same name, or the program would never see it.
@@ -191,10 +192,40 @@ using posix::get;
 namespace {
 
 // Advisory record locks (F_SETLK, F_SETLKW, F_GETLK). POSIX locks belong to a process, and a
-// process never conflicts with its own; a guest is one process, and its locks are not carried
-// to the I/O host (9P2000.L Tlock is not used yet). So a well-formed lock is granted at once,
-// and F_GETLK says nothing is in the way: right within the guest, invisible to other guests
-// and to the host (the README says so).
+// process never conflicts with its own; a guest is one process. A server with 9P2000.L locks
+// (iohost: open-file-description locks on the host) holds them per fid, so every lock the guest
+// takes on a file goes through one fid of its own for that file (the file opened once more, by
+// its real path): the server sees one owner, as POSIX wants, and other guests and the host see
+// the locks. As POSIX says, closing any descriptor of the file releases the guest's locks on it.
+// A file whose server has no locks (9P2000/.u, /dev, /env) keeps them in the guest: granted at
+// once, and F_GETLK says nothing is in the way (the README says so).
+struct FileLocks {
+  std::string path;  // the file's real path in the namespace
+  xenos::Owned<ns::OpenFile> file;
+};
+std::vector<FileLocks>* locked_files;
+
+FileLocks* locks_of(const std::string& real) {
+  if (!locked_files) return nullptr;
+  for (FileLocks& l : *locked_files)
+    if (l.path == real) return &l;
+  return nullptr;
+}
+
+// Called as a descriptor closes: the guest's locks on its file go (one Tlock unlocking all).
+void release_locks(const posix::Description& d) {
+  if (!locked_files || locked_files->empty() || !d.file) return;
+  auto real = ns::root().real_path(d.path);
+  if (!real) return;
+  for (size_t i = 0; i < locked_files->size(); ++i) {
+    if ((*locked_files)[i].path != *real) continue;
+    p9::Lock all{p9::P9_LOCK_TYPE_UNLCK, 0, 0, 0, 1, "xenos"};
+    (void)(*locked_files)[i].file->lock(all);
+    locked_files->erase(locked_files->begin() + long(i));
+    return;
+  }
+}
+
 int record_lock(const posix::Description& d, int command, struct flock* lock) {
   if (!lock) return fail(EFAULT);
   if (lock->l_type != F_RDLCK && lock->l_type != F_WRLCK && lock->l_type != F_UNLCK) return fail(EINVAL);
@@ -204,8 +235,68 @@ int record_lock(const posix::Description& d, int command, struct flock* lock) {
   if (command != F_GETLK &&
       ((lock->l_type == F_RDLCK && access == O_WRONLY) || (lock->l_type == F_WRLCK && access == O_RDONLY)))
     return fail(EBADF);  // POSIX: a read lock needs the file open for reading, a write lock for writing
-  if (command == F_GETLK) lock->l_type = F_UNLCK;
-  return 0;
+  if (!d.file) return fail(EINVAL);  // a directory
+  // The range, absolute: from l_whence, and a negative length counts back from the start.
+  int64_t start = lock->l_start, length = lock->l_len;
+  if (lock->l_whence == SEEK_CUR) start += int64_t(d.offset);
+  if (lock->l_whence == SEEK_END) {
+    auto a = d.file->stat();
+    if (!a) return fail(a.error());
+    start += int64_t(a->size);
+  }
+  if (length < 0) start += length, length = -length;
+  if (start < 0) return fail(EINVAL);
+
+  auto real = ns::root().real_path(d.path);
+  if (!real) return fail(real.error());
+  FileLocks* held = locks_of(*real);
+  if (!held) {
+    if (lock->l_type == F_UNLCK && command != F_GETLK) return 0;  // nothing of ours is there
+    // The guest's own fid for the file's locks: opened for reading and writing when it may
+    // be, so that both kinds of lock can go through it.
+    auto file = ns::root().open(*real, ns::kReadWrite, 0);
+    if (!file) file = ns::root().open(*real, access == O_WRONLY ? ns::kWrite : ns::kRead, 0);
+    if (!file) return fail(file.error());
+    if (!locked_files) locked_files = new std::vector<FileLocks>;
+    locked_files->push_back({*real, std::move(*file)});
+    held = &locked_files->back();
+  }
+  uint8_t type = lock->l_type == F_RDLCK   ? p9::P9_LOCK_TYPE_RDLCK
+                 : lock->l_type == F_WRLCK ? p9::P9_LOCK_TYPE_WRLCK
+                                           : p9::P9_LOCK_TYPE_UNLCK;
+  p9::Lock request{type, 0, uint64_t(start), uint64_t(length), 1, "xenos"};
+  if (command == F_GETLK) {
+    auto in_the_way = held->file->getlock(request);
+    if (!in_the_way) {
+      if (in_the_way.error().code != ENOLCK) return fail(in_the_way.error());
+      lock->l_type = F_UNLCK;  // no locks on this server: only ours, which never conflict
+      return 0;
+    }
+    if (in_the_way->type == p9::P9_LOCK_TYPE_UNLCK) {
+      lock->l_type = F_UNLCK;
+      return 0;
+    }
+    lock->l_type = in_the_way->type == p9::P9_LOCK_TYPE_RDLCK ? F_RDLCK : F_WRLCK;
+    lock->l_whence = SEEK_SET;
+    lock->l_start = off_t(in_the_way->start);
+    lock->l_len = off_t(in_the_way->length);
+    lock->l_pid = pid_t(in_the_way->proc_id);
+    return 0;
+  }
+  if (command == F_SETLKW) request.flags = p9::P9_LOCK_FLAGS_BLOCK;
+  // F_SETLKW waits as long as it takes: iohost holds a blocking request up to 10 s, then says
+  // BLOCKED, and the request goes again; GRACE (a server after its restart) is asked again too.
+  for (;;) {
+    auto status = held->file->lock(request);
+    if (!status) {
+      if (status.error().code == ENOLCK) return 0;  // no locks on this server: kept in the guest
+      return fail(status.error());
+    }
+    if (*status == p9::P9_LOCK_SUCCESS) return 0;
+    if (*status == p9::P9_LOCK_ERROR) return fail(ENOLCK);
+    if (*status == p9::P9_LOCK_BLOCKED && command == F_SETLK) return fail(EAGAIN);
+    xenos::sleep_ns(50'000'000);
+  }
 }
 
 }  // namespace
@@ -249,6 +340,7 @@ int open(const char* path, int flags, ...) {
 int close(int fd) {
   posix::Description* d = get(fd);
   if (!d) return fail(EBADF);
+  release_locks(*d);
   (*posix::table)[size_t(fd)] = nullptr;
   posix::release(d);
   return 0;
