@@ -2,6 +2,7 @@
 #include "flex_ring.h"
 #include <cerrno>
 #include <cstring>
+#include "p9/codec.h"
 
 namespace xen {
 namespace {
@@ -36,8 +37,7 @@ NextMessage next_message(const volatile std::byte* ring, uint32_t ring_size, uin
   if (*queued < 4) return {NextMessage::kPartial, 0, nullptr};
   std::byte field[4];
   flex_read(ring, ring_size, cons, field);
-  uint32_t size =
-      uint32_t(field[0]) | uint32_t(field[1]) << 8 | uint32_t(field[2]) << 16 | uint32_t(field[3]) << 24;
+  uint32_t size = p9::read_le32(field);  // 9P's size[4], little-endian
   if (size < 7) return {NextMessage::kHostile, size, "9pfs: a message's size[4] is below a 9P header"};
   if (size > ring_size)
     return {NextMessage::kHostile, size, "9pfs: a message's size[4] is larger than the ring"};
