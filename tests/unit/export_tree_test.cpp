@@ -5,6 +5,7 @@
 #include "dev_tree.h"
 #include "export_tree.h"
 #include "loopback_server.h"
+#include "temp_dir.h"
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,17 +20,7 @@ using p9test::LoopbackServer;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/iohost-test.XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  void write(const std::string& rel, const std::string& text) const {
-    std::ofstream(path + "/" + rel) << text;
-  }
-};
+using p9test::TempDir;
 
 std::string read_all(Client& c, const std::string& path, Error* error = nullptr) {
   auto f = c.open(path, kRead);

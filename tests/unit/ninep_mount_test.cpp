@@ -5,6 +5,7 @@
 // Project headers first: protocol.h spells Linux's O_* names, which <fcntl.h> makes macros.
 #include "export_tree.h"
 #include "loopback_server.h"
+#include "temp_dir.h"
 #include "ns/namespace.h"
 #include "ns/ninep_server.h"
 #include <gtest/gtest.h>
@@ -17,20 +18,7 @@
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/ninep-mount-test.XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string slurp(const std::string& rel) const {
-    std::ifstream in(path + "/" + rel);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-};
+using p9test::TempDir;
 
 // A host folder served by iohost's ExportTree, reached through a loopback transport.
 class LoopbackConnection final : public p9::Connection {
