@@ -110,9 +110,11 @@ $(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib
 $(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp $(wildcard lib9p/include/p9/*.h lib9p/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp
-$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp kernel/xen/flex_ring.h | $(DEPS_STAMP)
+$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp kernel/xen/flex_ring.h \
+  lib9p/codec.cpp | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp \
+	  lib9p/codec.cpp
 $(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h kernel/format.cpp \
   kernel/format.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
