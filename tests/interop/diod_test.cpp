@@ -256,8 +256,9 @@ TEST_F(Diod, WalksDeeperThanSixteenNamesAndNamesTheMissingOne) {
   EXPECT_EQ(missing.error().code, ENOENT);
   // nfs-ganesha answers a walk that fails part way with an error, not with the qids it
   // reached (walk(5)), so the missing name cannot be told; behind iohost it can.
-  if (!(ganesha() && !iohost()))
+  if (!(ganesha() && !iohost())) {
     EXPECT_NE(missing.error().message.find("\"nope\""), std::string::npos) << missing.error().message;
+  }
   for (int i = 19; i >= 0; --i) {
     if (i == 19) {
       ASSERT_TRUE(client->remove(path + "/leaf.txt"));
