@@ -199,30 +199,50 @@ namespace {
 // the locks. As POSIX says, closing any descriptor of the file releases the guest's locks on it.
 // A file whose server has no locks (9P2000/.u, /dev, /env) keeps them in the guest: granted at
 // once, and F_GETLK says nothing is in the way (the README says so).
+// A lock call waits on the server, and meanwhile another thread may close a descriptor of the
+// file (which drops the entry) or lock another file (which grows the list): entries live on the
+// heap and a call holds its entry (`users`) until it returns.
 struct FileLocks {
   std::string path;  // the file's real path in the namespace
   xenos::Owned<ns::OpenFile> file;
+  int users = 0;
+  bool dropped = false;  // no longer listed: the last user deletes it
 };
-std::vector<FileLocks>* locked_files;
+std::vector<FileLocks*>* locked_files;
 
 FileLocks* locks_of(const std::string& real) {
   if (!locked_files) return nullptr;
-  for (FileLocks& l : *locked_files)
-    if (l.path == real) return &l;
+  for (FileLocks* l : *locked_files)
+    if (l->path == real) return l;
   return nullptr;
 }
+
+class UsingLocks {
+ public:
+  explicit UsingLocks(FileLocks* l) : l_(l) { ++l_->users; }
+  ~UsingLocks() {
+    if (--l_->users == 0 && l_->dropped) delete l_;
+  }
+  UsingLocks(const UsingLocks&) = delete;
+  UsingLocks& operator=(const UsingLocks&) = delete;
+
+ private:
+  FileLocks* l_;
+};
 
 // Called as a descriptor closes: the guest's locks on its file go (one Tlock unlocking all).
 void release_locks(const posix::Description& d) {
   if (!locked_files || locked_files->empty() || !d.file) return;
   auto real = ns::root().real_path(d.path);
   if (!real) return;
-  for (size_t i = 0; i < locked_files->size(); ++i) {
-    if ((*locked_files)[i].path != *real) continue;
+  FileLocks* l = locks_of(*real);
+  if (!l) return;
+  std::erase(*locked_files, l);  // first: a thread that runs while the unlock waits finds none
+  l->dropped = true;
+  {
+    UsingLocks use(l);
     p9::Lock all{p9::P9_LOCK_TYPE_UNLCK, 0, 0, 0, 1, "xenos"};
-    (void)(*locked_files)[i].file->lock(all);
-    locked_files->erase(locked_files->begin() + long(i));
-    return;
+    (void)l->file->lock(all);
   }
 }
 
@@ -236,6 +256,7 @@ int record_lock(const posix::Description& d, int command, struct flock* lock) {
       ((lock->l_type == F_RDLCK && access == O_WRONLY) || (lock->l_type == F_WRLCK && access == O_RDONLY)))
     return fail(EBADF);  // POSIX: a read lock needs the file open for reading, a write lock for writing
   if (!d.file) return fail(EINVAL);  // a directory
+  if (command == F_GETLK && lock->l_type == F_UNLCK) return fail(EINVAL);  // as Linux says
   // The range, absolute: from l_whence, and a negative length counts back from the start.
   int64_t start = lock->l_start, length = lock->l_len;
   if (lock->l_whence == SEEK_CUR) start += int64_t(d.offset);
@@ -257,10 +278,14 @@ int record_lock(const posix::Description& d, int command, struct flock* lock) {
     auto file = ns::root().open(*real, ns::kReadWrite, 0);
     if (!file) file = ns::root().open(*real, access == O_WRONLY ? ns::kWrite : ns::kRead, 0);
     if (!file) return fail(file.error());
-    if (!locked_files) locked_files = new std::vector<FileLocks>;
-    locked_files->push_back({*real, std::move(*file)});
-    held = &locked_files->back();
+    if (!locked_files) locked_files = new std::vector<FileLocks*>;
+    held = locks_of(*real);  // another thread may have made it while this open waited
+    if (!held) {
+      held = new FileLocks{*real, std::move(*file)};
+      locked_files->push_back(held);
+    }
   }
+  UsingLocks use(held);
   uint8_t type = lock->l_type == F_RDLCK   ? p9::P9_LOCK_TYPE_RDLCK
                  : lock->l_type == F_WRLCK ? p9::P9_LOCK_TYPE_WRLCK
                                            : p9::P9_LOCK_TYPE_UNLCK;
