@@ -40,11 +40,25 @@ std::string tcp_name(const sockaddr_storage& ss) {
   return "tcp:" + std::string(ip) + ":" + std::to_string(port);
 }
 
+sigset_t loop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  return set;
+}
+
 uint64_t key_of(int fd) { return uint64_t(uint32_t(fd)); }
 constexpr uint64_t kWorkersKey = 1ull << 40, kSignalsKey = 2ull << 40, kListenerKey = 4ull << 40,
                    kWatchKey = 8ull << 40;
 
 }  // namespace
+
+void block_loop_signals() {
+  sigset_t set = loop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 class Connection final : public p9::ReplySink {
  public:
@@ -56,6 +70,7 @@ class Connection final : public p9::ReplySink {
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
+  size_t fid_count() const { return session_.fid_count(); }
 
   void send(std::vector<std::byte> reply) override {
     queued_ += reply.size();
@@ -175,11 +190,8 @@ EventLoop::EventLoop(const p9::Server& server, WorkerPool& workers)
   ev.events = EPOLLIN;
   ev.data.u64 = kWorkersKey;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, workers_.wake_fd(), &ev);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  block_loop_signals();
+  sigset_t set = loop_signals();
   signals_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   ev.data.u64 = kSignalsKey;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, signals_.get(), &ev);
@@ -278,6 +290,20 @@ void EventLoop::accept_from(Listener& l) {
   }
 }
 
+void EventLoop::add_status(std::function<std::vector<std::string>()> lines) {
+  status_.push_back(std::move(lines));
+}
+
+// One line a session, between a count and "status: end" (a reader waits for that line).
+void EventLoop::log_status() const {
+  log_line("status: " + std::to_string(connections_.size()) + " socket sessions");
+  for (const auto& [fd, c] : connections_)
+    log_line("status: " + c->name() + ": " + std::to_string(c->fid_count()) + " fids");
+  for (const auto& lines : status_)
+    for (const std::string& line : lines()) log_line("status: " + line);
+  log_line("status: end");
+}
+
 void EventLoop::close_connection(int fd, const std::string& why) {
   auto it = connections_.find(fd);
   if (it == connections_.end()) return;
@@ -304,6 +330,10 @@ p9::Result<void> EventLoop::run() {
       if (key == kSignalsKey) {
         signalfd_siginfo si;
         (void)!::read(signals_.get(), &si, sizeof si);
+        if (si.ssi_signo == SIGUSR1) {
+          log_status();
+          continue;
+        }
         log_line(std::string("stopping on ") + strsignal(int(si.ssi_signo)));
         stopping_ = true;
       } else if (key == kWorkersKey) {

@@ -2,6 +2,7 @@
 // worker pool's wake-up and the signals that stop it. Each connection frames 9P messages
 // (size[4]) out of its byte stream, gives them to its Session, and writes the replies back
 // in batches; a client that breaks the protocol loses its connection, never the process.
+// SIGUSR1 logs a status report: every session, socket or Xen, and the fids it holds.
 #pragma once
 #include <functional>
 #include <map>
@@ -16,6 +17,11 @@ namespace iohost {
 
 class Connection;
 
+// Blocks the signals the loop reads (SIGINT, SIGTERM, SIGUSR1) in the calling thread and the
+// threads it starts later. main calls it first: a thread started before it would take such a
+// signal with its default action, death, instead of the loop.
+void block_loop_signals();
+
 class EventLoop {
  public:
   EventLoop(const p9::Server& server, WorkerPool& workers);
@@ -25,6 +31,8 @@ class EventLoop {
   const std::vector<std::string>& bound_addresses() const { return bound_; }
   // Calls `on_readable` whenever `fd` is readable (the Xen backend's xenstore and event channel).
   void watch(int fd, std::function<void()> on_readable);
+  // Lines for the status report (SIGUSR1), after the socket connections' (the Xen backend's).
+  void add_status(std::function<std::vector<std::string>()> lines);
   // Runs until SIGINT or SIGTERM (or stop()).
   p9::Result<void> run();
   void stop() { stopping_ = true; }
@@ -37,6 +45,7 @@ class EventLoop {
   };
   void accept_from(Listener& l);
   void close_connection(int fd, const std::string& why);
+  void log_status() const;
 
   const p9::Server& server_;
   WorkerPool& workers_;
@@ -45,6 +54,7 @@ class EventLoop {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::string> bound_;
   std::vector<std::function<void()>> watched_;
+  std::vector<std::function<std::vector<std::string>()>> status_;
   std::map<int, std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> dirty_;  // connections with replies to write, this turn of the loop
   bool stopping_ = false;

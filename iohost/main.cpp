@@ -67,6 +67,7 @@ Options:
   -v, --verbose                 log every connection, not only failures
   -h, --help                    this text
 Files are read and written as the user iohost runs as; see iohost/README.md.
+SIGINT and SIGTERM stop it; SIGUSR1 logs every session and the fids it holds.
 )";
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -83,6 +84,7 @@ size_t parse_size(const std::string& text, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  iohost::block_loop_signals();  // before any thread: the loop, not a worker, takes them
   std::vector<std::string> listens;
   std::vector<std::pair<std::string, std::shared_ptr<p9::Tree>>> trees;
   p9::Server::Limits limits;
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
     xen = std::move(*b);
     loop.watch(xen->xenstore_fd(), [&] { xen->on_xenstore(); });
     loop.watch(xen->event_fd(), [&] { xen->on_event(); });
+    loop.add_status([&] { return xen->status(); });
     bound += "xen\n";
   }
   for (const std::string& b : loop.bound_addresses()) bound += b + "\n";

@@ -132,6 +132,13 @@ class XenDevice final : public p9::ReplySink {
     ring_of_tag_.clear();
   }
 
+  // "guest G (domain D) share T: N fids, R rings" or "...: not connected".
+  std::string status() const {
+    if (!session_) return name() + ": not connected";
+    return name() + ": " + std::to_string(session_->fid_count()) + " fids, " + std::to_string(rings_.size()) +
+           (rings_.size() == 1 ? " ring" : " rings");
+  }
+
   bool owns_port(int port) const {
     for (auto& r : rings_)
       if (r->port == port) return true;
@@ -420,6 +427,13 @@ void XenBackend::on_xenstore() {
       frontend_changed(token);
     }
   }
+}
+
+std::vector<std::string> XenBackend::status() const {
+  std::vector<std::string> lines{"xen: " + std::to_string(attached_.size()) + " guests attached, " +
+                                 std::to_string(devices_.size()) + " devices"};
+  for (const auto& [fe, dev] : devices_) lines.push_back("xen: " + dev->status());
+  return lines;
 }
 
 void XenBackend::on_event() {

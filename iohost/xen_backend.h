@@ -36,6 +36,8 @@ class XenBackend {
   int event_fd() const;
   void on_xenstore();  // xenstore_fd() is readable: watches fired
   void on_event();     // event_fd() is readable: a guest notified a ring
+  // A line for each device of each attached guest: its session's fids, or not connected.
+  std::vector<std::string> status() const;
 
   struct Handles;  // the xenstore, grant and event channel handles
 

@@ -3,15 +3,19 @@
 // The harness job (tests/xen/jobs/faulttest.sh) does to iohost what this guest asks, at the
 // moment it asks: a request "SEQ ACTION" in this domain's xenstore (data/faulttest/request),
 // answered by "SEQ" in data/faulttest/done once done. ACTION: restart (kill -9, start again),
-// kill, start, stop (SIGSTOP), cont (SIGCONT).
+// kill, start, stop (SIGSTOP), cont (SIGCONT), kill-qemu (kill -9 this guest's QEMU device
+// model), fids (iohost's fid count for share "fs", from its status report, into
+// data/faulttest/fids).
 //
 // Devices (all iohost): "fs" (mounted at /mnt/fs and bound at /fs by the kernel, recovering
 // within xenos.recover seconds), "direct" and "short" (opened here: recovery within 30 s and
 // 2 s), "hang" (liveness after 1 s), "net" (/net), "fo" and, from a second iohost that the harness never
 // kills, "fo-b" (the same folder: failover). Ends with "[faulttest] N passed, N failed".
 //
+// `faulttest qemu-failover`: instead, a share of QEMU's backend fails over to iohost when QEMU
+// is killed (fails_over_from_a_killed_qemu_backend).
 // `faulttest leak OPENS MOUNTS`: instead, OPENS open/close and MOUNTS unmount/mount cycles, and
-// the grants, event channels, free memory and heap before and after.
+// the grants, event channels, free memory, heap and iohost's fids before and after.
 // lib9p's headers first: protocol.h spells Linux's O_* names, which <fcntl.h> makes macros.
 #include <xenos/ninep.h>
 #include <xenos/event_channel.h>
@@ -261,20 +265,40 @@ struct Counts {
   uint32_t grants;
   unsigned channels;
   uint64_t free_bytes, heap_bytes, heap_used;
+  long fids;  // iohost's session on "fs" holds these (its status report); -1: not known
 };
+
+// The fids iohost's session for this guest's share "fs" holds: the harness asks iohost for its
+// status report (SIGUSR1) and writes the count to data/faulttest/fids.
+long server_fids() {
+  if (!ask("fids")) return -1;
+  auto v = xenstore::read("data/faulttest/fids");
+  if (!v || v->empty() || v->find_first_not_of("0123456789") != std::string::npos) {
+    std::printf("# faulttest: iohost's fid count is not a number: %s\n",
+                v ? v->c_str() : v.error().message.c_str());
+    return -1;
+  }
+  return std::atol(v->c_str());
+}
 
 Counts counts() {
   struct xenos_memory_info m;
   xenos_memory_info(&m);
   struct mallinfo mi = mallinfo();  // uordblks: what malloc handed out and did not get back
-  return {grant_table_info().refs_in_use, event_channels_bound(), m.free_bytes, m.heap_bytes,
-          uint64_t(mi.uordblks)};
+  long fids = server_fids();
+  return {grant_table_info().refs_in_use,
+          event_channels_bound(),
+          m.free_bytes,
+          m.heap_bytes,
+          uint64_t(mi.uordblks),
+          fids};
 }
 
 void print_counts(const char* when, const Counts& c) {
   std::printf(
-      "# faulttest: %s: %u grants, %u event channels, %llu KiB free, heap %llu KiB (%llu bytes in use)\n",
-      when, unsigned(c.grants), c.channels, (unsigned long long)(c.free_bytes / 1024),
+      "# faulttest: %s: %u grants, %u event channels, %ld fids on iohost, %llu KiB free, heap %llu KiB (%llu "
+      "bytes in use)\n",
+      when, unsigned(c.grants), c.channels, c.fids, (unsigned long long)(c.free_bytes / 1024),
       (unsigned long long)(c.heap_bytes / 1024), (unsigned long long)c.heap_used);
 }
 
@@ -288,16 +312,21 @@ bool remount_fs() {
 void unmount_and_mount_the_same_tag() {
   CHECK(slurp("/mnt/fs/motd") == "seeded by the host\n");
   Counts before = counts();
+  long first_session_fids = -1;  // the boot mount's session is bound at /fs too: compare new ones
   for (int i = 0; i < 3; ++i) {
     CHECK(remount_fs());
     CHECK(slurp("/mnt/fs/motd") == "seeded by the host\n");
+    if (i == 0) first_session_fids = server_fids();
   }
   Counts after = counts();
   print_counts("before 3 remounts", before);
   print_counts("after them", after);
+  std::printf("# faulttest: iohost's fids after the first remount %ld, after the third %ld\n",
+              first_session_fids, after.fids);
   CHECK(after.grants == before.grants);
   CHECK(after.channels == before.channels);
   CHECK(after.free_bytes == before.free_bytes);
+  CHECK(first_session_fids > 0 && after.fids == first_session_fids);
 }
 
 struct BlockedRead {
@@ -361,6 +390,38 @@ void fails_over_to_the_second_backend() {
   CHECK((*s)->stats().recoveries == 1);
   std::string back(32, '\0');
   auto got = f->pread(std::as_writable_bytes(std::span(back)), 0);  // the same open file, reopened there
+  CHECK_OK(got);
+  CHECK(back.substr(0, *got) == first + second);
+}
+
+// `faulttest qemu-failover`: the share "q" is QEMU's xen-9pfs (xl's p9= entry, device 0) and
+// "q-b" the same folder from the iohost that is never killed. QEMU's backend has no restart:
+// once its process is gone (killed here), a guest goes on only through another backend.
+void fails_over_from_a_killed_qemu_backend() {
+  ninep::Options o;
+  o.mount.recover_within_ns = 20 * kSecond;
+  o.fallback_tags = {"q-b"};
+  o.failover_after_ns = 2 * kSecond;
+  o.device_wait_ns = 10 * kSecond;
+  auto s = ninep::Share::open("q", o);
+  CHECK_OK(s);
+  p9::Client& c = (*s)->client();
+  auto f = c.open("failover.txt", p9::kReadWrite | p9::kCreate | p9::kTruncate);
+  CHECK_OK(f);
+  std::string first = "through QEMU\n", second = "through iohost\n";
+  CHECK_OK(f->pwrite(std::as_bytes(std::span(first)), 0));
+  CHECK((*s)->stats().device == 0);
+  CHECK(ask("kill-qemu"));
+  uint64_t start = monotonic_ns();
+  auto n = f->pwrite(std::as_bytes(std::span(second)), first.size());
+  uint64_t took_ms = (monotonic_ns() - start) / 1000000;
+  std::printf("# faulttest: QEMU's backend killed: the next write took %llu ms, on device %u: %s\n",
+              (unsigned long long)took_ms, (*s)->stats().device, n ? "written" : n.error().message.c_str());
+  CHECK_OK(n);
+  CHECK((*s)->stats().device == 1);
+  CHECK((*s)->stats().recoveries == 1);
+  std::string back(64, '\0');
+  auto got = f->pread(std::as_writable_bytes(std::span(back)), 0);  // the same open file, reopened
   CHECK_OK(got);
   CHECK(back.substr(0, *got) == first + second);
 }
@@ -433,16 +494,22 @@ int leak(int opens, int mounts) {
   // in every other one, fails; a rarer one would show as a slope in make bench's full-size run.
   auto same = [](const Counts& a, const Counts& b, int cycles) {
     auto within = [](uint64_t x, uint64_t y, uint64_t slack) { return x <= y + slack && y <= x + slack; };
-    std::printf("# faulttest leak: second half of %d cycles: heap in use %+lld bytes, free %+lld bytes\n", cycles,
-                (long long)(b.heap_used - a.heap_used), (long long)(b.free_bytes - a.free_bytes));
-    return a.grants == b.grants && a.channels == b.channels && within(a.free_bytes, b.free_bytes, 4096) &&
-           within(a.heap_bytes, b.heap_bytes, 4096) && b.heap_used < a.heap_used + 16 * uint64_t(cycles);
+    std::printf("# faulttest leak: second half of %d cycles: heap in use %+lld bytes, free %+lld bytes\n",
+                cycles, (long long)(b.heap_used - a.heap_used), (long long)(b.free_bytes - a.free_bytes));
+    return a.grants == b.grants && a.channels == b.channels && a.fids > 0 && a.fids == b.fids &&
+           within(a.free_bytes, b.free_bytes, 4096) && within(a.heap_bytes, b.heap_bytes, 4096) &&
+           b.heap_used < a.heap_used + 16 * uint64_t(cycles);
   };
   bool opens_flat = same(half_opens, opened, opens - opens / 2);
   bool mounts_flat = same(half_mounts, end, mounts - mounts / 2);
-  bool flat = start.grants == end.grants && start.channels == end.channels && opens_flat && mounts_flat;
-  std::printf("%s - grants and event channels back to the start, nothing more taken in the second halves\n",
-              flat ? "ok" : "not ok");
+  // Fids exactly: the opens end where they began (the same session); a remount's new session
+  // may hold another number than the boot mount's (/fs is not bound again), so its halves match.
+  bool flat = start.grants == end.grants && start.channels == end.channels && start.fids == opened.fids &&
+              opens_flat && mounts_flat;
+  std::printf(
+      "%s - grants, event channels and iohost's fids back to the start, nothing more taken in the second "
+      "halves\n",
+      flat ? "ok" : "not ok");
   int failed = (bad != 0) + !flat;
   std::printf("[faulttest] %d passed, %d failed\n", 2 - failed, failed);
   return failed ? 1 : 0;
@@ -453,6 +520,12 @@ int leak(int opens, int mounts) {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "leak") == 0)
     return leak(argc >= 3 ? std::atoi(argv[2]) : 10000, argc >= 4 ? std::atoi(argv[3]) : 1000);
+  if (argc >= 2 && std::strcmp(argv[1], "qemu-failover") == 0) {
+    suite::run("QEMU's backend killed: the share goes on through iohost",
+               fails_over_from_a_killed_qemu_backend);
+    std::printf("[faulttest] %d passed, %d failed\n", suite::passed, suite::failed);
+    return suite::failed == 0 ? 0 : 1;
+  }
   big = new std::vector<std::byte>(kBig);
   for (size_t i = 0; i < kBig; ++i) (*big)[i] = pattern(i);
   ninep::Options o;

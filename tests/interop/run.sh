@@ -153,6 +153,38 @@ for _ in range(50):
     time.sleep(0.1)
 sys.exit("iohost logged no reason for dropping the hostile client")
 PY
+  check "SIGUSR1's status report counts a session's fids as they come and go" python3 - \
+    "$IOHOST_ADDRESS" "$work/iohost.log" "$IOHOST_PID" <<'PY'
+import os, signal, socket, struct, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+log, pid = sys.argv[2], int(sys.argv[3])
+s = socket.create_connection((host, int(port)), 5)
+me = "tcp:%s:%d" % s.getsockname()
+def rpc(kind, tag, body):
+    s.sendall(struct.pack("<IBH", 7 + len(body), kind, tag) + body)
+    size = struct.unpack("<I", s.recv(4, socket.MSG_WAITALL))[0]
+    reply = s.recv(size - 4, socket.MSG_WAITALL)
+    assert reply[0] == kind + 1, "reply %d to message %d" % (reply[0], kind)
+def string(t):
+    return struct.pack("<H", len(t)) + t
+rpc(100, 0xffff, struct.pack("<I", 8192) + string(b"9P2000.L"))                 # Tversion
+rpc(104, 1, struct.pack("<II", 0, 0xffffffff) + string(b"") + string(b"data") + struct.pack("<I", 0))  # Tattach
+for fid in (1, 2):
+    rpc(110, 1, struct.pack("<IIH", 0, fid, 0))                                   # Twalk to a new fid
+def reported():  # SIGUSR1, then this session's line of the report that follows
+    ends = open(log).read().count("status: end")
+    os.kill(pid, signal.SIGUSR1)
+    for _ in range(50):
+        text = open(log).read()
+        if text.count("status: end") > ends:
+            lines = [l for l in text.splitlines() if l.startswith("iohost: status: " + me + ": ")]
+            return lines[-1].split(": ")[-1]
+        time.sleep(0.1)
+    sys.exit("no status report within 5 s")
+assert reported() == "3 fids", reported()
+rpc(120, 1, struct.pack("<I", 2))                                                 # Tclunk
+assert reported() == "2 fids"
+PY
   # The process is still up after all of it, and logged no failure of its own.
   check "iohost survived the stage" kill -0 "$IOHOST_PID"
 else
