@@ -361,70 +361,53 @@ void close_during_a_blocked_read() {
   CHECK(read(r.fd, &b, 1) == -1 && errno == EBADF);  // and the descriptor is gone
 }
 
-void fails_over_to_the_second_backend() {
+// Opens the share `tag` (recovering within 20 s, failing over to `fallback` after 2 s without
+// its backend), writes, asks the harness to `kill` its backend (and to `restart` it once the
+// share has moved, if given), writes again: the second write goes through the fallback, and
+// the same open file, reopened there, reads both back.
+void write_across_a_failover(const char* tag, const char* fallback, const char* kill, const char* restart) {
   ninep::Options o;
   o.mount.recover_within_ns = 20 * kSecond;
-  o.fallback_tags = {"fo-b"};  // the same folder from a second iohost (device 8 on)
+  o.fallback_tags = {fallback};
   o.failover_after_ns = 2 * kSecond;
   o.device_wait_ns = 10 * kSecond;
   o.max_rings = 2;
   o.max_order = 6;
-  auto s = ninep::Share::open("fo", o);
+  auto s = ninep::Share::open(tag, o);
   CHECK_OK(s);
   p9::Client& c = (*s)->client();
   auto f = c.open("failover.txt", p9::kReadWrite | p9::kCreate | p9::kTruncate);
   CHECK_OK(f);
-  std::string first = "first\n", second = "second\n";
+  std::string first = std::string("first, through ") + tag + "\n",
+              second = std::string("then ") + fallback + "\n";
   CHECK_OK(f->pwrite(std::as_bytes(std::span(first)), 0));
   CHECK((*s)->stats().device == 0);
-  CHECK(ask("kill"));  // the first iohost is gone and stays gone
+  CHECK(ask(kill));  // the first backend is gone and stays gone
   uint64_t start = monotonic_ns();
-  auto n = f->pwrite(std::as_bytes(std::span(second)), first.size());  // through the second iohost
+  auto n = f->pwrite(std::as_bytes(std::span(second)), first.size());
   uint64_t took_ms = (monotonic_ns() - start) / 1000000;
-  bool restarted = ask("start");
-  std::printf("# faulttest: failover: the write after the kill took %llu ms, on device %u\n",
-              (unsigned long long)took_ms, (*s)->stats().device);
+  bool restarted = restart == nullptr || ask(restart);
+  std::printf("# faulttest: failover: after '%s' the next write took %llu ms, on device %u: %s\n", kill,
+              (unsigned long long)took_ms, (*s)->stats().device, n ? "written" : n.error().message.c_str());
   CHECK(restarted);
   CHECK_OK(n);
   CHECK((*s)->stats().device == 1);
   CHECK((*s)->stats().recoveries == 1);
-  std::string back(32, '\0');
-  auto got = f->pread(std::as_writable_bytes(std::span(back)), 0);  // the same open file, reopened there
+  std::string back(64, '\0');
+  auto got = f->pread(std::as_writable_bytes(std::span(back)), 0);
   CHECK_OK(got);
   CHECK(back.substr(0, *got) == first + second);
+}
+
+void fails_over_to_the_second_backend() {
+  // "fo-b" is the same folder from a second iohost (devices from 8), which is never killed.
+  write_across_a_failover("fo", "fo-b", "kill", "start");
 }
 
 // `faulttest qemu-failover`: the share "q" is QEMU's xen-9pfs (xl's p9= entry, device 0) and
 // "q-b" the same folder from the iohost that is never killed. QEMU's backend has no restart:
 // once its process is gone (killed here), a guest goes on only through another backend.
-void fails_over_from_a_killed_qemu_backend() {
-  ninep::Options o;
-  o.mount.recover_within_ns = 20 * kSecond;
-  o.fallback_tags = {"q-b"};
-  o.failover_after_ns = 2 * kSecond;
-  o.device_wait_ns = 10 * kSecond;
-  auto s = ninep::Share::open("q", o);
-  CHECK_OK(s);
-  p9::Client& c = (*s)->client();
-  auto f = c.open("failover.txt", p9::kReadWrite | p9::kCreate | p9::kTruncate);
-  CHECK_OK(f);
-  std::string first = "through QEMU\n", second = "through iohost\n";
-  CHECK_OK(f->pwrite(std::as_bytes(std::span(first)), 0));
-  CHECK((*s)->stats().device == 0);
-  CHECK(ask("kill-qemu"));
-  uint64_t start = monotonic_ns();
-  auto n = f->pwrite(std::as_bytes(std::span(second)), first.size());
-  uint64_t took_ms = (monotonic_ns() - start) / 1000000;
-  std::printf("# faulttest: QEMU's backend killed: the next write took %llu ms, on device %u: %s\n",
-              (unsigned long long)took_ms, (*s)->stats().device, n ? "written" : n.error().message.c_str());
-  CHECK_OK(n);
-  CHECK((*s)->stats().device == 1);
-  CHECK((*s)->stats().recoveries == 1);
-  std::string back(64, '\0');
-  auto got = f->pread(std::as_writable_bytes(std::span(back)), 0);  // the same open file, reopened
-  CHECK_OK(got);
-  CHECK(back.substr(0, *got) == first + second);
-}
+void fails_over_from_a_killed_qemu_backend() { write_across_a_failover("q", "q-b", "kill-qemu", nullptr); }
 
 void the_shares_are_right_afterwards() {
   // After four restarts: the folder share still reads and writes, the direct one still recovers.

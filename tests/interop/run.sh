@@ -187,6 +187,10 @@ assert reported() == "2 fids"
 PY
   # The process is still up after all of it, and logged no failure of its own.
   check "iohost survived the stage" kill -0 "$IOHOST_PID"
+  # Its loop, not some worker thread, takes the signal: it logs it and removes its unix socket.
+  check "SIGTERM stops iohost through its loop (logged, its unix socket removed)" bash -c \
+    "kill -TERM $IOHOST_PID; for _ in \$(seq 50); do [ -e '$IOHOST_SOCKET' ] || break; sleep 0.1; done
+     grep -q 'stopping on Terminated' '$work/iohost.log' && [ ! -e '$IOHOST_SOCKET' ]"
 else
   failed=$((failed + 1))
 fi

@@ -118,7 +118,7 @@ if [ -n "$kinds" ]; then
   console ft-qemu | grep -q '\[faulttest\] 1 passed, 0 failed' \
     && ok "faulttest qemu: QEMU's backend killed under a guest, its share went on through iohost" \
     || bad "faulttest qemu: $(console ft-qemu | grep '^not ok\|\[faulttest\]' | tr '\n' ' ')"
-  [ "$(cat /srv/ft/qemu/failover.txt 2>/dev/null)" = "$(printf 'through QEMU\nthrough iohost')" ] \
+  [ "$(cat /srv/ft/qemu/failover.txt 2>/dev/null)" = "$(printf 'first, through q\nthen q-b')" ] \
     && ok "faulttest qemu: the file written through QEMU, then iohost, is right on the host" \
     || bad "faulttest qemu: failover.txt on the host: '$(cat /srv/ft/qemu/failover.txt 2>&1)'"
 fi
