@@ -23,12 +23,15 @@ uint64_t now_ns() {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
+// Now + ms (which may be negative) on `clock`, as a valid timespec: tv_nsec in [0, 1e9). A
+// negative ms once left tv_nsec negative when the clock's nanoseconds were below it (EINVAL,
+// not ETIMEDOUT: threadtest-pv failed so, about one run in a hundred).
 timespec in_ms(clockid_t clock, long ms) {
   timespec ts;
   clock_gettime(clock, &ts);
-  ts.tv_nsec += (ms % 1000) * 1000000;
-  ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
-  ts.tv_nsec %= 1000000000;
+  int64_t ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + int64_t(ms) * 1000000;
+  ts.tv_sec = time_t(ns / 1000000000);
+  ts.tv_nsec = long(ns % 1000000000);
   return ts;
 }
 
