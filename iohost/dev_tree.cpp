@@ -53,9 +53,9 @@ class ConsSink {
       emit(pending_.substr(0, nl));
       pending_.erase(0, nl + 1);
     }
-    if (pending_.size() >= 4096) {
-      emit(pending_);
-      pending_.clear();
+    while (pending_.size() >= 4096) {  // a line without end: 4 KiB log lines
+      emit(pending_.substr(0, 4096));
+      pending_.erase(0, 4096);
     }
     return in.size();
   }

@@ -7,20 +7,26 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include "guarded.h"
 #include "log.h"
 
 namespace iohost {
 namespace {
 
-constexpr size_t kReadChunk = 256 * 1024;
-constexpr size_t kMaxQueuedReplies = 64u << 20;  // a client that stops reading stops being read
+// A connection's input buffer starts small and grows (doubling) only as bytes arrive, up to one
+// whole message: a header that declares 8 MiB and sends nothing holds 16 KiB, not 8 MiB. When
+// it has drained, a buffer grown past kKeepBuffer is given back.
+constexpr size_t kFirstBuffer = 16 * 1024;
+constexpr size_t kKeepBuffer = 256 * 1024;
 
 p9::Error sys_error(const std::string& what) { return p9::Error{errno, what + ": " + std::strerror(errno)}; }
 
@@ -63,17 +69,25 @@ void block_loop_signals() {
 class Connection final : public p9::ReplySink {
  public:
   Connection(Fd fd, std::string name, const p9::Server& server, p9::Executor* executor, int epoll,
-             std::vector<Connection*>* dirty)
-      : fd_(std::move(fd)), name_(std::move(name)), epoll_(epoll), dirty_(dirty), in_(kReadChunk),
+             std::vector<Connection*>* dirty, size_t max_queued, size_t listener, uid_t uid)
+      : fd_(std::move(fd)), name_(std::move(name)), epoll_(epoll), dirty_(dirty), in_(kFirstBuffer),
         session_(server, *this, executor, name_, server.limits().max_msize),
-        max_msize_(server.limits().max_msize) {}
+        max_queued_(max_queued), listener_(listener), uid_(uid) {
+    session_.budget()->on_exhausted([this](const std::string& what) {
+      refusals_(name_ + ": at its limit of " + what + ": refused");
+    });
+  }
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
   size_t fid_count() const { return session_.fid_count(); }
+  size_t descriptors() const { return session_.budget()->descriptors(); }
+  size_t listener() const { return listener_; }
+  uid_t uid() const { return uid_; }
 
+  // Memory held for this client counts what its replies' buffers hold, not their lengths.
   void send(std::vector<std::byte> reply) override {
-    queued_ += reply.size();
+    queued_ += reply.capacity();
     out_.push_back(std::move(reply));
     if (!dirty_flag_) {
       dirty_flag_ = true;
@@ -85,7 +99,11 @@ class Connection final : public p9::ReplySink {
   p9::Result<void> on_readable() {
     // One read a wake-up (epoll is level-triggered: it says again if more is there), so one
     // busy client cannot starve the others.
-    if (in_.size() - in_used_ < kReadChunk / 4) in_.resize(in_used_ + kReadChunk);
+    if (in_.size() - in_used_ < kFirstBuffer / 4) {
+      size_t cap = limit() + kFirstBuffer;
+      if (in_.size() >= cap) return p9::Error{EBADMSG, "input buffer full"};  // cannot be: framing bounds it
+      in_.resize(std::min(cap, std::max(in_.size() * 2, in_used_ + kFirstBuffer)));
+    }
     ssize_t n = ::read(fd_.get(), in_.data() + in_used_, in_.size() - in_used_);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return {};
@@ -93,7 +111,9 @@ class Connection final : public p9::ReplySink {
     }
     if (n == 0) return p9::Error{0, "closed by the client"};
     in_used_ += size_t(n);
-    return serve_buffered();
+    TRY_VOID(serve_buffered());
+    if (in_used_ == 0 && in_.size() > kKeepBuffer) std::vector<std::byte>(kFirstBuffer).swap(in_);
+    return {};
   }
 
   // Writes queued replies; asks epoll for writability while some remain.
@@ -112,7 +132,6 @@ class Connection final : public p9::ReplySink {
         return sys_error("write");
       }
       size_t written = size_t(n);
-      queued_ -= written;
       while (written > 0) {
         size_t left = out_.front().size() - out_offset_;
         if (written < left) {
@@ -120,6 +139,7 @@ class Connection final : public p9::ReplySink {
           written = 0;
         } else {
           written -= left;
+          queued_ -= out_.front().capacity();
           out_.pop_front();
           out_offset_ = 0;
         }
@@ -130,25 +150,20 @@ class Connection final : public p9::ReplySink {
   }
 
  private:
+  size_t limit() const { return session_.msize() != 0 ? session_.msize() : p9::kMaxVersionMessage; }
+
   p9::Result<void> serve_buffered() {
     size_t at = 0;
     while (in_used_ - at >= 4) {
       const std::byte* p = in_.data() + at;
       uint32_t size = p9::read_le32(p);
-      size_t limit = session_.msize() != 0 ? session_.msize() : max_msize_;
+      size_t limit = this->limit();
       if (size < p9::kHeaderSize || size > limit)
-        return p9::Error{EBADMSG, "message size " + std::to_string(size) + " outside [7, msize " +
+        return p9::Error{EBADMSG, "message size " + std::to_string(size) + " outside [7, " +
+                                      (session_.msize() != 0 ? "msize " : "the largest before Tversion ") +
                                       std::to_string(limit) + "]"};
-      if (in_used_ - at < size) {
-        if (in_.size() < size) {  // make room for the whole message (bounded by msize above)
-          std::memmove(in_.data(), in_.data() + at, in_used_ - at);
-          in_used_ -= at;
-          at = 0;
-          in_.resize(size + kReadChunk);
-        }
-        break;
-      }
-      TRY_VOID(session_.receive(std::span<const std::byte>(p, size)));
+      if (in_used_ - at < size) break;  // the rest is still coming: the buffer grows as it does
+      TRY_VOID(receive_guarded(session_, std::span<const std::byte>(p, size)));
       at += size;
     }
     if (at > 0) {
@@ -160,7 +175,7 @@ class Connection final : public p9::ReplySink {
 
   void update_interest() {
     uint32_t events = EPOLLRDHUP;
-    if (queued_ < kMaxQueuedReplies) events |= EPOLLIN;
+    if (queued_ < max_queued_) events |= EPOLLIN;  // a client that stops reading stops being read
     if (!out_.empty()) events |= EPOLLOUT;
     if (events == interest_) return;
     interest_ = events;
@@ -181,11 +196,15 @@ class Connection final : public p9::ReplySink {
   size_t out_offset_ = 0, queued_ = 0;
   uint32_t interest_ = EPOLLIN | EPOLLRDHUP;
   p9::Session session_;
-  size_t max_msize_;
+  size_t max_queued_;
+  size_t listener_;
+  uid_t uid_;
+  RateLimitedLog refusals_;
 };
 
-EventLoop::EventLoop(const p9::Server& server, WorkerPool& workers)
-    : server_(server), workers_(workers), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+EventLoop::EventLoop(const p9::Server& server, WorkerPool& workers, AccessPolicy access, size_t client_memory)
+    : server_(server), workers_(workers), access_(std::move(access)), client_memory_(client_memory),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)), reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWorkersKey;
@@ -215,14 +234,26 @@ p9::Result<void> EventLoop::listen(const std::string& address) {
     std::memcpy(sa.sun_path, l->path.c_str(), l->path.size() + 1);
     l->fd = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     ::unlink(l->path.c_str());  // a socket left by an earlier run
-    if (::bind(l->fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
-      return sys_error("listen " + address);
+    // Connecting needs write permission on the socket file: created owner-only (no window in
+    // which another user may connect), opened to others only when --allow names some, and
+    // then SO_PEERCRED decides at accept.
+    mode_t old_umask = ::umask(0177);
+    int rc = ::bind(l->fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    ::umask(old_umask);
+    if (rc < 0) return sys_error("listen " + address);
+    if (access_.anyone_else() && ::chmod(l->path.c_str(), 0666) < 0) return sys_error("listen " + address);
     bound_.push_back(address);
+    l->address = address;
   } else if (address.rfind("tcp:", 0) == 0) {
     std::string rest = address.substr(4);
     size_t colon = rest.rfind(':');
     if (colon == std::string::npos) return p9::Error{EINVAL, "listen " + address + ": want tcp:HOST:PORT"};
     std::string host = rest.substr(0, colon), port = rest.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (!access_.remote_tcp && !is_loopback_host(host))
+      return p9::Error{EACCES, "listen " + address +
+                                   ": TCP on an address other hosts can reach gives anyone who reaches it "
+                                   "every tree as iohost's user; say --allow-remote-tcp if that is meant"};
     addrinfo hints{}, *res = nullptr;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -239,6 +270,7 @@ p9::Result<void> EventLoop::listen(const std::string& address) {
     socklen_t len = sizeof ss;
     ::getsockname(l->fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
     bound_.push_back(tcp_name(ss));
+    l->address = bound_.back();
   } else {
     return p9::Error{EINVAL, "listen " + address + ": want unix:PATH or tcp:HOST:PORT"};
   }
@@ -259,25 +291,67 @@ void EventLoop::watch(int fd, std::function<void()> on_readable) {
   watched_.push_back(std::move(on_readable));
 }
 
-void EventLoop::accept_from(Listener& l) {
+// At EMFILE the pending connection is taken with the reserve descriptor and closed at once (it
+// sees the door shut, the log says why once), so a level-triggered listener never spins.
+void EventLoop::accept_from(size_t index) {
+  Listener& l = *listeners_[index];
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     int fd = ::accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        refusals_(std::string("accept: ") + std::strerror(errno) + ": iohost is out of descriptors; refusing "
+                  "connections until some close");
+        if (reserve_.valid()) {
+          reserve_.reset();
+          int shut = ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+          int why = errno;
+          if (shut >= 0) ::close(shut);
+          reserve_ = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+          if (shut >= 0 && reserve_.valid()) continue;
+          if (shut < 0 && why == EAGAIN) return;
+        }
+        pause_listeners();  // no reserve either: listen again when a connection closes
+        return;
+      }
       if (errno != EAGAIN && errno != EINTR) log_line(std::string("accept: ") + std::strerror(errno));
       return;
     }
+    Fd conn(fd);
     std::string name;
+    uid_t uid = uid_t(-1);
     if (l.unix_socket) {
       ucred cred{};
       socklen_t cl = sizeof cred;
       ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
+      uid = cred.uid;
       name = "unix:pid " + std::to_string(cred.pid) + " uid " + std::to_string(cred.uid);
+      std::vector<gid_t> groups(1, cred.gid);
+      if (!access_.groups.empty()) {
+        gid_t more[256];
+        socklen_t gl = sizeof more;
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, more, &gl) == 0)
+          groups.insert(groups.end(), more, more + gl / sizeof(gid_t));
+      }
+      if (!access_.admits(cred.uid, groups)) {
+        refusals_(name + ": refused: not allowed to connect (allowed: " + access_.describe() + "; see --allow)");
+        continue;
+      }
+      if (per_user_[uid] >= access_.max_connections_per_user) {
+        refusals_(name + ": refused: this user has " + std::to_string(per_user_[uid]) +
+                  " connections, the most allowed (--max-connections-per-user)");
+        continue;
+      }
     } else {
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       name = tcp_name(ss);
+    }
+    if (l.connections >= access_.max_connections) {
+      refusals_(name + ": refused: " + l.address + " has " + std::to_string(l.connections) +
+                " connections, the most allowed (--max-connections)");
+      continue;
     }
     int sndbuf = 4 << 20;
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -285,8 +359,29 @@ void EventLoop::accept_from(Listener& l) {
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = key_of(fd);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
-    connections_[fd] = std::make_unique<Connection>(Fd(fd), name, server_, &workers_, epoll_.get(), &dirty_);
+    ++l.connections;
+    if (l.unix_socket) ++per_user_[uid];
+    connections_[fd] = std::make_unique<Connection>(std::move(conn), name, server_, &workers_, epoll_.get(), &dirty_,
+                                                    client_memory_, index, uid);
     if (verbose()) log_line(name + ": connected");
+  }
+}
+
+void EventLoop::pause_listeners() {
+  if (listeners_paused_) return;
+  listeners_paused_ = true;
+  for (auto& l : listeners_) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, l->fd.get(), nullptr);
+}
+
+void EventLoop::resume_listeners() {
+  if (!listeners_paused_) return;
+  listeners_paused_ = false;
+  if (!reserve_.valid()) reserve_ = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerKey | i;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listeners_[i]->fd.get(), &ev);
   }
 }
 
@@ -298,7 +393,8 @@ void EventLoop::add_status(std::function<std::vector<std::string>()> lines) {
 void EventLoop::log_status() const {
   log_line("status: " + std::to_string(connections_.size()) + " socket sessions");
   for (const auto& [fd, c] : connections_)
-    log_line("status: " + c->name() + ": " + std::to_string(c->fid_count()) + " fids");
+    log_line("status: " + c->name() + ": " + std::to_string(c->fid_count()) + " fids, " +
+             std::to_string(c->descriptors()) + " host descriptors");
   for (const auto& lines : status_)
     for (const std::string& line : lines()) log_line("status: " + line);
   log_line("status: end");
@@ -313,7 +409,11 @@ void EventLoop::close_connection(int fd, const std::string& why) {
     log_line(it->second->name() + ": closed by the client");
   std::erase(dirty_, it->second.get());
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  Listener& l = *listeners_[it->second->listener()];
+  --l.connections;
+  if (l.unix_socket && --per_user_[it->second->uid()] == 0) per_user_.erase(it->second->uid());
   connections_.erase(it);
+  resume_listeners();
 }
 
 p9::Result<void> EventLoop::run() {
@@ -341,7 +441,7 @@ p9::Result<void> EventLoop::run() {
       } else if (key & kWatchKey) {
         watched_[key & 0xffff]();
       } else if (key & kListenerKey) {
-        accept_from(*listeners_[key & 0xffff]);
+        accept_from(key & 0xffff);
       } else {
         int fd = int(key);
         auto it = connections_.find(fd);

@@ -9,7 +9,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "access.h"
 #include "fd.h"
+#include "log.h"
 #include "p9/server.h"
 #include "worker_pool.h"
 
@@ -24,7 +26,10 @@ void block_loop_signals();
 
 class EventLoop {
  public:
-  EventLoop(const p9::Server& server, WorkerPool& workers);
+  // `client_memory`: the reply bytes (buffers) a connection may have queued before iohost stops
+  // reading its requests.
+  EventLoop(const p9::Server& server, WorkerPool& workers, AccessPolicy access = {},
+            size_t client_memory = 64u << 20);
   ~EventLoop();
   // "unix:/run/iohost.sock" or "tcp:127.0.0.1:5640" (port 0: any; see bound_addresses()).
   p9::Result<void> listen(const std::string& address);
@@ -40,16 +45,26 @@ class EventLoop {
  private:
   struct Listener {
     Fd fd;
-    bool unix_socket;
+    bool unix_socket = false;
     std::string path;  // unix: removed at exit
+    std::string address;
+    size_t connections = 0;
   };
-  void accept_from(Listener& l);
+  void accept_from(size_t listener);
+  void pause_listeners();
+  void resume_listeners();
   void close_connection(int fd, const std::string& why);
   void log_status() const;
 
   const p9::Server& server_;
   WorkerPool& workers_;
+  AccessPolicy access_;
+  size_t client_memory_;
   Fd epoll_;
+  Fd reserve_;  // a spare descriptor: at EMFILE it makes room to accept and close
+  bool listeners_paused_ = false;
+  std::map<uid_t, size_t> per_user_;
+  RateLimitedLog refusals_;
   Fd signals_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::string> bound_;

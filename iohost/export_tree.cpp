@@ -64,7 +64,7 @@ constexpr uint32_t kOpenFlags = O_ACCMODE | O_TRUNC | O_APPEND | O_DSYNC | O_SYN
 
 class ExportFile final : public p9::OpenFile {
  public:
-  explicit ExportFile(Fd fd) : fd_(std::move(fd)) {}
+  ExportFile(Fd fd, p9::Charge charge) : fd_(std::move(fd)), charge_(std::move(charge)) {}
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> out) override {
     ssize_t n = ::pread(fd_.get(), out.data(), out.size(), off_t(offset));
@@ -154,20 +154,25 @@ class ExportFile final : public p9::OpenFile {
     return f;
   }
   Fd fd_;
+  p9::Charge charge_;  // the client's budget counts fd_
 };
 
 class ExportNode final : public p9::Node {
  public:
-  ExportNode(Fd fd, const struct stat& st, bool read_only, dev_t root_dev)
-      : fd_(std::move(fd)), type_(st.st_mode & S_IFMT), read_only_(read_only), root_dev_(root_dev) {
+  ExportNode(Fd fd, p9::Charge charge, const struct stat& st, bool read_only, dev_t root_dev,
+             std::shared_ptr<p9::Budget> budget)
+      : fd_(std::move(fd)), charge_(std::move(charge)), type_(st.st_mode & S_IFMT), read_only_(read_only),
+        root_dev_(root_dev), budget_(std::move(budget)) {
     uint64_t path = st.st_ino;
     if (st.st_dev != root_dev) path ^= uint64_t(st.st_dev) << 40;  // a mount inside the export
     qid_ = {uint8_t(type_ == S_IFDIR ? p9::QTDIR : type_ == S_IFLNK ? p9::QTSYMLINK : p9::QTFILE), 0, path};
   }
-  static Result<std::shared_ptr<p9::Node>> make(Fd fd, bool read_only, dev_t root_dev) {
+  static Result<std::shared_ptr<p9::Node>> make(Fd fd, p9::Charge charge, bool read_only, dev_t root_dev,
+                                                 std::shared_ptr<p9::Budget> budget) {
     struct stat st;
     if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
-    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), st, read_only, root_dev));
+    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st, read_only,
+                                                                  root_dev, std::move(budget)));
   }
 
   p9::Qid qid() override { return qid_; }
@@ -180,15 +185,18 @@ class ExportNode final : public p9::Node {
 
   Result<std::shared_ptr<p9::Node>> walk(std::string_view name) override {
     if (type_ != S_IFDIR) return Error{ENOTDIR, "not a directory"};
-    return make(TRY(lookup(fd_.get(), name)), read_only_, root_dev_);
+    p9::Charge charge = TRY(p9::Charge::descriptor(budget_));  // a node holds an O_PATH descriptor
+    return make(TRY(lookup(fd_.get(), name)), std::move(charge), read_only_, root_dev_, budget_);
   }
 
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
     if (type_ != S_IFREG && type_ != S_IFDIR) return Error{EPERM, "only files and directories can be opened"};
     if (read_only_ && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))) return rofs();
+    p9::Charge charge = TRY(p9::Charge::descriptor(budget_));
+    // The O_PATH descriptor is this very inode, so its type (checked above) cannot change.
     int fd = ::open(proc_path(fd_.get()).c_str(), int(flags & kOpenFlags) | O_CLOEXEC);
     if (fd < 0) return sys_error("open");
-    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd)));
+    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd), std::move(charge)));
   }
 
   Result<void> setattr(const p9::SetAttr& a) override {
@@ -230,17 +238,29 @@ class ExportNode final : public p9::Node {
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t) override {
     if (read_only_) return rofs();
     std::string n(name);
+    p9::Charge file_charge = TRY(p9::Charge::descriptor(budget_));
+    p9::Charge node_charge = TRY(p9::Charge::descriptor(budget_));
+    // Without O_EXCL the name may be a FIFO or a device already there: never open one
+    // without O_NONBLOCK (a FIFO would wait for a writer, on iohost's loop, for everyone:
+    // QEMU's CVE-2023-2861), and never keep one open. No O_TRUNC before the type is known.
+    struct stat st;
+    if (::fstatat(fd_.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) &&
+        !(flags & O_EXCL))
+      return not_a_file(n, st.st_mode);
     int fd = ::openat(fd_.get(), n.c_str(),
-                      int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                      int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
                       mode & 01777);
     if (fd < 0) return sys_error("create");
     Fd file(fd);
+    if (::fstat(fd, &st) < 0) return sys_error("create");
+    if (!S_ISREG(st.st_mode)) return not_a_file(n, st.st_mode);  // swapped in since the check
+    if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) return sys_error("create");
     // The node is the file just opened, not whatever the name means a moment later.
     int path_fd = ::open(proc_path(fd).c_str(), O_PATH | O_CLOEXEC);
     if (path_fd < 0) return sys_error("create");
     p9::Created c;
-    c.node = TRY(make(Fd(path_fd), read_only_, root_dev_));
-    c.file.reset(new ExportFile(std::move(file)));
+    c.node = TRY(make(Fd(path_fd), std::move(node_charge), read_only_, root_dev_, budget_));
+    c.file.reset(new ExportFile(std::move(file), std::move(file_charge)));
     return c;
   }
 
@@ -327,10 +347,18 @@ class ExportNode final : public p9::Node {
 
  private:
   static Error rofs() { return Error{EROFS, "read-only file system"}; }
+  static Error not_a_file(const std::string& name, mode_t mode) {
+    const char* what = S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : S_ISDIR(mode) ? "a directory"
+                       : S_ISLNK(mode) ? "a symbolic link" : "a device";
+    return Error{S_ISDIR(mode) ? EISDIR : EPERM,
+                 "create: \"" + name + "\" is " + what + ": only files and directories can be opened"};
+  }
   Fd fd_;
+  p9::Charge charge_;  // the client's budget counts fd_
   mode_t type_;
   bool read_only_;
   dev_t root_dev_;
+  std::shared_ptr<p9::Budget> budget_;  // whose nodes and files these are
   p9::Qid qid_;
 };
 
@@ -344,10 +372,11 @@ Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, boo
   return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev));
 }
 
-Result<std::shared_ptr<p9::Node>> ExportTree::attach(const p9::Caller&) {
+Result<std::shared_ptr<p9::Node>> ExportTree::attach(const p9::Caller& caller) {
+  p9::Charge charge = TRY(p9::Charge::descriptor(caller.budget));
   int fd = ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return sys_error("attach");
-  return ExportNode::make(Fd(fd), read_only_, root_dev_);
+  return ExportNode::make(Fd(fd), std::move(charge), read_only_, root_dev_, caller.budget);
 }
 
 }  // namespace iohost

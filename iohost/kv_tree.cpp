@@ -12,9 +12,27 @@ namespace {
 using p9::Error;
 using p9::Result;
 
+// What the store may hold: every client shares it, so it is bounded as a whole too.
+constexpr uint64_t kMaxValue = 64u << 20;
+constexpr uint64_t kMaxStore = 256u << 20;
+constexpr size_t kMaxKeys = 65536;
+
 struct Value {
+  explicit Value(std::shared_ptr<uint64_t> t) : total(std::move(t)) {}
+  ~Value() { *total -= bytes.size(); }
   uint64_t qid_path = p9::next_qid_path();
   std::vector<std::byte> bytes;
+  std::shared_ptr<uint64_t> total;  // the store's bytes, all values
+
+  // Bounds checked without overflow: offset and size are the client's numbers.
+  Result<void> resize(uint64_t size) {
+    if (size > kMaxValue) return Error{EFBIG, "a value holds at most 64 MiB"};
+    if (size > bytes.size() && size - bytes.size() > kMaxStore - *total)
+      return Error{ENOSPC, "the store is full (256 MiB)"};
+    *total = *total - bytes.size() + size;
+    bytes.resize(size_t(size));
+    return {};
+  }
 };
 
 class ValueFile final : public p9::OpenFile {
@@ -27,8 +45,8 @@ class ValueFile final : public p9::OpenFile {
     return n;
   }
   Result<size_t> write(uint64_t offset, std::span<const std::byte> in) override {
-    if (offset + in.size() > (64u << 20)) return Error{EFBIG, "a value holds at most 64 MiB"};
-    if (value_->bytes.size() < offset + in.size()) value_->bytes.resize(offset + in.size());
+    if (offset > kMaxValue || in.size() > kMaxValue - offset) return Error{EFBIG, "a value holds at most 64 MiB"};
+    if (value_->bytes.size() < offset + in.size()) TRY_VOID(value_->resize(offset + in.size()));
     std::memcpy(value_->bytes.data() + offset, in.data(), in.size());
     return in.size();
   }
@@ -43,11 +61,11 @@ class ValueNode final : public p9::Node {
   p9::Qid qid() override { return {p9::QTFILE, 0, value_->qid_path}; }
   Result<p9::Attr> getattr() override { return p9::synthetic_attr(qid(), 0666, value_->bytes.size()); }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
-    if (flags & p9::linux_flags::O_TRUNC) value_->bytes.clear();
+    if (flags & p9::linux_flags::O_TRUNC) TRY_VOID(value_->resize(0));
     return std::unique_ptr<p9::OpenFile>(new ValueFile(value_));
   }
   Result<void> setattr(const p9::SetAttr& a) override {
-    if (a.valid & p9::P9_SETATTR_SIZE) value_->bytes.resize(a.size);
+    if (a.valid & p9::P9_SETATTR_SIZE) TRY_VOID(value_->resize(a.size));
     return {};
   }
 
@@ -71,9 +89,11 @@ class StoreDir final : public p9::Node {
     return std::unique_ptr<p9::OpenFile>(new Listing(std::move(entries)));
   }
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t, uint32_t) override {
+    if (keys_.size() >= kMaxKeys && keys_.find(name) == keys_.end())
+      return Error{ENOSPC, "the store holds at most 65536 keys"};
     auto [it, made] = keys_.try_emplace(std::string(name), nullptr);
     if (!made && (flags & p9::linux_flags::O_EXCL)) return Error{EEXIST, "the key exists"};
-    if (made) it->second = std::make_shared<Value>();
+    if (made) it->second = std::make_shared<Value>(total_);
     auto node = std::make_shared<ValueNode>(it->second);
     return p9::Created{node, TRY(node->open(flags))};
   }
@@ -108,6 +128,7 @@ class StoreDir final : public p9::Node {
     std::vector<p9::DirEntry> entries_;
   };
   uint64_t path_ = p9::next_qid_path();
+  std::shared_ptr<uint64_t> total_ = std::make_shared<uint64_t>(0);
   std::map<std::string, std::shared_ptr<Value>, std::less<>> keys_;
 };
 

@@ -60,9 +60,27 @@ Xen guests (iohost is then their 9pfs backend; run it in dom0):
   --xen-first-device N          number this iohost's devices from N (default 0), so that a
                                 second iohost can serve the same guest (a failover backend)
 
+Who may connect (iohost acts as its own user on every tree for every client):
+  --allow USER|UID|@GROUP       let this user (or group) connect to the unix sockets too;
+                                by default only root and iohost's own user may (mode 0600)
+  --allow-remote-tcp            allow --listen tcp: on an address other hosts can reach
+                                (TCP names nobody: whoever reaches the port gets the trees)
+  --max-connections N           connections per listener (default 256)
+  --max-connections-per-user N  unix connections per uid, all listeners (default 64)
+
+What one client (a connection, or a guest's device) may make iohost hold; past a limit that
+client's request fails (EMFILE, EAGAIN) or it is read no more, with a rate-limited log line:
+  --client-fids N               fids (default 65536)
+  --client-descriptors N        host descriptors: files, directories, sockets (default 1024)
+  --client-requests N           requests in flight: on a worker or parked (default 1024)
+  --client-memory BYTES         replies queued for a client that is not reading them before
+                                its requests are read no more (default 67108864)
+  --client-parked-bytes BYTES   data of writes waiting for a /net peer (default 16777216)
+
 Options:
   --msize N                     the largest msize agreed to (default 8388608)
-  --workers N                   threads for blocking trees such as import (default 8)
+  --workers N                   threads for blocking trees such as import (default 8); one
+                                client runs on at most half of them at once
   --ready-file PATH             write the bound addresses there once listening
   -v, --verbose                 log every connection, not only failures
   -h, --help                    this text
@@ -92,6 +110,8 @@ int main(int argc, char** argv) {
   std::string ready_file;
   std::vector<iohost::XenGuestConfig> xen_guests;
   size_t xen_first_device = 0;
+  iohost::AccessPolicy access;
+  size_t client_memory = 64u << 20;
   iohost::Reactor reactor;  // where the net tree's parked requests wait
 
   auto value = [&](int& i, const std::string& flag) -> std::string {
@@ -168,6 +188,25 @@ int main(int argc, char** argv) {
       limits.max_msize = parse_size(value(i, a), "msize");
       if (limits.max_msize < p9::kMinMsize)
         usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
+    } else if (a == "--allow") {
+      auto r = iohost::parse_allow(value(i, a), &access);
+      if (!r) usage_error(r.error().message);
+    } else if (a == "--allow-remote-tcp") {
+      access.remote_tcp = true;
+    } else if (a == "--max-connections") {
+      access.max_connections = parse_size(value(i, a), "connection count");
+    } else if (a == "--max-connections-per-user") {
+      access.max_connections_per_user = parse_size(value(i, a), "connection count");
+    } else if (a == "--client-fids") {
+      limits.max_fids = parse_size(value(i, a), "fid count");
+    } else if (a == "--client-descriptors") {
+      limits.max_descriptors = parse_size(value(i, a), "descriptor count");
+    } else if (a == "--client-requests") {
+      limits.max_in_flight = parse_size(value(i, a), "request count");
+    } else if (a == "--client-memory") {
+      client_memory = parse_size(value(i, a), "byte count");
+    } else if (a == "--client-parked-bytes") {
+      limits.max_parked_bytes = parse_size(value(i, a), "byte count");
     } else if (a == "--workers") {
       workers = parse_size(value(i, a), "worker count");
     } else if (a == "--ready-file") {
@@ -187,7 +226,7 @@ int main(int argc, char** argv) {
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   ::signal(SIGPIPE, SIG_IGN);
-  ::umask(0);  // clients send the modes they want, their umask already applied
+  ::umask(0);  // clients send the modes they want, their umask already applied (sockets: see listen)
   rlimit files{};
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {  // every fid of an export holds a descriptor
     files.rlim_cur = files.rlim_max;
@@ -202,7 +241,7 @@ int main(int argc, char** argv) {
     server.add(name, tree);
   }
   iohost::WorkerPool pool(workers);
-  iohost::EventLoop loop(server, pool);
+  iohost::EventLoop loop(server, pool, access, client_memory);
   loop.watch(reactor.fd(), [&] { reactor.dispatch(); });
   std::string bound;
   for (const std::string& l : listens) {

@@ -13,63 +13,6 @@ Error sys_error(const std::string& what) {
   return Error{errno, "net: " + what + ": " + std::strerror(errno)};
 }
 
-// Plan 9's address form, ADDRESS!PORT, for a socket address.
-std::string plan9_address(const sockaddr_storage& ss) {
-  char ip[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    port = ntohs(a.sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-    ::inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
-    port = ntohs(a.sin6_port);
-  }
-  return std::string(ip) + "!" + std::to_string(port);
-}
-
-bool parse_port(std::string_view text, uint16_t* port) {
-  std::optional<uint64_t> v = parse_decimal(text, 65535);
-  if (!v) return false;
-  *port = uint16_t(*v);
-  return true;
-}
-
-// "ADDRESS!PORT" with a numeric address ("*" or none: any) into a socket address.
-Result<sockaddr_storage> parse_address(const std::string& text, socklen_t* len, bool allow_any) {
-  size_t bang = text.rfind('!');
-  std::string host = bang == std::string::npos ? "*" : text.substr(0, bang);
-  std::string port_text = bang == std::string::npos ? text : text.substr(bang + 1);
-  uint16_t port = 0;
-  if (!parse_port(port_text, &port)) return Error{EINVAL, "net: \"" + text + "\" is not ADDRESS!PORT"};
-  sockaddr_storage ss{};
-  if (host == "*" || host.empty()) {
-    if (!allow_any) return Error{EINVAL, "net: connect needs an address, not \"" + text + "\""};
-    auto& a = reinterpret_cast<sockaddr_in6&>(ss);  // dual-stack: IPv4 too
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_any;
-    a.sin6_port = htons(port);
-    *len = sizeof a;
-    return ss;
-  }
-  auto& a4 = reinterpret_cast<sockaddr_in&>(ss);
-  if (::inet_pton(AF_INET, host.c_str(), &a4.sin_addr) == 1) {
-    a4.sin_family = AF_INET;
-    a4.sin_port = htons(port);
-    *len = sizeof a4;
-    return ss;
-  }
-  auto& a6 = reinterpret_cast<sockaddr_in6&>(ss);
-  if (::inet_pton(AF_INET6, host.c_str(), &a6.sin6_addr) == 1) {
-    a6.sin6_family = AF_INET6;
-    a6.sin6_port = htons(port);
-    *len = sizeof a6;
-    return ss;
-  }
-  return Error{EINVAL, "net: \"" + host + "\" is not a numeric address (translate names with /net/cs)"};
-}
-
 uint64_t first_stack_serial() {
   uint32_t r = 0;
   if (::getrandom(&r, sizeof r, 0) != sizeof r) r = uint32_t(::time(nullptr)) ^ uint32_t(::getpid());

@@ -33,6 +33,13 @@ bool parse_port(std::string_view text, uint16_t* port);
 // "ADDRESS!PORT" with a numeric address ("*" or none: any, if allowed) into a socket address.
 p9::Result<sockaddr_storage> parse_address(const std::string& text, socklen_t* len, bool allow_any);
 std::vector<std::byte> bytes_of(const std::string& s);
+// A ctl message's words (ip(3)): split on spaces, a trailing newline or NUL dropped.
+std::vector<std::string> ctl_words(std::string_view message);
+// A cs query, PROTO!HOST!PORT ("net" is tcp; HOST "*": empty, an address to announce on).
+struct CsQuery {
+  std::string text, proto, host, port;
+};
+p9::Result<CsQuery> parse_cs_query(std::string_view message);
 
 // Each attach's stack has a serial in its qids. It starts at a random point, so that a
 // client's recovery after an iohost restart (lib9p re-walks its fids and compares qids) finds
@@ -46,13 +53,15 @@ class Stack;
 // One conversation: a socket and what Plan 9 shows of it.
 struct Conv {
   enum class State { kIdle, kConnecting, kEstablished, kAnnounced, kClosed };
-  Conv(Reactor& r, Proto p, unsigned n) : reactor(r), proto(p), id(n) {}
+  Conv(Reactor& r, const NetPolicy& pol, Proto p, unsigned n) : reactor(r), policy(pol), proto(p), id(n) {}
   ~Conv() { hangup("net: the conversation is gone"); }
 
   Reactor& reactor;
+  const NetPolicy& policy;  // the tree's: every destination is checked against it
   Proto proto;
   unsigned id;
   Fd sock;
+  p9::Charge sock_charge;  // the client's budget counts sock
   State state = State::kIdle;
   std::string local, remote, err;
   bool headers = false;  // udp: each datagram carries Plan 9's 52-byte Udphdr
@@ -92,6 +101,7 @@ struct Conv {
       reactor.forget(sock.get());
       sock.reset();
     }
+    sock_charge = p9::Charge();
     if (state != State::kIdle) state = State::kClosed;
     for (auto& [n, fail] : waiting) fail(Error{EPIPE, why});
   }
@@ -114,9 +124,11 @@ Cancel park(const std::shared_ptr<Conv>& conv, Reactor::Want want, std::function
 // One attach's conversations: a guest's /net.
 class Stack : public std::enable_shared_from_this<Stack> {
  public:
-  Stack(Reactor& r, const NetPolicy& policy) : reactor_(r), policy_(policy), serial_(next_stack++) {}
+  Stack(Reactor& r, const NetPolicy& policy, std::shared_ptr<p9::Budget> budget)
+      : reactor_(r), policy_(policy), budget_(std::move(budget)), serial_(next_stack++) {}
   Reactor& reactor() { return reactor_; }
   const NetPolicy& policy() const { return policy_; }
+  const std::shared_ptr<p9::Budget>& budget() const { return budget_; }
   uint64_t qid_path(Proto p, unsigned conv, unsigned file) const {
     return (serial_ << 32) | (uint64_t(p == Proto::kUdp) << 31) | (uint64_t(conv) << 4) | file;
   }
@@ -133,13 +145,14 @@ class Stack : public std::enable_shared_from_this<Stack> {
         c->reset();
         return c;
       }
-    list.push_back(std::make_shared<Conv>(reactor_, p, unsigned(list.size())));
+    list.push_back(std::make_shared<Conv>(reactor_, policy_, p, unsigned(list.size())));
     return list.back();
   }
 
  private:
   Reactor& reactor_;
   const NetPolicy& policy_;
+  std::shared_ptr<p9::Budget> budget_;  // the attaching client's: sockets count against it
   uint64_t serial_;
   std::vector<std::shared_ptr<Conv>> tcp_, udp_;
 };

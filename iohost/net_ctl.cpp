@@ -22,16 +22,9 @@ class CtlFile final : public p9::OpenFile {
   }
 
   Cancel write_parked(uint64_t, std::vector<std::byte> data, Done<size_t> done) override {
-    std::string line(reinterpret_cast<const char*>(data.data()), data.size());
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\0')) line.pop_back();
     size_t n = data.size();
-    std::vector<std::string> words;
-    for (size_t at = 0; at < line.size();) {
-      size_t end = line.find(' ', at);
-      if (end == std::string::npos) end = line.size();
-      if (end > at) words.push_back(line.substr(at, end - at));
-      at = end + 1;
-    }
+    std::vector<std::string> words =
+        ctl_words(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
     if (words.empty()) return answer(done, Error{EINVAL, "net: empty control message"});
     const std::string& verb = words[0];
     if (verb == "connect" && words.size() >= 2) return connect(words[1], n, std::move(done));
@@ -58,6 +51,8 @@ class CtlFile final : public p9::OpenFile {
       conv().headers = true;
       return answer(done, Result<void>{}, n);
     }
+    std::string line;
+    for (const std::string& w : words) line += (line.empty() ? "" : " ") + w;
     return answer(done, Error{EINVAL, "net: unknown control message \"" + line + "\""});
   }
 
@@ -76,8 +71,10 @@ class CtlFile final : public p9::OpenFile {
     if (conv().sock.valid() || conv().state != Conv::State::kIdle)
       return Error{EISCONN, "net: the conversation is in use (" + std::string(conv().state_name()) + ")"};
     int type = conv().proto == Proto::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+    p9::Charge charge = TRY(p9::Charge::descriptor(stack_->budget()));
     conv().sock = Fd(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!conv().sock.valid()) return sys_error("socket");
+    conv().sock_charge = std::move(charge);
     return {};
   }
 

@@ -1,6 +1,7 @@
 // A conversation's data file: the TCP stream, or one UDP datagram per read and write (with
 // Plan 9's Udphdr once "headers" was written to ctl). Reads and writes park on the socket.
 #include <cstring>
+#include <arpa/inet.h>
 #include "net_conversation.h"
 
 namespace iohost::net {
@@ -129,6 +130,15 @@ class DataFile final : public p9::OpenFile {
       to.sin6_family = AF_INET6;
       std::memcpy(&to.sin6_addr, data.data(), 16);
       to.sin6_port = htons(uint16_t(uint16_t(data[48]) << 8 | uint16_t(data[49])));
+      // Each datagram names its own destination: the policy is asked every time, not only at
+      // the conversation's connect.
+      char text[INET6_ADDRSTRLEN] = "";
+      ::inet_ntop(AF_INET6, &to.sin6_addr, text, sizeof text);
+      if (!c.policy.may_connect(text)) {
+        done(Error{EACCES, std::string("net: a datagram to ") + text + " is not allowed here (" +
+                               c.policy.describe() + ")"});
+        return [] {};
+      }
       sockaddr_storage local{};
       socklen_t ll = sizeof local;
       ::getsockname(c.sock.get(), reinterpret_cast<sockaddr*>(&local), &ll);

@@ -59,6 +59,11 @@ class ConvFile final : public p9::Node {
     return park(
         c, Reactor::Want::kReadable,
         [c, stack, reply]() -> bool {
+          auto charge = p9::Charge::descriptor(stack->budget());
+          if (!charge) {  // the call waits in the backlog for a listen with room
+            (*reply)(charge.error());
+            return true;
+          }
           int fd = ::accept4(c->sock.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (fd < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
@@ -70,6 +75,7 @@ class ConvFile final : public p9::Node {
           ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           std::shared_ptr<Conv> call = stack->allocate(Proto::kTcp);
           call->sock = Fd(fd);
+          call->sock_charge = std::move(*charge);
           call->state = Conv::State::kEstablished;
           call->set_names();
           (*reply)(ctl_file(stack, call));  // ip(3): the new ctl
@@ -168,35 +174,40 @@ class ProtoDir final : public p9::Node {
 };
 
 // cs(8): name to address translation, with the host's resolver. It may wait on DNS: the node
-// is blocking(), so the Session runs it on the Executor.
+// is blocking(), so the Session runs it on the Executor. It answers only what the policy lets
+// the client reach: under connect= rules, names are not resolved at all (a DNS query is itself
+// a message out of a guest that may reach nothing else), and a numeric query outside the rules
+// is refused.
 class CsFile final : public p9::OpenFile {
  public:
+  explicit CsFile(const NetPolicy& policy) : policy_(policy) {}
   Result<size_t> write(uint64_t, std::span<const std::byte> in) override {
-    std::string q(reinterpret_cast<const char*>(in.data()), in.size());
-    while (!q.empty() && (q.back() == '\n' || q.back() == '\0')) q.pop_back();
-    size_t b1 = q.find('!'), b2 = q.rfind('!');
-    if (b1 == std::string::npos || b1 == b2)
-      return Error{EINVAL, "cs: want PROTO!HOST!PORT, not \"" + q + "\""};
-    std::string proto = q.substr(0, b1), host = q.substr(b1 + 1, b2 - b1 - 1), port = q.substr(b2 + 1);
-    if (proto == "net") proto = "tcp";
-    if (proto != "tcp" && proto != "udp") return Error{EINVAL, "cs: unknown protocol \"" + proto + "\""};
+    CsQuery q = TRY(parse_cs_query(std::string_view(reinterpret_cast<const char*>(in.data()), in.size())));
     answer_.clear();
     addrinfo hints{}, *res = nullptr;
-    hints.ai_socktype = proto == "tcp" ? SOCK_STREAM : SOCK_DGRAM;
+    hints.ai_socktype = q.proto == "tcp" ? SOCK_STREAM : SOCK_DGRAM;
     hints.ai_family = AF_UNSPEC;
-    if (host == "*") {
-      hints.ai_flags = AI_PASSIVE;
-      host.clear();
+    hints.ai_flags = AI_NUMERICSERV;
+    bool passive = q.host.empty();  // "*": an address to announce on, not a destination
+    if (passive) hints.ai_flags |= AI_PASSIVE;
+    if (!passive && !policy_.connect_to.empty()) {
+      if (!canonical_address(q.host))
+        return Error{EACCES, "cs: names are not translated here (" + policy_.describe() + ")"};
+      hints.ai_flags |= AI_NUMERICHOST;
     }
-    int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
-    if (rc != 0) return Error{ENOENT, "cs: cannot translate " + q + ": " + ::gai_strerror(rc)};
+    int rc = ::getaddrinfo(passive ? nullptr : q.host.c_str(), q.port.c_str(), &hints, &res);
+    if (rc != 0) return Error{ENOENT, "cs: cannot translate " + q.text + ": " + ::gai_strerror(rc)};
     for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
       sockaddr_storage ss{};
       std::memcpy(&ss, a->ai_addr, a->ai_addrlen);
-      std::string line = "/net/" + proto + "/clone " + plan9_address(ss) + "\n";
+      std::string address = plan9_address(ss);
+      if (!passive && !policy_.may_connect(address.substr(0, address.rfind('!')))) continue;
+      std::string line = "/net/" + q.proto + "/clone " + address + "\n";
       if (answer_.find(line) == std::string::npos) answer_ += line;
     }
     ::freeaddrinfo(res);
+    if (answer_.empty())
+      return Error{EACCES, "cs: " + q.text + " is not reachable from here (" + policy_.describe() + ")"};
     return in.size();
   }
   Result<size_t> read(uint64_t offset, std::span<std::byte> out) override {
@@ -207,101 +218,39 @@ class CsFile final : public p9::OpenFile {
   }
 
  private:
+  const NetPolicy& policy_;
   std::string answer_;
 };
 
 class CsNode final : public p9::Node {
  public:
-  explicit CsNode(uint64_t path) : path_(path) {}
+  CsNode(uint64_t path, const NetPolicy& policy) : path_(path), policy_(policy) {}
   bool blocking() const override { return true; }
   p9::Qid qid() override { return {p9::QTFILE, 0, path_}; }
   Result<p9::Attr> getattr() override { return p9::synthetic_attr(qid(), 0666, 0); }
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t) override {
-    return std::unique_ptr<p9::OpenFile>(new CsFile);
+    return std::unique_ptr<p9::OpenFile>(new CsFile(policy_));
   }
 
  private:
   uint64_t path_;
+  const NetPolicy& policy_;
 };
 
 }  // namespace
 }  // namespace net
 
-using net::parse_port;
 using p9::Error;
 using p9::Result;
 
-// ---- policy ---------------------------------------------------------------------------------
-
-bool NetPolicy::may_connect(const std::string& address) const {
-  if (connect_to.empty()) return true;
-  for (const std::string& a : connect_to)
-    if (a == address) return true;
-  return false;
-}
-
-bool NetPolicy::may_announce(uint16_t port) const {
-  for (auto [lo, hi] : announce_on)
-    if (port >= lo && port <= hi) return true;
-  return false;
-}
-
-std::string NetPolicy::describe() const {
-  std::string s = "connect: ";
-  if (connect_to.empty()) s += "anywhere";
-  for (size_t i = 0; i < connect_to.size(); ++i) s += (i ? "," : "") + connect_to[i];
-  s += "; announce: ";
-  if (announce_on.empty()) s += "no port";
-  for (size_t i = 0; i < announce_on.size(); ++i) {
-    s += (i ? "," : "") + std::to_string(announce_on[i].first);
-    if (announce_on[i].second != announce_on[i].first) s += "-" + std::to_string(announce_on[i].second);
-  }
-  return s;
-}
-
-Result<NetConfig> parse_net(const std::string& spec) {
-  NetConfig c;
-  size_t comma = spec.find(',');
-  c.name = spec.substr(0, comma);
-  if (c.name.empty() || c.name.find('=') != std::string::npos)
-    return Error{EINVAL, "--net wants NAME[,announce=PORT[-PORT]][,connect=ADDRESS], not \"" + spec + "\""};
-  while (comma != std::string::npos) {
-    size_t next = spec.find(',', comma + 1);
-    std::string option =
-        spec.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
-    comma = next;
-    if (option.rfind("announce=", 0) == 0) {
-      std::string range = option.substr(9);
-      size_t dash = range.find('-');
-      uint16_t lo = 0, hi = 0;
-      if (!parse_port(range.substr(0, dash), &lo) ||
-          !parse_port(dash == std::string::npos ? range : range.substr(dash + 1), &hi) || hi < lo || lo == 0)
-        return Error{EINVAL,
-                     "--net " + c.name + ": \"" + option + "\" is not announce=PORT or announce=PORT-PORT"};
-      c.policy.announce_on.emplace_back(lo, hi);
-    } else if (option.rfind("connect=", 0) == 0) {
-      std::string address = option.substr(8);
-      in6_addr scratch;
-      if (::inet_pton(AF_INET, address.c_str(), &scratch) != 1 &&
-          ::inet_pton(AF_INET6, address.c_str(), &scratch) != 1)
-        return Error{EINVAL,
-                     "--net " + c.name + ": connect= wants a numeric address, not \"" + address + "\""};
-      c.policy.connect_to.push_back(address);
-    } else {
-      return Error{EINVAL, "--net " + c.name + ": unknown option \"" + option + "\""};
-    }
-  }
-  return c;
-}
-
 // ---- the tree -------------------------------------------------------------------------------
 
-Result<std::shared_ptr<p9::Node>> NetTree::attach(const p9::Caller&) {
-  auto stack = std::make_shared<net::Stack>(reactor_, policy_);
+Result<std::shared_ptr<p9::Node>> NetTree::attach(const p9::Caller& caller) {
+  auto stack = std::make_shared<net::Stack>(reactor_, policy_, caller.budget);
   auto root = std::make_shared<p9::SyntheticDir>();
   root->add("tcp", std::make_shared<net::ProtoDir>(stack, net::Proto::kTcp));
   root->add("udp", std::make_shared<net::ProtoDir>(stack, net::Proto::kUdp));
-  root->add("cs", std::make_shared<net::CsNode>(stack->qid_path(net::Proto::kTcp, 0x7fffffd, 0)));
+  root->add("cs", std::make_shared<net::CsNode>(stack->qid_path(net::Proto::kTcp, 0x7fffffd, 0), policy_));
   return std::shared_ptr<p9::Node>(root);
 }
 

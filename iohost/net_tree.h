@@ -16,12 +16,16 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 #include "p9/server.h"
 #include "reactor.h"
 
 namespace iohost {
+
+// The address's one spelling (v4-mapped IPv6 as IPv4, IPv6 shortest); nothing if not numeric.
+std::optional<std::string> canonical_address(const std::string& text);
 
 struct NetPolicy {
   std::vector<std::string> connect_to;                     // numeric addresses; empty: anywhere

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <cerrno>
 #include <cstring>
+#include "guarded.h"
 #include "log.h"
 #include "xen/flex_ring.h"
 
@@ -194,7 +195,7 @@ class XenDevice final : public p9::ReplySink {
       __atomic_store_n(&r.intf->out_cons, cons + next.size, __ATOMIC_RELEASE);
       consumed = true;
       ring_of_tag_[p9::read_le16(message.data() + 5)] = index;
-      TRY_VOID(session_->receive(message));
+      TRY_VOID(receive_guarded(*session_, message));
       if (!broken_.empty()) return p9::Error{EIO, broken_};
       if (!connected()) return {};
     }

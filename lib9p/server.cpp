@@ -87,6 +87,18 @@ Result<std::vector<std::byte>> Node::xattr(std::string_view name) {
   return Error{ENODATA, "no such attribute"};
 }
 
+Result<Charge> Charge::descriptor(const std::shared_ptr<Budget>& budget) {
+  if (!budget) return Charge();
+  size_t held = budget->descriptors_.fetch_add(1);
+  if (held >= budget->max_descriptors_) {
+    budget->descriptors_.fetch_sub(1);
+    budget->exhausted("host descriptors (" + std::to_string(budget->max_descriptors_) + ")");
+    return Error{EMFILE, "this client holds too many host files (" + std::to_string(budget->max_descriptors_) +
+                             "): close some"};
+  }
+  return Charge(budget);
+}
+
 bool valid_name(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
 }
@@ -100,7 +112,7 @@ Error bad_name(std::string_view name) {
 Session::Session(const Server& server, ReplySink& sink, Executor* executor, std::string client,
                  size_t transport_max)
     : server_(server), sink_(sink), executor_(executor), client_(std::move(client)),
-      transport_max_(transport_max) {}
+      transport_max_(transport_max), budget_(std::make_shared<Budget>(server.limits().max_descriptors)) {}
 
 Session::~Session() {
   *alive_ = false;
@@ -120,7 +132,7 @@ void Session::reset() {
   fids_.clear();
   if (!blocking.empty() && executor_ != nullptr) {
     auto held = std::make_shared<std::vector<std::shared_ptr<FidState>>>(std::move(blocking));
-    executor_->run([held] { held->clear(); }, [] {});
+    executor_->run_for(this, [held] { held->clear(); }, [] {});
   }
 }
 
@@ -148,8 +160,10 @@ Result<std::shared_ptr<Session::FidState>> Session::fid(uint32_t number) const {
 Result<void> Session::new_fid_free(uint32_t number) const {
   if (number == NOFID) return Error{EBADF, "NOFID cannot name a file"};
   if (fids_.count(number)) return Error{EBADF, "fid " + std::to_string(number) + " is in use"};
-  if (fids_.size() >= server_.limits().max_fids)
+  if (fids_.size() >= server_.limits().max_fids) {
+    budget_->exhausted("fids (" + std::to_string(server_.limits().max_fids) + ")");
     return Error{EMFILE, "too many fids (" + std::to_string(fids_.size()) + ") in this session"};
+  }
   return {};
 }
 
@@ -168,7 +182,8 @@ Dialect dialect_of(std::string_view version, bool* known) {
 }  // namespace
 
 Result<void> Session::receive(std::span<const std::byte> message) {
-  size_t limit = msize_ != 0 ? msize_ : std::min(transport_max_, server_.limits().max_msize);
+  // Before Tversion only a small message makes sense (Tversion itself is 13 bytes and a name).
+  size_t limit = msize_ != 0 ? msize_ : std::min({transport_max_, server_.limits().max_msize, kMaxVersionMessage});
   Header h = TRY(decode_header(message, limit));
 
   if (h.type == Type::Tversion) {
@@ -212,7 +227,9 @@ Result<void> Session::receive(std::span<const std::byte> message) {
     finish_now(h.tag, job->work());
     return {};
   }
-  if (in_flight_.size() >= server_.limits().max_in_flight) {
+  size_t max_in_flight = server_.limits().max_in_flight;
+  if (in_flight_.size() >= max_in_flight || *executing_ >= max_in_flight) {
+    budget_->exhausted("requests in flight (" + std::to_string(max_in_flight) + ")");
     sink_.send(error_reply(h.tag, {EAGAIN, "too many requests in flight"}));
     return {};
   }
@@ -225,12 +242,15 @@ Result<void> Session::receive(std::span<const std::byte> message) {
   auto outcome = std::make_shared<Outcome>();
   std::weak_ptr<bool> alive = alive_;
   uint16_t tag = h.tag;
-  executor_->run(
+  ++*executing_;
+  executor_->run_for(
+      this,
       [work = std::move(job->work), outcome]() mutable {
         *outcome = work();
         work = nullptr;  // let go of nodes here, not on the session's thread
       },
-      [this, alive, tag, serial, outcome] {
+      [this, alive, tag, serial, outcome, executing = executing_] {
+        --*executing;
         if (!alive.lock()) return;
         auto it = in_flight_.find(tag);  // after a Tversion the tag may be another request's
         if (it != in_flight_.end() && it->second.serial == serial) finish(tag, std::move(*outcome));
@@ -254,8 +274,13 @@ void Session::start_parked(uint16_t tag, Job job) {
   if (it != in_flight_.end() && it->second.serial == serial) it->second.cancel = std::move(cancel);
 }
 
-// A reply larger than msize would be cut by any client: send an error in its place.
+// A reply larger than msize would be cut by any client: send an error in its place. Work
+// that made no reply at all (the host caught it failing) gets EIO.
 void Session::finish_now(uint16_t tag, Outcome outcome) {
+  if (outcome.reply.empty()) {
+    sink_.send(error_reply(tag, {EIO, "the server failed to serve this request"}));
+    return;
+  }
   if (outcome.reply.size() > msize_) {
     sink_.send(error_reply(tag, {EMSGSIZE, "the reply (" + std::to_string(outcome.reply.size()) +
                                                " bytes) is larger than msize"}));

@@ -111,7 +111,7 @@ Result<Job> Session::on(uint16_t tag, Tattach& m) {
     if (!valid_name(n)) return bad_name(n);
   auto state = std::make_shared<FidState>();
   state->tree = tree;
-  Caller caller{client_, m.uname, m.n_uname};
+  Caller caller{client_, m.uname, m.n_uname, budget_};
   uint32_t fid = m.fid;
   return job(
       tag, dialect_, tree->blocking(),
@@ -445,6 +445,9 @@ Result<Job> Session::on(uint16_t tag, Tread& m) {
                auto n = file->read(offset, std::span(out).subspan(11));
                if (!n) return {error_message(tag, n.error(), d), {}};
                finish_rread(out, tag, std::min<size_t>(*n, count));
+               // A reply holds what was read, not what was asked: 400 Treads of msize on a
+               // 1-byte file must not queue 400 msize buffers.
+               if (out.capacity() - out.size() > 4096) out.shrink_to_fit();
                return {std::move(out), {}};
              },
              f->blocking};
@@ -456,12 +459,21 @@ Result<Job> Session::on(uint16_t tag, Twrite& m) {
   if (!f->file || !writable(f->open_flags)) return not_open(m.fid);
   std::span<const std::byte> data = m.data.bytes;
   if (f->file->parks()) {
+    // A parked write keeps its data until the peer takes it: bounded per session.
+    size_t max_parked = server_.limits().max_parked_bytes;
+    if (*parked_bytes_ + data.size() > max_parked) {
+      budget_->exhausted("data in parked writes (" + std::to_string(max_parked) + " bytes)");
+      return Error{EAGAIN, "too much data waiting to be sent (" + std::to_string(*parked_bytes_) + " bytes)"};
+    }
+    *parked_bytes_ += data.size();
+    // Counted back when the request's last closure goes: done, failed or flushed.
+    std::shared_ptr<void> held(nullptr, [counter = parked_bytes_, n = data.size()](void*) { *counter -= n; });
     Job j;
     j.park = [tag, d = dialect_, file = f->file, offset = m.offset,
-              copy = std::vector<std::byte>(data.begin(), data.end())](
-                 std::function<void(Outcome)> reply) mutable -> Cancel {
+              copy = std::vector<std::byte>(data.begin(), data.end()),
+              held](std::function<void(Outcome)> reply) mutable -> Cancel {
       size_t asked = copy.size();
-      return file->write_parked(offset, std::move(copy), [tag, d, asked, reply](Result<size_t> r) {
+      return file->write_parked(offset, std::move(copy), [tag, d, asked, reply, held](Result<size_t> r) {
         if (!r) return reply({error_message(tag, r.error(), d), {}});
         reply({encode(Rwrite{uint32_t(std::min(*r, asked))}, tag, d), {}});
       });

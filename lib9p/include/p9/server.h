@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,11 +25,63 @@ namespace p9 {
 
 class Node;
 
-// Who attached: given to Tree::attach, so a tree can say whose request it serves.
+// What one client (a session) may make the server's host hold, shared by the session and by
+// every node and open file its trees make for it. A tree that holds a host descriptor for a
+// client takes a Charge first; at the limit that call fails with EMFILE and only that client
+// notices. Thread-safe: nodes may be let go of on the Executor's threads.
+class Budget {
+ public:
+  explicit Budget(size_t max_descriptors) : max_descriptors_(max_descriptors) {}
+  size_t descriptors() const { return descriptors_.load(); }
+  size_t max_descriptors() const { return max_descriptors_; }
+  // Told once per refusal, with what ran out ("descriptors", "fids"...): the host logs it
+  // (rate-limited there; lib9p has no clock).
+  void on_exhausted(std::function<void(const std::string&)> report) { report_ = std::move(report); }
+  void exhausted(const std::string& what) const {
+    if (report_) report_(what);
+  }
+
+ private:
+  friend class Charge;
+  size_t max_descriptors_;
+  std::atomic<size_t> descriptors_{0};
+  std::function<void(const std::string&)> report_;
+};
+
+// One descriptor held against a Budget, given back when the Charge goes (move-only). An empty
+// Charge (no budget: a tree used outside a session, as in unit tests) counts nothing.
+class Charge {
+ public:
+  Charge() = default;
+  static Result<Charge> descriptor(const std::shared_ptr<Budget>& budget);
+  Charge(Charge&& o) noexcept : budget_(std::move(o.budget_)) {}
+  Charge& operator=(Charge&& o) noexcept {
+    if (this != &o) {
+      release();
+      budget_ = std::move(o.budget_);
+    }
+    return *this;
+  }
+  Charge(const Charge&) = delete;
+  Charge& operator=(const Charge&) = delete;
+  ~Charge() { release(); }
+
+ private:
+  explicit Charge(std::shared_ptr<Budget> b) : budget_(std::move(b)) {}
+  void release() {
+    if (budget_) budget_->descriptors_.fetch_sub(1);
+    budget_.reset();
+  }
+  std::shared_ptr<Budget> budget_;
+};
+
+// Who attached: given to Tree::attach, so a tree can say whose request it serves and charge
+// what it holds for that client to the client's budget.
 struct Caller {
   std::string client;  // the transport's name for the peer: "unix:pid 42", "tcp:127.0.0.1:5234"
   std::string uname;
   uint32_t n_uname = NONUNAME;
+  std::shared_ptr<Budget> budget;  // never null from a Session
 };
 
 // Work that waits on the world (a network peer) without holding a thread: it starts on the
@@ -117,6 +170,12 @@ class Executor {
  public:
   virtual ~Executor() = default;
   virtual void run(std::function<void()> work, std::function<void()> done) = 0;
+  // The same, for one client (`owner`: its session). An Executor shared by many clients uses
+  // it to keep one client's slow work from taking every thread.
+  virtual void run_for(const void* owner, std::function<void()> work, std::function<void()> done) {
+    (void)owner;
+    run(std::move(work), std::move(done));
+  }
 };
 
 // Receives every reply a Session produces, whole, in the order they must be sent.
@@ -126,6 +185,10 @@ class ReplySink {
   virtual void send(std::vector<std::byte> reply) = 0;
 };
 
+// The largest message a session takes before Tversion has set msize: Tversion is 13 bytes and
+// its version string, so a client cannot make a server reserve msize for a message nobody needs.
+inline constexpr size_t kMaxVersionMessage = 8192;
+
 // The trees a server offers, by name. Tattach's aname picks one: "name", "/name", or
 // "name/sub/dir" (a subtree); an empty aname picks the first tree added.
 class Server {
@@ -133,7 +196,9 @@ class Server {
   struct Limits {
     size_t max_msize = 8u << 20;  // Tversion is answered with at most this
     size_t max_fids = 65536;      // per session
-    size_t max_in_flight = 1024;  // requests handed to the Executor, per session
+    size_t max_in_flight = 1024;  // requests handed to the Executor or parked, per session
+    size_t max_descriptors = 1024;  // host descriptors its trees may hold for one session
+    size_t max_parked_bytes = 16u << 20;  // data held by parked writes (a /net peer not reading)
   };
   Server() = default;
   explicit Server(Limits limits) : limits_(limits) {}
@@ -171,7 +236,12 @@ class Session {
   size_t msize() const { return msize_; }
   size_t fid_count() const { return fids_.size(); }
   size_t in_flight() const { return in_flight_.size(); }
+  // Requests handed to the Executor that have not come back, flushed or not: they hold a
+  // thread or a queue slot until they do, whatever Tversion or Tflush said meanwhile.
+  size_t executing() const { return *executing_; }
+  size_t parked_bytes() const { return *parked_bytes_; }
   const std::string& client() const { return client_; }
+  const std::shared_ptr<Budget>& budget() const { return budget_; }
 
   struct FidState;
   // What a request's work produces: the reply, and what to change in the fid table once it
@@ -226,6 +296,10 @@ class Session {
   std::map<uint32_t, std::shared_ptr<FidState>> fids_;
   std::map<uint16_t, InFlight> in_flight_;
   uint64_t next_serial_ = 1;
+  std::shared_ptr<Budget> budget_;
+  // Shared with work that outlives a Tversion (or the session): counted down when it ends.
+  std::shared_ptr<size_t> executing_ = std::make_shared<size_t>(0);
+  std::shared_ptr<size_t> parked_bytes_ = std::make_shared<size_t>(0);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work that outlives us
 };
 
