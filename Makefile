@@ -267,6 +267,12 @@ $(BUILD)/host-release/iohost/%.cpp.o $(BUILD)/host-release/kernel/%.cpp.o: HOST_
 $(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(wildcard iohost/*.cpp) kernel/xen/flex_ring.cpp) $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread $(IOHOST_XEN_LIBS)
+# iohost under the address and undefined-behaviour sanitizers, from the unit tests' objects: the
+# interop stage's hostile-client attacks run against it (tests/interop/hostile.py).
+IOHOST_ASAN := $(BUILD)/host/iohost-asan
+$(IOHOST_ASAN): $(patsubst %,$(BUILD)/host/%.o,$(wildcard iohost/*.cpp) kernel/xen/flex_ring.cpp) $(LIB9P_HOST)
+	$(call say,HOSTLD,$@)
+	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -pthread $(IOHOST_XEN_LIBS)
 $(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
@@ -277,7 +283,7 @@ check: $(UNIT_BIN)
 	$(Q)$(if $(wildcard $(BUILD)/apps/hello/hello.elf),XENOS_IMAGE=$(BUILD)/apps/hello/hello.elf) \
 	  $(UNIT_BIN) --gtest_brief=1
 
-interop: $(INTEROP_BIN) $(IOHOST)
+interop: $(INTEROP_BIN) $(IOHOST) $(IOHOST_ASAN)
 	$(Q)tests/interop/run.sh $(BUILD)
 
 tools: $(TOOL_9P) $(IOHOST)
@@ -316,7 +322,7 @@ run: $(BUILD)/apps/$(APP)/$(APP).elf $(IOHOST) | $(XEN_STAMP)
 	  --backend $(BACKEND) --memory 128
 
 # Every stage, even after one fails; ends with the total "N passed, N failed".
-test: $(UNIT_BIN) $(INTEROP_BIN) $(IOHOST) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
+test: $(UNIT_BIN) $(INTEROP_BIN) $(IOHOST) $(IOHOST_ASAN) $(FUZZ_TARGETS) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/run-all.sh $(BUILD)
 
 clean:

@@ -118,6 +118,8 @@ class XenDevice final : public p9::ReplySink {
     uint32_t smallest = rings_.front()->size;
     for (auto& r : rings_) smallest = std::min(smallest, r->size);
     session_ = std::make_unique<p9::Session>(server_, *this, &executor_, name(), smallest / 2);
+    session_->budget()->on_exhausted(
+        [this](const std::string& what) { refusals_(name() + ": at its limit of " + what + ": refused"); });
     msize_limit_ = smallest / 2;
     return {};
   }
@@ -133,10 +135,11 @@ class XenDevice final : public p9::ReplySink {
     ring_of_tag_.clear();
   }
 
-  // "guest G (domain D) share T: N fids, R rings" or "...: not connected".
+  // "guest G (domain D) share T: N fids, H host descriptors, R rings" or "...: not connected".
   std::string status() const {
     if (!session_) return name() + ": not connected";
-    return name() + ": " + std::to_string(session_->fid_count()) + " fids, " + std::to_string(rings_.size()) +
+    return name() + ": " + std::to_string(session_->fid_count()) + " fids, " +
+           std::to_string(session_->budget()->descriptors()) + " host descriptors, " + std::to_string(rings_.size()) +
            (rings_.size() == 1 ? " ring" : " rings");
   }
 
@@ -231,6 +234,7 @@ class XenDevice final : public p9::ReplySink {
   std::vector<std::unique_ptr<Ring>> rings_;
   std::map<uint16_t, size_t> ring_of_tag_;
   std::unique_ptr<p9::Session> session_;
+  RateLimitedLog refusals_;
   uint32_t msize_limit_ = 0;
   std::string broken_;
 };

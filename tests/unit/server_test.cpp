@@ -605,3 +605,79 @@ TEST(ServerParked, AVersionOrTheSessionsEndCancelsEveryParkedRequest) {
   }  // the session ends with the open parked
   EXPECT_EQ(p->cancels, 2);
 }
+
+// ---- what one client may hold (issue 27) ------------------------------------------------------
+
+TEST(ServerLimits, ATversionDoesNotForgetWorkStillRunning) {
+  Gate gate;
+  Server::Limits limits;
+  limits.max_in_flight = 2;
+  Raw r(limits);
+  open_slow_file(r, gate);
+  r.send(Tread{1, 0, 10}, 10);
+  wait_for(gate.waiting, 1);
+  // version(5) frees every fid and forgets the read, but its thread is still taken: the count
+  // of work in flight stays until it ends, so a client cannot queue past the limit this way.
+  r.start("slow");  // Tversion, then attach and open the file again
+  r.send(Twalk{0, 1, {"slow"}}, 2);
+  EXPECT_EQ(r.reply_header().type, Type::Rwalk);
+  r.send(Tlopen{1, 0}, 3);
+  EXPECT_EQ(r.reply_header().type, Type::Rlopen);
+  r.send(Tread{1, 0, 10}, 11);
+  wait_for(gate.waiting, 2);
+  EXPECT_EQ(r.loop->session().in_flight(), 1u);
+  EXPECT_EQ(r.loop->session().executing(), 2u);
+  r.send(Tread{1, 0, 10}, 12);
+  std::vector<std::byte> m;
+  Header h = r.reply_header(&m);
+  EXPECT_EQ(h.tag, 12);
+  EXPECT_EQ(decode<Rlerror>(m, r.d, 1 << 20)->ecode, 11u);  // EAGAIN
+  gate.release();
+  h = r.reply_header();
+  EXPECT_EQ(h.type, Type::Rread);
+  EXPECT_EQ(h.tag, 11);  // the forgotten read's reply never comes
+  for (int i = 0; i < 100 && r.loop->session().executing() != 0; ++i) r.loop->next_reply(10);
+  EXPECT_EQ(r.loop->session().executing(), 0u);
+}
+
+TEST(ServerLimits, ALargeMessageBeforeVersionEndsTheSession) {
+  Raw r;
+  r.send(Tversion{8192, std::string(9000, 'x')}, NOTAG);
+  EXPECT_FALSE(r.loop->next_reply(200));
+  EXPECT_NE(r.loop->session_error.find("larger than msize"), std::string::npos) << r.loop->session_error;
+}
+
+TEST(ServerLimits, KvBoundsAreCheckedWithoutOverflow) {
+  Raw r;
+  r.start("kv");
+  r.send(Tlcreate{0, "k", linux_flags::O_RDWR, 0644, 0}, 2);
+  EXPECT_EQ(r.reply_header().type, Type::Rlcreate);
+  std::vector<std::byte> data(32, std::byte{'A'});
+  r.send(Twrite{0, ~uint64_t(0) - 23, Data{data}}, 3);
+  EXPECT_EQ(r.lerror(), uint32_t(EFBIG));
+  SetAttr huge;
+  huge.valid = P9_SETATTR_SIZE;
+  huge.size = uint64_t(1) << 62;
+  r.send(Tsetattr{0, huge}, 4);
+  EXPECT_EQ(r.lerror(), uint32_t(EFBIG));
+  r.send(Twrite{0, 0, Data{data}}, 5);
+  EXPECT_EQ(r.reply_header().type, Type::Rwrite);  // the session goes on
+}
+
+TEST(ServerLimits, ABudgetRefusesPastItsDescriptorsAndTakesThemBack) {
+  auto budget = std::make_shared<Budget>(2);
+  std::vector<std::string> told;
+  budget->on_exhausted([&](const std::string& what) { told.push_back(what); });
+  auto a = Charge::descriptor(budget);
+  auto b = Charge::descriptor(budget);
+  ASSERT_TRUE(a && b);
+  auto c = Charge::descriptor(budget);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, EMFILE);
+  EXPECT_EQ(told.size(), 1u);
+  EXPECT_EQ(budget->descriptors(), 2u);
+  { Charge gone = std::move(*a); }
+  EXPECT_EQ(budget->descriptors(), 1u);
+  EXPECT_TRUE(Charge::descriptor(budget));
+  EXPECT_TRUE(Charge::descriptor(nullptr));  // no budget: counts nothing
+}
