@@ -296,6 +296,7 @@ $(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE
 .PHONY: bench
 bench: $(BENCH_9P) $(IOHOST) $(IMAGES) | $(XEN_STAMP)
 	$(Q)tests/bench/run.sh $(BUILD)
+	$(Q)tests/interop/hostile.py $(IOHOST) --bench $(BUILD)/bench/hostile.json --rounds 3 | tail -1
 	$(Q)tests/bench/xen_bench.py $(BUILD)
 	$(Q)tests/bench/xen_memory.py $(BUILD)
 	$(Q)tests/bench/xen_leak.py $(BUILD)

@@ -14,11 +14,11 @@
 namespace iohost {
 
 struct AccessPolicy {
-  std::vector<uid_t> users;    // besides iohost's own user and root
-  std::vector<gid_t> groups;   // a peer in any of them (primary or supplementary)
-  bool remote_tcp = false;     // --allow-remote-tcp
-  size_t max_connections = 256;         // per listener
-  size_t max_connections_per_user = 64; // per uid, over all unix listeners
+  std::vector<uid_t> users;              // besides iohost's own user and root
+  std::vector<gid_t> groups;             // a peer in any of them (primary or supplementary)
+  bool remote_tcp = false;               // --allow-remote-tcp
+  size_t max_connections = 256;          // per listener
+  size_t max_connections_per_user = 64;  // per uid, over all unix listeners
 
   bool anyone_else() const { return !users.empty() || !groups.empty(); }
   // A peer of a unix socket: its uid and every group it is in.

@@ -71,11 +71,10 @@ class Connection final : public p9::ReplySink {
   Connection(Fd fd, std::string name, const p9::Server& server, p9::Executor* executor, int epoll,
              std::vector<Connection*>* dirty, size_t max_queued, size_t listener, uid_t uid)
       : fd_(std::move(fd)), name_(std::move(name)), epoll_(epoll), dirty_(dirty), in_(kFirstBuffer),
-        session_(server, *this, executor, name_, server.limits().max_msize),
-        max_queued_(max_queued), listener_(listener), uid_(uid) {
-    session_.budget()->on_exhausted([this](const std::string& what) {
-      refusals_(name_ + ": at its limit of " + what + ": refused");
-    });
+        session_(server, *this, executor, name_, server.limits().max_msize), max_queued_(max_queued),
+        listener_(listener), uid_(uid) {
+    session_.budget()->on_exhausted(
+        [this](const std::string& what) { refusals_(name_ + ": at its limit of " + what + ": refused"); });
   }
 
   int fd() const { return fd_.get(); }
@@ -301,7 +300,8 @@ void EventLoop::accept_from(size_t index) {
     int fd = ::accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) {
-        refusals_(std::string("accept: ") + std::strerror(errno) + ": iohost is out of descriptors; refusing "
+        refusals_(std::string("accept: ") + std::strerror(errno) +
+                  ": iohost is out of descriptors; refusing "
                   "connections until some close");
         if (reserve_.valid()) {
           reserve_.reset();
@@ -335,7 +335,8 @@ void EventLoop::accept_from(size_t index) {
           groups.insert(groups.end(), more, more + gl / sizeof(gid_t));
       }
       if (!access_.admits(cred.uid, groups)) {
-        refusals_(name + ": refused: not allowed to connect (allowed: " + access_.describe() + "; see --allow)");
+        refusals_(name + ": refused: not allowed to connect (allowed: " + access_.describe() +
+                  "; see --allow)");
         continue;
       }
       if (per_user_[uid] >= access_.max_connections_per_user) {
@@ -361,8 +362,8 @@ void EventLoop::accept_from(size_t index) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
     ++l.connections;
     if (l.unix_socket) ++per_user_[uid];
-    connections_[fd] = std::make_unique<Connection>(std::move(conn), name, server_, &workers_, epoll_.get(), &dirty_,
-                                                    client_memory_, index, uid);
+    connections_[fd] = std::make_unique<Connection>(std::move(conn), name, server_, &workers_, epoll_.get(),
+                                                    &dirty_, client_memory_, index, uid);
     if (verbose()) log_line(name + ": connected");
   }
 }

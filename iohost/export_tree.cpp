@@ -168,11 +168,11 @@ class ExportNode final : public p9::Node {
     qid_ = {uint8_t(type_ == S_IFDIR ? p9::QTDIR : type_ == S_IFLNK ? p9::QTSYMLINK : p9::QTFILE), 0, path};
   }
   static Result<std::shared_ptr<p9::Node>> make(Fd fd, p9::Charge charge, bool read_only, dev_t root_dev,
-                                                 std::shared_ptr<p9::Budget> budget) {
+                                                std::shared_ptr<p9::Budget> budget) {
     struct stat st;
     if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
-    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st, read_only,
-                                                                  root_dev, std::move(budget)));
+    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st,
+                                                                  read_only, root_dev, std::move(budget)));
   }
 
   p9::Qid qid() override { return qid_; }
@@ -247,9 +247,10 @@ class ExportNode final : public p9::Node {
     if (::fstatat(fd_.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) &&
         !(flags & O_EXCL))
       return not_a_file(n, st.st_mode);
-    int fd = ::openat(fd_.get(), n.c_str(),
-                      int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-                      mode & 01777);
+    int fd =
+        ::openat(fd_.get(), n.c_str(),
+                 int(flags & (kOpenFlags | O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                 mode & 01777);
     if (fd < 0) return sys_error("create");
     Fd file(fd);
     if (::fstat(fd, &st) < 0) return sys_error("create");
@@ -348,8 +349,11 @@ class ExportNode final : public p9::Node {
  private:
   static Error rofs() { return Error{EROFS, "read-only file system"}; }
   static Error not_a_file(const std::string& name, mode_t mode) {
-    const char* what = S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : S_ISDIR(mode) ? "a directory"
-                       : S_ISLNK(mode) ? "a symbolic link" : "a device";
+    const char* what = S_ISFIFO(mode)   ? "a FIFO"
+                       : S_ISSOCK(mode) ? "a socket"
+                       : S_ISDIR(mode)  ? "a directory"
+                       : S_ISLNK(mode)  ? "a symbolic link"
+                                        : "a device";
     return Error{S_ISDIR(mode) ? EISDIR : EPERM,
                  "create: \"" + name + "\" is " + what + ": only files and directories can be opened"};
   }

@@ -45,7 +45,8 @@ class ValueFile final : public p9::OpenFile {
     return n;
   }
   Result<size_t> write(uint64_t offset, std::span<const std::byte> in) override {
-    if (offset > kMaxValue || in.size() > kMaxValue - offset) return Error{EFBIG, "a value holds at most 64 MiB"};
+    if (offset > kMaxValue || in.size() > kMaxValue - offset)
+      return Error{EFBIG, "a value holds at most 64 MiB"};
     if (value_->bytes.size() < offset + in.size()) TRY_VOID(value_->resize(offset + in.size()));
     std::memcpy(value_->bytes.data() + offset, in.data(), in.size());
     return in.size();

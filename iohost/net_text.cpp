@@ -84,7 +84,8 @@ Result<CsQuery> parse_cs_query(std::string_view message) {
   q.text = std::string(message);
   while (!q.text.empty() && (q.text.back() == '\n' || q.text.back() == '\0')) q.text.pop_back();
   size_t b1 = q.text.find('!'), b2 = q.text.rfind('!');
-  if (b1 == std::string::npos || b1 == b2) return Error{EINVAL, "cs: want PROTO!HOST!PORT, not \"" + q.text + "\""};
+  if (b1 == std::string::npos || b1 == b2)
+    return Error{EINVAL, "cs: want PROTO!HOST!PORT, not \"" + q.text + "\""};
   q.proto = q.text.substr(0, b1);
   q.host = q.text.substr(b1 + 1, b2 - b1 - 1);
   q.port = q.text.substr(b2 + 1);
@@ -99,9 +100,9 @@ Result<CsQuery> parse_cs_query(std::string_view message) {
 
 }  // namespace net
 
+using net::parse_port;
 using p9::Error;
 using p9::Result;
-using net::parse_port;
 
 // ---- policy ---------------------------------------------------------------------------------
 
@@ -110,7 +111,8 @@ using net::parse_port;
 std::optional<std::string> canonical_address(const std::string& text) {
   char out[INET6_ADDRSTRLEN];
   in_addr v4;
-  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1)
+    return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
   in6_addr v6;
   if (::inet_pton(AF_INET6, text.c_str(), &v6) != 1) return std::nullopt;
   if (IN6_IS_ADDR_V4MAPPED(&v6)) {

@@ -135,7 +135,8 @@ class CloneFile final : public p9::Node {
     return ctl_file(stack_, stack_->allocate(proto_));
   }
   Result<void> setattr(const p9::SetAttr& attr) override {
-    if (attr.valid & ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | p9::P9_SETATTR_CTIME))
+    if (attr.valid &
+        ~uint32_t(p9::P9_SETATTR_SIZE | p9::P9_SETATTR_ATIME | p9::P9_SETATTR_MTIME | p9::P9_SETATTR_CTIME))
       return Error{EPERM, "net: attributes cannot be changed"};
     return {};
   }

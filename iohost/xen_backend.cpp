@@ -139,8 +139,8 @@ class XenDevice final : public p9::ReplySink {
   std::string status() const {
     if (!session_) return name() + ": not connected";
     return name() + ": " + std::to_string(session_->fid_count()) + " fids, " +
-           std::to_string(session_->budget()->descriptors()) + " host descriptors, " + std::to_string(rings_.size()) +
-           (rings_.size() == 1 ? " ring" : " rings");
+           std::to_string(session_->budget()->descriptors()) + " host descriptors, " +
+           std::to_string(rings_.size()) + (rings_.size() == 1 ? " ring" : " rings");
   }
 
   bool owns_port(int port) const {

@@ -93,8 +93,8 @@ Result<Charge> Charge::descriptor(const std::shared_ptr<Budget>& budget) {
   if (held >= budget->max_descriptors_) {
     budget->descriptors_.fetch_sub(1);
     budget->exhausted("host descriptors (" + std::to_string(budget->max_descriptors_) + ")");
-    return Error{EMFILE, "this client holds too many host files (" + std::to_string(budget->max_descriptors_) +
-                             "): close some"};
+    return Error{EMFILE, "this client holds too many host files (" +
+                             std::to_string(budget->max_descriptors_) + "): close some"};
   }
   return Charge(budget);
 }
@@ -132,7 +132,8 @@ void Session::reset() {
   fids_.clear();
   if (!blocking.empty() && executor_ != nullptr) {
     auto held = std::make_shared<std::vector<std::shared_ptr<FidState>>>(std::move(blocking));
-    executor_->run_for(this, [held] { held->clear(); }, [] {});
+    executor_->run_for(
+        this, [held] { held->clear(); }, [] {});
   }
 }
 
@@ -183,7 +184,8 @@ Dialect dialect_of(std::string_view version, bool* known) {
 
 Result<void> Session::receive(std::span<const std::byte> message) {
   // Before Tversion only a small message makes sense (Tversion itself is 13 bytes and a name).
-  size_t limit = msize_ != 0 ? msize_ : std::min({transport_max_, server_.limits().max_msize, kMaxVersionMessage});
+  size_t limit =
+      msize_ != 0 ? msize_ : std::min({transport_max_, server_.limits().max_msize, kMaxVersionMessage});
   Header h = TRY(decode_header(message, limit));
 
   if (h.type == Type::Tversion) {

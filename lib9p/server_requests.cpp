@@ -345,6 +345,9 @@ Result<Job> Session::on(uint16_t tag, Tcreate& m) {
 
 namespace {
 
+// A Tread's first read: larger reads only once this much came back (see Tread).
+constexpr size_t kFirstReadPiece = 64 * 1024;
+
 // Rread's header and count, written around data already in place: size[4] type[1] tag[2] count[4].
 void finish_rread(std::vector<std::byte>& out, uint16_t tag, size_t count, Type type = Type::Rread) {
   out.resize(11 + count);
@@ -441,13 +444,21 @@ Result<Job> Session::on(uint16_t tag, Tread& m) {
     return j;
   }
   return Job{[tag, d, file = f->file, offset, count]() -> Outcome {
-               std::vector<std::byte> out(11 + size_t(count));
+               // A reply holds what was read, not what was asked: 400 Treads of msize on a
+               // 1-byte file must not make (and zero) 400 msize buffers. So a first piece, and
+               // the rest only when that came back full.
+               size_t first = std::min<size_t>(count, kFirstReadPiece);
+               std::vector<std::byte> out(11 + first);
                auto n = file->read(offset, std::span(out).subspan(11));
                if (!n) return {error_message(tag, n.error(), d), {}};
-               finish_rread(out, tag, std::min<size_t>(*n, count));
-               // A reply holds what was read, not what was asked: 400 Treads of msize on a
-               // 1-byte file must not queue 400 msize buffers.
-               if (out.capacity() - out.size() > 4096) out.shrink_to_fit();
+               size_t got = std::min(*n, first);
+               if (got == first && count > first) {
+                 out.resize(11 + size_t(count));
+                 auto more = file->read(offset + got, std::span(out).subspan(11 + got));
+                 if (more) got += std::min<size_t>(*more, count - got);  // an error later: what was read
+               }
+               finish_rread(out, tag, got);
+               if (out.capacity() - out.size() > kFirstReadPiece) out.shrink_to_fit();
                return {std::move(out), {}};
              },
              f->blocking};

@@ -5,11 +5,13 @@ Each attack checks that the attacker gets an error or loses only its own connect
 is alive, that the good client's read is answered within 1 s during the attack, and that
 iohost's RSS and descriptor count (from /proc) stay within the budget it was given.
 
-  tests/interop/hostile.py IOHOST_BINARY [--bench OUT.json]
+  tests/interop/hostile.py IOHOST_BINARY [--bench OUT.json [--rounds N]]
 
 Prints TAP-like lines and ends with "hostile: N passed, N failed". With --bench it also writes,
 per attack, iohost's peak RSS and descriptors and the good client's read latency during the
-attack against idle (median and spread of every probe), as JSON for `make bench`.
+attack against idle (median and spread of every probe), as JSON for `make bench`; --rounds runs
+the whole suite N times (idle measured afresh in each) and reports the median of the rounds and
+their spread.
 """
 import json
 import os
@@ -26,6 +28,7 @@ import time
 
 IOHOST = sys.argv[1] if len(sys.argv) > 1 else "build/bin/iohost"
 BENCH = sys.argv[sys.argv.index("--bench") + 1] if "--bench" in sys.argv else None
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 1
 
 # 9P2000.L message types and a few Linux numbers.
 Tversion, Tattach, Twalk, Tlopen, Tlcreate = 100, 104, 110, 12, 14
@@ -162,7 +165,10 @@ class Iohost:
                *args]
         if rlimit_files:
             cmd = ["prlimit", f"--nofile={rlimit_files}:{rlimit_files}", "--", *cmd]
-        self.proc = subprocess.Popen(cmd, stderr=open(self.log, "wb"))
+        # Under the address sanitizer freed memory waits in a quarantine (256 MiB by default),
+        # which RSS would count as iohost's: keep it small, so RSS means what it does in release.
+        env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=2:thread_local_quarantine_size_kb=64")
+        self.proc = subprocess.Popen(cmd, stderr=open(self.log, "wb"), env=env)
         self.tcp = None
         for _ in range(100):
             if os.path.exists(ready):
@@ -247,6 +253,7 @@ class Watch:
             time.sleep(0.05)
 
     def __enter__(self):
+        self.rss_before, self.fds_before = self.host.rss_kib(), self.host.fds()
         self.thread.start()
         return self
 
@@ -258,8 +265,11 @@ class Watch:
 results = {}
 
 
-def judge(name, host, watch, rss_budget_kib, fd_budget, idle):
-    """The four checks every attack ends with; the numbers go to the bench JSON."""
+def judge(name, host, watch, rss_allowance_kib, fd_allowance, idle):
+    """The four checks every attack ends with; the numbers go to the bench JSON. RSS and
+    descriptors may grow by the allowance over what iohost held when the attack began."""
+    rss_budget_kib = watch.rss_before + rss_allowance_kib
+    fd_budget = watch.fds_before + fd_allowance
     check(host.alive(), f"{name}: iohost is alive")
     lat = watch.latencies
     worst = max(lat) if lat else None
@@ -268,17 +278,19 @@ def judge(name, host, watch, rss_budget_kib, fd_budget, idle):
           f"errors {watch.errors[:1]}, worst {worst}")
     peak_rss = max(watch.rss) if watch.rss else host.rss_kib()
     peak_fds = max(watch.fds) if watch.fds else host.fds()
-    check(peak_rss <= rss_budget_kib, f"{name}: iohost's RSS stayed within {rss_budget_kib} KiB",
+    check(peak_rss <= rss_budget_kib, f"{name}: iohost's RSS grew by at most {rss_allowance_kib} KiB",
           f"peak {peak_rss} KiB")
-    check(peak_fds <= fd_budget, f"{name}: iohost's descriptors stayed within {fd_budget}", f"peak {peak_fds}")
+    check(peak_fds <= fd_budget, f"{name}: iohost's descriptors grew by at most {fd_allowance}",
+          f"peak {peak_fds}, {watch.fds_before} before")
     if lat:
-        results[name] = {
-            "peak_rss_kib": peak_rss, "peak_fds": peak_fds, "probes": len(lat),
+        results.setdefault(name, []).append({
+            "rss_before_kib": watch.rss_before, "peak_rss_kib": peak_rss, "rss_allowance_kib": rss_allowance_kib,
+            "fds_before": watch.fds_before, "peak_fds": peak_fds, "fd_allowance": fd_allowance, "probes": len(lat),
             "read_4k_ms": {"median": round(statistics.median(lat) * 1e3, 3), "min": round(min(lat) * 1e3, 3),
                            "max": round(max(lat) * 1e3, 3)},
             "idle_read_4k_ms_median": round(statistics.median(idle) * 1e3, 3),
             "ratio_to_idle": round(statistics.median(lat) / statistics.median(idle), 2),
-        }
+        })
 
 
 def main():
@@ -311,7 +323,10 @@ def main():
                   "--net", "net,connect=127.0.0.1", *budget)
     try:
         good = GoodClient(host)
-        idle = [good.probe() for _ in range(20)]
+        idle = []  # paced as the probes during an attack are (every 50 ms), so the two compare
+        for _ in range(20):
+            idle.append(good.probe())
+            time.sleep(0.05)
         base_rss, base_fds = host.rss_kib(), host.fds()
         print(f"# iohost idle: RSS {base_rss} KiB, {base_fds} descriptors, good read median "
               f"{statistics.median(idle) * 1e3:.3f} ms")
@@ -346,7 +361,7 @@ def main():
             check(e1 == 0 and n == -EFBIG and e2 == EFBIG,
                   "kv: a write at 2^64-24 and a resize to 2^62 fail with EFBIG", f"{e1} {n} {e2}")
             kv.close()
-        judge("kv-bounds", host, w, base_rss + 65536, base_fds + 16, idle)
+        judge("kv-bounds", host, w, 65536, 16, idle)
 
         # 3. A FIFO made by the client, then created again without O_EXCL: refused at once, and
         # nobody else waits.
@@ -366,7 +381,7 @@ def main():
             e = c.lcreate(3, "fifo", 1 | O_CREAT)  # O_WRONLY: opening would wait for a reader
             check(e == EPERM, "fifo: ... and for writing too", f"errno {e}")
             c.close()
-        judge("fifo-create", host, w, base_rss + 65536, base_fds + 16, idle)
+        judge("fifo-create", host, w, 65536, 16, idle)
 
         # 4a. Memory: 400 Treads of msize on a 1-byte file, in one write, never read back.
         with Watch(host, good) as w:
@@ -382,7 +397,7 @@ def main():
                 got += 1
             check(got == 400, "memory: 400 msize Treads on a 1-byte file are all answered")
             c.close()
-        judge("tread-flood", host, w, base_rss + 32768, base_fds + 16, idle)
+        judge("tread-flood", host, w, 32768, 16, idle)
 
         # 4b. Headers that declare 8 MiB: before Tversion a connection is closed, after it only
         # what arrives is held.
@@ -405,7 +420,7 @@ def main():
             time.sleep(0.5)
             for p in partial:
                 p.close()
-        judge("declared-8mib", host, w, base_rss + 32768, base_fds + 30 + 16, idle)
+        judge("declared-8mib", host, w, 32768, 30 + 16, idle)
 
         # 5a. Descriptors: 16-name walks until the client's budget (256) says EMFILE.
         with Watch(host, good) as w:
@@ -419,7 +434,7 @@ def main():
             check(EMFILE in one, "descriptors: then a walk's first name fails with EMFILE", str(one))
             c.close()
             time.sleep(0.3)
-        judge("walk-descriptors", host, w, base_rss + 32768, base_fds + 256 + 16, idle)
+        judge("walk-descriptors", host, w, 32768, 256 + 16, idle)
 
         # 5b. Connections: a flood past --max-connections-per-user is refused; the good client's
         # connection goes on; after it, a new client gets in.
@@ -446,7 +461,7 @@ def main():
             late.version()
             check(late.attach(1, "data") == 0, "connections: after the flood a new client gets in")
             late.close()
-        judge("connection-flood", host, w, base_rss + 32768, base_fds + 64 + 16, idle)
+        judge("connection-flood", host, w, 32768, 64 + 16, idle)
 
         # 6. The worker pool: one client's blocking locks (each may wait 10 s on a worker) do not
         # stall another client's cs lookup, which also runs on a worker.
@@ -477,7 +492,7 @@ def main():
             other.close()
         holder.close()
         locker.close()
-        judge("blocking-locks", host, w, base_rss + 32768, base_fds + 32, idle)
+        judge("blocking-locks", host, w, 32768, 32, idle)
 
         # 7. /net policy under connect=127.0.0.1.
         c = Client(host.socket)
@@ -567,14 +582,27 @@ def main():
     finally:
         small.stop()
 
-    if BENCH:
-        os.makedirs(os.path.dirname(BENCH) or ".", exist_ok=True)
-        with open(BENCH, "w") as f:
-            json.dump({"iohost_under_attack": results}, f, indent=2)
-    print(f"hostile: {passed} passed, {failed} failed")
     subprocess.run(["rm", "-rf", work])
-    return 0 if failed == 0 else 1
+
+
+def summary(rounds):
+    """Per attack: every round, and the median and spread of the rounds' figures."""
+    def spread(key, sub=None):
+        values = [r[key][sub] if sub else r[key] for r in rounds]
+        return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return {"rounds": rounds, "peak_rss_kib": spread("peak_rss_kib"), "peak_fds": spread("peak_fds"),
+            "read_4k_ms_median": spread("read_4k_ms", "median"),
+            "idle_read_4k_ms_median": spread("idle_read_4k_ms_median"), "ratio_to_idle": spread("ratio_to_idle")}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    for _ in range(ROUNDS):
+        main()
+    if BENCH:
+        os.makedirs(os.path.dirname(BENCH) or ".", exist_ok=True)
+        with open(BENCH, "w") as f:
+            json.dump({"iohost_under_attack": {name: summary(r) for name, r in results.items()},
+                       "binary": IOHOST, "goal": "good client's read within 2x of idle; RSS and descriptors "
+                       "within the allowance over what iohost held before the attack"}, f, indent=2)
+    print(f"hostile: {passed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 else 1)

@@ -96,8 +96,11 @@ TEST(IohostWorkerPool, OneClientCannotTakeEveryThread) {
     WorkerPool pool(4);
     EXPECT_EQ(pool.per_owner_limit(), 2u);
     int a = 0, b = 0;
-    for (int i = 0; i < 10; ++i) pool.run_for(&a, [&] { gate.wait(); }, [] {});
-    pool.run_for(&b, [&] { other_ran = true; }, [] {});
+    for (int i = 0; i < 10; ++i)
+      pool.run_for(
+          &a, [&] { gate.wait(); }, [] {});
+    pool.run_for(
+        &b, [&] { other_ran = true; }, [] {});
     for (int i = 0; i < 200 && !other_ran; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_TRUE(other_ran) << "another client's work waited behind one client's blocked work";
     gate.release();

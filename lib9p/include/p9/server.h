@@ -115,7 +115,6 @@ class OpenFile {
   virtual Cancel write_parked(uint64_t offset, std::vector<std::byte> data, Done<size_t> done);
 };
 
-
 struct Created {
   std::shared_ptr<Node> node;
   std::unique_ptr<OpenFile> file;
@@ -194,10 +193,10 @@ inline constexpr size_t kMaxVersionMessage = 8192;
 class Server {
  public:
   struct Limits {
-    size_t max_msize = 8u << 20;  // Tversion is answered with at most this
-    size_t max_fids = 65536;      // per session
-    size_t max_in_flight = 1024;  // requests handed to the Executor or parked, per session
-    size_t max_descriptors = 1024;  // host descriptors its trees may hold for one session
+    size_t max_msize = 8u << 20;          // Tversion is answered with at most this
+    size_t max_fids = 65536;              // per session
+    size_t max_in_flight = 1024;          // requests handed to the Executor or parked, per session
+    size_t max_descriptors = 1024;        // host descriptors its trees may hold for one session
     size_t max_parked_bytes = 16u << 20;  // data held by parked writes (a /net peer not reading)
   };
   Server() = default;
