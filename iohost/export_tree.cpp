@@ -62,9 +62,23 @@ p9::Attr attr_from(const struct stat& st, const p9::Qid& qid) {
 // Linux open flags a client may ask for; the rest (O_NOCTTY, O_NOATIME, O_ASYNC...) are dropped.
 constexpr uint32_t kOpenFlags = O_ACCMODE | O_TRUNC | O_APPEND | O_DSYNC | O_SYNC | O_DIRECTORY | O_DIRECT;
 
+// What every node and open file of one attach shares: the tree's settings, where parked locks
+// wait, and whose budget its descriptors count against.
+struct Context {
+  bool read_only = false;
+  dev_t root_dev = 0;
+  Reactor* reactor = nullptr;  // none (unit tests): a blocking lock waits on a worker instead
+  std::shared_ptr<p9::Budget> budget;
+};
+
+// A blocking lock asks again after 5 ms, then ever more slowly (up to 100 ms), for at most 10 s;
+// then it answers BLOCKED and the client asks later (Linux's v9fs does).
+constexpr uint64_t kLockFirstRetryNs = 5'000'000, kLockMaxRetryNs = 100'000'000, kLockWaitNs = 10'000'000'000;
+
 class ExportFile final : public p9::OpenFile {
  public:
-  ExportFile(Fd fd, p9::Charge charge) : fd_(std::move(fd)), charge_(std::move(charge)) {}
+  ExportFile(Fd fd, p9::Charge charge, Reactor* reactor)
+      : fd_(std::move(fd)), charge_(std::move(charge)), reactor_(reactor) {}
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> out) override {
     ssize_t n = ::pread(fd_.get(), out.data(), out.size(), off_t(offset));
@@ -114,9 +128,51 @@ class ExportFile final : public p9::OpenFile {
     return {};
   }
   // Open-file-description locks: they belong to this open, as the client's lock belongs to
-  // its fid. A request that may wait (P9_LOCK_FLAGS_BLOCK) runs on a worker thread: it asks
-  // again every 5 ms for up to 10 s, then answers BLOCKED and the client asks later. Never
-  // F_OFD_SETLKW: a holder that never lets go would keep the worker for ever.
+  // its fid. A request that may wait (P9_LOCK_FLAGS_BLOCK) parks: no thread waits, the reactor
+  // asks again on a timer (without a reactor: a worker asks every 5 ms). Never F_OFD_SETLKW: a
+  // holder that never lets go would keep a thread for ever.
+  bool lock_parks() const override { return reactor_ != nullptr; }
+  p9::Cancel lock_parked(const p9::Lock& l, p9::Done<uint8_t> done) override {
+    struct Wait {
+      p9::Lock request;
+      p9::Done<uint8_t> done;
+      uint64_t waited_ns = 0, next_ns = kLockFirstRetryNs;
+      Reactor::WaitId timer = 0;
+      bool over = false;
+    };
+    auto wait = std::make_shared<Wait>(Wait{l, std::move(done)});
+    Reactor* reactor = reactor_;
+    // `this` stays alive while the lock waits: the Session's `done` holds the open file, and
+    // the attempt (held by the reactor's timer and by the Cancel) holds `done`. Nothing holds
+    // the attempt once it has answered or been cancelled.
+    auto attempt = std::make_shared<std::function<void()>>();
+    *attempt = [this, wait, reactor, attempt_weak = std::weak_ptr(attempt)] {
+      if (wait->over) return;
+      struct flock f = to_flock(wait->request);
+      if (::fcntl(fd_.get(), F_OFD_SETLK, &f) == 0) {
+        wait->over = true;
+        return wait->done(p9::P9_LOCK_SUCCESS);
+      }
+      if (errno != EAGAIN && errno != EACCES) {
+        wait->over = true;
+        return wait->done(sys_error("lock"));
+      }
+      if (wait->waited_ns >= kLockWaitNs) {
+        wait->over = true;
+        return wait->done(p9::P9_LOCK_BLOCKED);
+      }
+      auto again = attempt_weak.lock();
+      if (!again) return;
+      wait->timer = reactor->after(wait->next_ns, [again] { (*again)(); });
+      wait->waited_ns += wait->next_ns;
+      wait->next_ns = std::min(wait->next_ns * 2, kLockMaxRetryNs);
+    };
+    (*attempt)();
+    return [wait, reactor, attempt] {
+      wait->over = true;
+      if (wait->timer != 0) reactor->cancel(wait->timer);
+    };
+  }
   Result<uint8_t> lock(const p9::Lock& l) override {
     struct flock f = to_flock(l);
     bool wait = (l.flags & p9::P9_LOCK_FLAGS_BLOCK) && f.l_type != F_UNLCK;
@@ -155,24 +211,21 @@ class ExportFile final : public p9::OpenFile {
   }
   Fd fd_;
   p9::Charge charge_;  // the client's budget counts fd_
+  Reactor* reactor_;
 };
 
 class ExportNode final : public p9::Node {
  public:
-  ExportNode(Fd fd, p9::Charge charge, const struct stat& st, bool read_only, dev_t root_dev,
-             std::shared_ptr<p9::Budget> budget)
-      : fd_(std::move(fd)), charge_(std::move(charge)), type_(st.st_mode & S_IFMT), read_only_(read_only),
-        root_dev_(root_dev), budget_(std::move(budget)) {
+  ExportNode(Fd fd, p9::Charge charge, const struct stat& st, Context context)
+      : fd_(std::move(fd)), charge_(std::move(charge)), type_(st.st_mode & S_IFMT), context_(std::move(context)) {
     uint64_t path = st.st_ino;
-    if (st.st_dev != root_dev) path ^= uint64_t(st.st_dev) << 40;  // a mount inside the export
+    if (st.st_dev != context_.root_dev) path ^= uint64_t(st.st_dev) << 40;  // a mount inside the export
     qid_ = {uint8_t(type_ == S_IFDIR ? p9::QTDIR : type_ == S_IFLNK ? p9::QTSYMLINK : p9::QTFILE), 0, path};
   }
-  static Result<std::shared_ptr<p9::Node>> make(Fd fd, p9::Charge charge, bool read_only, dev_t root_dev,
-                                                std::shared_ptr<p9::Budget> budget) {
+  static Result<std::shared_ptr<p9::Node>> make(Fd fd, p9::Charge charge, const Context& context) {
     struct stat st;
     if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
-    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st,
-                                                                  read_only, root_dev, std::move(budget)));
+    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st, context));
   }
 
   p9::Qid qid() override { return qid_; }
@@ -185,22 +238,22 @@ class ExportNode final : public p9::Node {
 
   Result<std::shared_ptr<p9::Node>> walk(std::string_view name) override {
     if (type_ != S_IFDIR) return Error{ENOTDIR, "not a directory"};
-    p9::Charge charge = TRY(p9::Charge::descriptor(budget_));  // a node holds an O_PATH descriptor
-    return make(TRY(lookup(fd_.get(), name)), std::move(charge), read_only_, root_dev_, budget_);
+    p9::Charge charge = TRY(p9::Charge::descriptor(context_.budget));  // a node holds an O_PATH descriptor
+    return make(TRY(lookup(fd_.get(), name)), std::move(charge), context_);
   }
 
   Result<std::unique_ptr<p9::OpenFile>> open(uint32_t flags) override {
     if (type_ != S_IFREG && type_ != S_IFDIR) return Error{EPERM, "only files and directories can be opened"};
-    if (read_only_ && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))) return rofs();
-    p9::Charge charge = TRY(p9::Charge::descriptor(budget_));
+    if (context_.read_only && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))) return rofs();
+    p9::Charge charge = TRY(p9::Charge::descriptor(context_.budget));
     // The O_PATH descriptor is this very inode, so its type (checked above) cannot change.
     int fd = ::open(proc_path(fd_.get()).c_str(), int(flags & kOpenFlags) | O_CLOEXEC);
     if (fd < 0) return sys_error("open");
-    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd), std::move(charge)));
+    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd), std::move(charge), context_.reactor));
   }
 
   Result<void> setattr(const p9::SetAttr& a) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     bool plain = type_ == S_IFREG || type_ == S_IFDIR;  // never follow a symlink through /proc
     if (a.valid & p9::P9_SETATTR_MODE) {
       if (!plain) return Error{EOPNOTSUPP, "the mode of a link cannot be changed"};
@@ -236,10 +289,10 @@ class ExportNode final : public p9::Node {
   }
 
   Result<p9::Created> create(std::string_view name, uint32_t flags, uint32_t mode, uint32_t) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     std::string n(name);
-    p9::Charge file_charge = TRY(p9::Charge::descriptor(budget_));
-    p9::Charge node_charge = TRY(p9::Charge::descriptor(budget_));
+    p9::Charge file_charge = TRY(p9::Charge::descriptor(context_.budget));
+    p9::Charge node_charge = TRY(p9::Charge::descriptor(context_.budget));
     // Without O_EXCL the name may be a FIFO or a device already there: never open one
     // without O_NONBLOCK (a FIFO would wait for a writer, on iohost's loop, for everyone:
     // QEMU's CVE-2023-2861), and never keep one open. No O_TRUNC before the type is known.
@@ -260,20 +313,20 @@ class ExportNode final : public p9::Node {
     int path_fd = ::open(proc_path(fd).c_str(), O_PATH | O_CLOEXEC);
     if (path_fd < 0) return sys_error("create");
     p9::Created c;
-    c.node = TRY(make(Fd(path_fd), std::move(node_charge), read_only_, root_dev_, budget_));
-    c.file.reset(new ExportFile(std::move(file), std::move(file_charge)));
+    c.node = TRY(make(Fd(path_fd), std::move(node_charge), context_));
+    c.file.reset(new ExportFile(std::move(file), std::move(file_charge), context_.reactor));
     return c;
   }
 
   Result<std::shared_ptr<p9::Node>> mkdir(std::string_view name, uint32_t mode, uint32_t) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     if (::mkdirat(fd_.get(), std::string(name).c_str(), mode & 01777) < 0) return sys_error("mkdir");
     return walk(name);
   }
 
   Result<std::shared_ptr<p9::Node>> symlink(std::string_view name, std::string_view target,
                                             uint32_t) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     // The target is only text to the server: nothing here ever follows it.
     if (::symlinkat(std::string(target).c_str(), fd_.get(), std::string(name).c_str()) < 0)
       return sys_error("symlink");
@@ -282,7 +335,7 @@ class ExportNode final : public p9::Node {
 
   Result<std::shared_ptr<p9::Node>> mknod(std::string_view name, uint32_t mode, uint32_t, uint32_t,
                                           uint32_t) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     uint32_t type = mode & S_IFMT;
     if (type != S_IFIFO && type != S_IFSOCK) return Error{EPERM, "only FIFOs and sockets may be made here"};
     if (::mknodat(fd_.get(), std::string(name).c_str(), type | (mode & 0777), 0) < 0)
@@ -299,7 +352,7 @@ class ExportNode final : public p9::Node {
   }
 
   Result<void> link(std::string_view name, p9::Node& target) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     auto& t = static_cast<ExportNode&>(target);  // the Session gives only nodes of this tree
     std::string n(name);
     if (::linkat(t.fd_.get(), "", fd_.get(), n.c_str(), AT_EMPTY_PATH) < 0) {
@@ -312,7 +365,7 @@ class ExportNode final : public p9::Node {
   }
 
   Result<void> unlink(std::string_view name, bool directory) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     if (::unlinkat(fd_.get(), std::string(name).c_str(), directory ? AT_REMOVEDIR : 0) < 0) {
       if (!directory && errno == EISDIR) {  // Tremove of a directory through Tunlinkat's flags-less form
         if (::unlinkat(fd_.get(), std::string(name).c_str(), AT_REMOVEDIR) == 0) return {};
@@ -323,7 +376,7 @@ class ExportNode final : public p9::Node {
   }
 
   Result<void> rename(std::string_view name, p9::Node& to_dir, std::string_view to_name) override {
-    if (read_only_) return rofs();
+    if (context_.read_only) return rofs();
     auto& d = static_cast<ExportNode&>(to_dir);
     if (::renameat(fd_.get(), std::string(name).c_str(), d.fd_.get(), std::string(to_name).c_str()) < 0)
       return sys_error("rename");
@@ -360,27 +413,25 @@ class ExportNode final : public p9::Node {
   Fd fd_;
   p9::Charge charge_;  // the client's budget counts fd_
   mode_t type_;
-  bool read_only_;
-  dev_t root_dev_;
-  std::shared_ptr<p9::Budget> budget_;  // whose nodes and files these are
+  Context context_;  // the tree's settings, and whose nodes and files these are
   p9::Qid qid_;
 };
 
 }  // namespace
 
-Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, bool read_only) {
+Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, bool read_only, Reactor* reactor) {
   int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
   struct stat st;
   if (::fstat(fd, &st) < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
-  return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev));
+  return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev, reactor));
 }
 
 Result<std::shared_ptr<p9::Node>> ExportTree::attach(const p9::Caller& caller) {
   p9::Charge charge = TRY(p9::Charge::descriptor(caller.budget));
   int fd = ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return sys_error("attach");
-  return ExportNode::make(Fd(fd), std::move(charge), read_only_, root_dev_, caller.budget);
+  return ExportNode::make(Fd(fd), std::move(charge), Context{read_only_, root_dev_, reactor_, caller.budget});
 }
 
 }  // namespace iohost

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
       if (ro) spec = spec.substr(3);
       size_t eq = spec.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) usage_error("--export wants NAME=DIR");
-      auto tree = iohost::ExportTree::open(spec.substr(eq + 1), ro);
+      auto tree = iohost::ExportTree::open(spec.substr(eq + 1), ro, &reactor);
       if (!tree) usage_error(tree.error().message);
       trees.emplace_back(spec.substr(0, eq), *tree);
     } else if (a == "--dev") {

@@ -42,6 +42,10 @@ Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) {
 Result<void> OpenFile::fsync(bool) { return {}; }
 Result<uint8_t> OpenFile::lock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
 Result<Lock> OpenFile::getlock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
+Cancel OpenFile::lock_parked(const Lock& request, Done<uint8_t> done) {
+  done(lock(request));
+  return [] {};
+}
 Cancel OpenFile::read_parked(uint64_t, size_t, Done<std::vector<std::byte>> done) {
   done(Error{EBADF, "not readable"});
   return [] {};

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <poll.h>
 #include <unistd.h>
 #include "access.h"
 #include "../../iohost/log.h"  // not kernel/log.h, which -Ikernel finds first
@@ -117,4 +118,22 @@ TEST(IohostWorkerPool, AThrowingJobFailsOnlyItself) {
     pool.run_finished();
   }
   EXPECT_EQ(done, 2);
+}
+
+TEST(IohostReactor, TimersRunOnceAtTheirTimeAndACancelledOneNever) {
+  Reactor reactor;
+  bool late = false, cancelled = false;
+  reactor.after(20'000'000, [&] { late = true; });
+  Reactor::WaitId id = reactor.after(5'000'000, [&] { cancelled = true; });
+  reactor.cancel(id);
+  EXPECT_EQ(reactor.waiting(), 1u);
+  auto start = std::chrono::steady_clock::now();
+  while (!late && std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) {
+    pollfd p{reactor.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) reactor.dispatch();
+  }
+  EXPECT_TRUE(late);
+  EXPECT_FALSE(cancelled);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(15));
+  EXPECT_EQ(reactor.waiting(), 0u);
 }

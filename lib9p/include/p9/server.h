@@ -107,6 +107,10 @@ class OpenFile {
   // A request with P9_LOCK_FLAGS_BLOCK runs on the Executor (it may wait for the lock; Linux's
   // v9fs otherwise sleeps 30 s before asking again); answering BLOCKED after a while is fine.
   virtual Result<uint8_t> lock(const Lock& request);
+  // A lock that waits without holding a thread: a request with P9_LOCK_FLAGS_BLOCK parks here
+  // instead of running lock() on the Executor when lock_parks() says so.
+  virtual bool lock_parks() const { return false; }
+  virtual Cancel lock_parked(const Lock& request, Done<uint8_t> done);
   virtual Result<Lock> getlock(const Lock& request);
   // A file that parks (a network connection's data): Tread and Twrite call these instead of
   // read() and write(). `count` is at most what fits the reply.
