@@ -104,8 +104,9 @@ class OpenFile {
   virtual Result<std::vector<DirEntry>> readdir(uint64_t cookie, size_t max_bytes);
   virtual Result<void> fsync(bool datasync);
   // 9P2000.L Tlock/Tgetlock: POSIX record locks. Status is P9_LOCK_SUCCESS/BLOCKED/ERROR.
-  // A request with P9_LOCK_FLAGS_BLOCK runs on the Executor (it may wait for the lock; Linux's
-  // v9fs otherwise sleeps 30 s before asking again); answering BLOCKED after a while is fine.
+  // A request with P9_LOCK_FLAGS_BLOCK runs on the Executor, or parks (lock_parks()): it may
+  // wait for the lock (Linux's v9fs otherwise sleeps 30 s before asking again); answering
+  // BLOCKED after a while is fine.
   virtual Result<uint8_t> lock(const Lock& request);
   // A lock that waits without holding a thread: a request with P9_LOCK_FLAGS_BLOCK parks here
   // instead of running lock() on the Executor when lock_parks() says so.
