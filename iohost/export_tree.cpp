@@ -69,6 +69,7 @@ struct Context {
   dev_t root_dev = 0;
   Reactor* reactor = nullptr;  // none (unit tests): a blocking lock waits on a worker instead
   std::shared_ptr<p9::Budget> budget;
+  bool on_workers = false;  // every call on the worker pool: a slow disk holds up its client only
 };
 
 // A blocking lock asks again after 5 ms, then ever more slowly (up to 100 ms), for at most 10 s;
@@ -217,7 +218,8 @@ class ExportFile final : public p9::OpenFile {
 class ExportNode final : public p9::Node {
  public:
   ExportNode(Fd fd, p9::Charge charge, const struct stat& st, Context context)
-      : fd_(std::move(fd)), charge_(std::move(charge)), type_(st.st_mode & S_IFMT), context_(std::move(context)) {
+      : fd_(std::move(fd)), charge_(std::move(charge)), type_(st.st_mode & S_IFMT),
+        context_(std::move(context)) {
     uint64_t path = st.st_ino;
     if (st.st_dev != context_.root_dev) path ^= uint64_t(st.st_dev) << 40;  // a mount inside the export
     qid_ = {uint8_t(type_ == S_IFDIR ? p9::QTDIR : type_ == S_IFLNK ? p9::QTSYMLINK : p9::QTFILE), 0, path};
@@ -225,10 +227,12 @@ class ExportNode final : public p9::Node {
   static Result<std::shared_ptr<p9::Node>> make(Fd fd, p9::Charge charge, const Context& context) {
     struct stat st;
     if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("stat");
-    return std::shared_ptr<p9::Node>(std::make_shared<ExportNode>(std::move(fd), std::move(charge), st, context));
+    return std::shared_ptr<p9::Node>(
+        std::make_shared<ExportNode>(std::move(fd), std::move(charge), st, context));
   }
 
   p9::Qid qid() override { return qid_; }
+  bool blocking() const override { return context_.on_workers; }
 
   Result<p9::Attr> getattr() override {
     struct stat st;
@@ -419,19 +423,21 @@ class ExportNode final : public p9::Node {
 
 }  // namespace
 
-Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, bool read_only, Reactor* reactor) {
+Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, bool read_only, Reactor* reactor,
+                                                     bool on_workers) {
   int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
   struct stat st;
   if (::fstat(fd, &st) < 0) return Error{errno, "export " + dir + ": " + std::strerror(errno)};
-  return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev, reactor));
+  return std::shared_ptr<ExportTree>(new ExportTree(Fd(fd), read_only, st.st_dev, reactor, on_workers));
 }
 
 Result<std::shared_ptr<p9::Node>> ExportTree::attach(const p9::Caller& caller) {
   p9::Charge charge = TRY(p9::Charge::descriptor(caller.budget));
   int fd = ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return sys_error("attach");
-  return ExportNode::make(Fd(fd), std::move(charge), Context{read_only_, root_dev_, reactor_, caller.budget});
+  return ExportNode::make(Fd(fd), std::move(charge),
+                          Context{read_only_, root_dev_, reactor_, caller.budget, on_workers_});
 }
 
 }  // namespace iohost

@@ -81,6 +81,10 @@ Options:
   --msize N                     the largest msize agreed to (default 8388608)
   --workers N                   threads for blocking trees such as import (default 8); one
                                 client runs on at most half of them at once
+  --export-io loop|workers      where export trees read, write and look up:
+                                on the worker pool, so that a slow disk holds up only the
+                                client that asked (default), or on the event loop (one thread
+                                hop less a request; one slow disk call stalls every client)
   --ready-file PATH             write the bound addresses there once listening
   -v, --verbose                 log every connection, not only failures
   -h, --help                    this text
@@ -111,6 +115,8 @@ int main(int argc, char** argv) {
   std::vector<iohost::XenGuestConfig> xen_guests;
   size_t xen_first_device = 0;
   iohost::AccessPolicy access;
+  bool export_io_on_workers = true;
+  std::vector<std::shared_ptr<iohost::ExportTree>> exports;
   size_t client_memory = 64u << 20;
   iohost::Reactor reactor;  // where the net tree's parked requests wait
 
@@ -137,6 +143,7 @@ int main(int argc, char** argv) {
       if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) usage_error("--export wants NAME=DIR");
       auto tree = iohost::ExportTree::open(spec.substr(eq + 1), ro, &reactor);
       if (!tree) usage_error(tree.error().message);
+      exports.push_back(*tree);
       trees.emplace_back(spec.substr(0, eq), *tree);
     } else if (a == "--dev") {
       trees.emplace_back(optional_name(i, "dev"), std::make_shared<iohost::DevTree>());
@@ -188,6 +195,10 @@ int main(int argc, char** argv) {
       limits.max_msize = parse_size(value(i, a), "msize");
       if (limits.max_msize < p9::kMinMsize)
         usage_error("--msize is smaller than " + std::to_string(p9::kMinMsize));
+    } else if (a == "--export-io") {
+      std::string where = value(i, a);
+      if (where != "loop" && where != "workers") usage_error("--export-io wants loop or workers");
+      export_io_on_workers = where == "workers";
     } else if (a == "--allow") {
       auto r = iohost::parse_allow(value(i, a), &access);
       if (!r) usage_error(r.error().message);
@@ -217,6 +228,7 @@ int main(int argc, char** argv) {
       usage_error("unknown argument \"" + a + "\"");
     }
   }
+  for (auto& e : exports) e->set_on_workers(export_io_on_workers);
   if (listens.empty() && xen_guests.empty()) usage_error("nothing to listen on (--listen, --xen-guest)");
   for (auto& g : xen_guests) g.first_device = unsigned(xen_first_device);
   if (trees.empty()) usage_error("no tree to serve (--export, --dev, --import, --kv, --net)");

@@ -17,7 +17,8 @@ uint64_t now_ns() {
 }  // namespace
 
 Reactor::Reactor()
-    : epoll_(::epoll_create1(EPOLL_CLOEXEC)), timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+    : epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = timer_.get();

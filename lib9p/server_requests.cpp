@@ -721,7 +721,8 @@ Result<Job> Session::on(uint16_t tag, Tlock& m) {
   bool waits = f->blocking || (m.lock.flags & P9_LOCK_FLAGS_BLOCK);
   if ((m.lock.flags & P9_LOCK_FLAGS_BLOCK) && f->file->lock_parks()) {  // waits, holding no thread
     Job j;
-    j.park = [tag, d = dialect_, file = f->file, lock = m.lock](std::function<void(Outcome)> reply) -> Cancel {
+    j.park = [tag, d = dialect_, file = f->file,
+              lock = m.lock](std::function<void(Outcome)> reply) -> Cancel {
       // `done` holds the open file: it stays open while its lock waits, whatever the fid does.
       return file->lock_parked(lock, [tag, d, reply, file](Result<uint8_t> r) {
         if (!r) return reply({error_message(tag, r.error(), d), {}});

@@ -45,12 +45,12 @@ struct Exported {
   std::unique_ptr<LoopbackServer> loop;
   ThreadSync sync;
   std::unique_ptr<Client> client;
-  explicit Exported(bool read_only = false) {
+  explicit Exported(bool read_only = false, bool on_workers = false) {
     ::mkdir((dir.path + "/export").c_str(), 0755);
     ::mkdir((dir.path + "/outside").c_str(), 0755);
     dir.write("outside/secret", "SECRET");
     dir.write("export/hello", "hello");
-    auto tree = iohost::ExportTree::open(dir.path + "/export", read_only);
+    auto tree = iohost::ExportTree::open(dir.path + "/export", read_only, nullptr, on_workers);
     EXPECT_TRUE(tree);
     server.add("data", *tree);
     server.add("dev", std::make_shared<iohost::DevTree>());
@@ -177,6 +177,30 @@ TEST(ExportTree, SpecialFilesAreNeitherMadeNorOpened) {
   auto dev = e.client->call<Rmknod>(Tmknod{root->number(), "null", 020666, 1, 3, 0});
   ASSERT_FALSE(dev);
   EXPECT_EQ(dev.error().code, EPERM);
+}
+
+TEST(ExportTree, CreatingOverAFifoNeverOpensIt) {
+  Exported e;
+  ASSERT_EQ(::mkfifo(e.in("fifo").c_str(), 0644), 0);
+  // Without O_EXCL, Tlcreate of an existing name opens it: a FIFO opened for writing with no
+  // reader would wait for ever (QEMU's CVE-2023-2861). Refused at once instead.
+  for (uint32_t mode : {kWrite | kCreate, kReadWrite | kCreate, kRead | kCreate}) {
+    auto f = e.client->open("fifo", mode);
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.error().code, EPERM) << f.error().message;
+  }
+}
+
+TEST(ExportTree, OnTheWorkerPoolEveryCallWorksTheSame) {
+  Exported e(false, true);
+  auto f = e.client->open("made-on-a-worker", kReadWrite | kCreate | kExclusive, 0600);
+  ASSERT_TRUE(f) << f.error().message;
+  std::string text = "written by a worker";
+  auto n = f->pwrite(std::as_bytes(std::span(text.data(), text.size())), 0);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(read_all(*e.client, "made-on-a-worker"), text);
+  EXPECT_EQ(read_all(*e.client, "hello"), "hello");
+  EXPECT_TRUE(e.client->remove("made-on-a-worker"));
 }
 
 TEST(DevTree, NullZeroRandomTimeAndCons) {

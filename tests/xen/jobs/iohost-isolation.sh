@@ -6,7 +6,8 @@
 #  2. p9test runs in full as "bystander" (first 8 s of write/read/verify: "soak 8"; both created
 #     paused until iohost has attached, as p9test opens its shares at once) while "victim"
 #     (p9test hostile) breaks the ring protocol
-#     four ways, one per device (tests/xen/... p9test's hostile mode). iohost must close each of
+#     four ways, one per device (tests/xen/... p9test's hostile mode), then opens files until its
+#     budget of host descriptors (--client-descriptors 256) says EMFILE. iohost must close each of
 #     the victim's devices with a log line naming the fault, the victim's requests must fail
 #     instead of hanging, and the bystander's suite must pass untouched. No zombie afterwards.
 dir=$1
@@ -24,7 +25,7 @@ else
   bad "the late guest never said it waits for its share"; show late
 fi
 start_iohost /run/iso.ready /run/iso.log --export late=/srv/iso/late --export by=/srv/iso/bystander \
-  --export v=/srv/iso/victim --xen-guest late=share:late --xen-guest bystander=share:by,share-u:by \
+  --export v=/srv/iso/victim --client-descriptors 256 --xen-guest late=share:late --xen-guest bystander=share:by,share-u:by \
   --xen-guest victim=index:v,huge:v,tiny:v,endless:v
 wait_for 30 not_running late || { bad "the late guest did not finish in 30 s"; xl destroy late; }
 sleep 0.3  # xenconsoled writes the last lines
@@ -49,8 +50,8 @@ fi
 wait_for 240 not_running bystander || { bad "the bystander did not finish in 240 s"; xl destroy bystander; }
 sleep 0.3
 show victim
-if console_has victim "5 passed, 0 failed"; then
-  ok "the victim's four ring abuses each closed its device, its requests failed instead of hanging, and it reconnected"
+if console_has victim "6 passed, 0 failed"; then
+  ok "the victim's four ring abuses each closed its device, its requests failed instead of hanging, it reconnected, and past its budget of host descriptors it got EMFILE while the bystander went on"
 else
   bad "the victim's hostile suite did not pass"
 fi
