@@ -708,7 +708,9 @@ template <>
 Result<Job> Session::on(uint16_t tag, Tfsync& m) {
   FidPtr f = TRY(fid(m.fid));
   if (!f->file) return not_open(m.fid);
-  return job(tag, dialect_, f->blocking, [file = f->file, datasync = m.datasync != 0]() -> Result<Rfsync> {
+  // A sync may take seconds on a real disk, whatever the tree: always on the Executor (when
+  // there is one), so that one client's fsyncs never hold up the session's thread for others.
+  return job(tag, dialect_, true, [file = f->file, datasync = m.datasync != 0]() -> Result<Rfsync> {
     TRY_VOID(file->fsync(datasync));
     return Rfsync{};
   });

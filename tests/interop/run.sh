@@ -120,6 +120,16 @@ failover import
 failover client-stop
 failover import-stop
 
+# The same suite with every export call on the worker pool (--export-io workers).
+mkdir -p "$work/workers"
+if start_iohost "$build/bin/iohost" "$work/workers" "$work/iohost-workers.log" \
+    --export-io workers --export "data=$work/iohost-export"; then
+  suite iohost-export-on-workers "$IOHOST_ADDRESS" "$work/iohost-export" data
+  stop_iohost
+else
+  failed=$((failed + 1))
+fi
+
 head -c $((64 << 20)) /dev/urandom > "$work/iohost-export/big64.bin"
 mkdir -p "$work/iohost-export/dir/sub" && echo listed > "$work/iohost-export/dir/sub/file"
 if start_iohost "$build/bin/iohost" "$work" "$work/iohost.log" \
