@@ -136,12 +136,15 @@ bool Client::track_walked(uint32_t newfid, const Fid& from, const std::vector<st
   const FidRecord* parent = from.number() == root_.number() ? nullptr : record(from.number());
   if (from.number() != root_.number() && (!parent || !parent->tracked))
     return true;  // not from the root: untracked
+  // The parent's names are copied before the table may grow: a resize moves every record, and
+  // `parent` would point into freed memory (found by the sanitizer build of iohost's import).
+  std::vector<std::string> path = parent ? parent->names : std::vector<std::string>{};
+  path.insert(path.end(), names.begin(), names.end());
   if (fid_records_.size() <= newfid) fid_records_.resize(newfid + 1);
   FidRecord& r = fid_records_[newfid];
   r = FidRecord{};
   r.tracked = true;
-  if (parent) r.names = parent->names;
-  r.names.insert(r.names.end(), names.begin(), names.end());
+  r.names = std::move(path);
   r.qid = qid;
   return true;
 }

@@ -5,7 +5,8 @@
 #  - diod's own client tools against iohost: diodls lists a tree, diodcat reads a 64 MiB file
 #    byte for byte, diodload runs its I/O load (it wants a tree "ctl" with zero and null);
 #  - network failover between two diods, by lib9p's client and by iohost's import tree;
-#  - iohost under hostile clients (tests/interop/hostile.py), sanitizer build.
+#  - iohost under hostile clients (tests/interop/hostile.py).
+# iohost is its sanitizer build here (address, undefined behaviour), IOHOST_UNDER_TEST overrides.
 # Every line names the server; the last line is the total "N passed, N failed".
 #   tests/interop/run.sh BUILD_DIR
 set -uo pipefail
@@ -18,6 +19,9 @@ work=$(mktemp -d /tmp/p9-interop.XXXXXX)
 P9_OWN_TRAP=1
 trap 'stop_diod; stop_iohost; stop_ganesha; rm -rf "$work"' EXIT
 passed=0 failed=0
+# iohost under the address and undefined-behaviour sanitizers for the whole stage (the release
+# build is what the Xen stage runs): a report ends the process, and the checks after it fail.
+iohost=${IOHOST_UNDER_TEST:-$build/host/iohost-asan}
 
 suite() {  # suite SERVER ADDRESS EXPORT ANAME: lib9p's interop suite, lines prefixed [SERVER]
   local server=$1 log=$work/$1-suite.log
@@ -50,7 +54,7 @@ fi
 # iohost's import tree in front of diod: the same suite through both servers.
 mkdir -p "$work/import"
 if start_diod "$work/import-export" "$work/diod-import.log" &&
-   start_iohost "$build/bin/iohost" "$work/import" "$work/iohost-import.log" \
+   start_iohost "$iohost" "$work/import" "$work/iohost-import.log" \
      --import "shared=tcp:$DIOD_ADDRESS,aname=$work/import-export"; then
   suite iohost-import-diod "$IOHOST_ADDRESS" "$work/import-export" shared
   stop_iohost
@@ -64,7 +68,7 @@ fi
 mkdir -p "$work/ganesha" "$work/ganesha-export" "$work/import2"
 if start_ganesha "$work/ganesha-export" "$work/ganesha"; then
   suite ganesha "$GANESHA_ADDRESS" "$work/ganesha-export" "$work/ganesha-export"
-  if start_iohost "$build/bin/iohost" "$work/import2" "$work/iohost-import2.log" \
+  if start_iohost "$iohost" "$work/import2" "$work/iohost-import2.log" \
       --import "shared=tcp:$GANESHA_ADDRESS,aname=$work/ganesha-export,msize=65536"; then
     suite iohost-import-ganesha "$IOHOST_ADDRESS" "$work/ganesha-export" shared
     stop_iohost
@@ -92,7 +96,7 @@ failover() {  # failover MODE: one run of tests/interop/failover_test.cpp
   target="$a_address|$DIOD_ADDRESS" aname=$work/failover
   if [[ $mode == import* ]]; then
     mkdir -p "$work/import3"
-    if ! start_iohost "$build/bin/iohost" "$work/import3" "$work/iohost-failover-$mode.log" \
+    if ! start_iohost "$iohost" "$work/import3" "$work/iohost-failover-$mode.log" \
         --import "shared=tcp:$a_address|tcp:$DIOD_ADDRESS,aname=$work/failover,recover=10,hang=1"; then
       kill "$a_pid"; stop_diod; failed=$((failed + 1)); return
     fi
@@ -122,7 +126,7 @@ failover import-stop
 
 # The same suite with every export call on the worker pool (--export-io workers).
 mkdir -p "$work/workers"
-if start_iohost "$build/bin/iohost" "$work/workers" "$work/iohost-workers.log" \
+if start_iohost "$iohost" "$work/workers" "$work/iohost-workers.log" \
     --export-io workers --export "data=$work/iohost-export"; then
   suite iohost-export-on-workers "$IOHOST_ADDRESS" "$work/iohost-export" data
   stop_iohost
@@ -132,7 +136,7 @@ fi
 
 head -c $((64 << 20)) /dev/urandom > "$work/iohost-export/big64.bin"
 mkdir -p "$work/iohost-export/dir/sub" && echo listed > "$work/iohost-export/dir/sub/file"
-if start_iohost "$build/bin/iohost" "$work" "$work/iohost.log" \
+if start_iohost "$iohost" "$work" "$work/iohost.log" \
     --export "data=$work/iohost-export" --dev ctl --dev dev; then
   suite iohost "$IOHOST_ADDRESS" "$work/iohost-export" data
   check "diodls lists a tree" bash -c "diodls -s '$IOHOST_ADDRESS' -a data -l dir | grep -q ' sub\$' && \
@@ -210,7 +214,7 @@ fi
 # Hostile clients (issue 27): every attack on iohost, built with the address and undefined-
 # behaviour sanitizers (a sanitizer report ends the process: "iohost is alive" then fails).
 hostile_log=$work/hostile.log
-"$here/hostile.py" "${IOHOST_UNDER_ATTACK:-$build/host/iohost-asan}" 2>&1 | tee "$hostile_log" | sed 's/^/[hostile] /'
+"$here/hostile.py" "$iohost" 2>&1 | tee "$hostile_log" | sed 's/^/[hostile] /'
 p=$(sed -nE 's/^hostile: ([0-9]+) passed, ([0-9]+) failed$/\1/p' "$hostile_log")
 f=$(sed -nE 's/^hostile: ([0-9]+) passed, ([0-9]+) failed$/\2/p' "$hostile_log")
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
