@@ -422,11 +422,16 @@ void abusing_the_ring_closes_the_device(const char* tag, ninep::testing::RingAbu
   CHECK(*closed == "6");
 }
 
-void a_closed_device_can_be_opened_again() {
+// Small rings: four devices in a small guest.
+ninep::Options small_rings() {
   ninep::Options o;
   o.max_rings = 2;
   o.max_order = 4;
-  auto opened = ninep::Share::open("tiny", o);
+  return o;
+}
+
+void a_closed_device_can_be_opened_again() {
+  auto opened = ninep::Share::open("tiny", small_rings());
   CHECK_OK(opened);
   auto f = (*opened)->client().open("from-host.txt", p9::kRead);
   CHECK_OK(f);
@@ -440,10 +445,7 @@ void a_closed_device_can_be_opened_again() {
 // descriptors an open fails with EMFILE, the guest's other requests go on, and once it lets go
 // it may open again. The isolation job gives iohost --client-descriptors 256.
 void a_guest_past_its_budget_gets_emfile_then_opens_again() {
-  ninep::Options o;
-  o.max_rings = 2;
-  o.max_order = 4;
-  auto opened = ninep::Share::open("tiny", o);
+  auto opened = ninep::Share::open("tiny", small_rings());
   CHECK_OK(opened);
   p9::Client& c = (*opened)->client();
   std::vector<p9::File> files;
