@@ -25,6 +25,8 @@
 
 namespace {
 
+constexpr size_t kOwnDescriptors = 256;  // kept from clients for iohost's own work
+
 const char kUsage[] = R"(usage: iohost --listen ADDRESS [--listen ADDRESS...] TREE... [OPTIONS]
 
 Serves 9P2000.L, 9P2000.u and 9P2000 on each ADDRESS:
@@ -248,6 +250,18 @@ int main(int argc, char** argv) {
 
   p9::set_synthetic_time(uint64_t(::time(nullptr)));
   p9::Server server(limits);
+  // Every client's descriptors together stay below the process's limit, with room kept for
+  // iohost's own (listeners, accepting, Xen handles, the log): no set of clients takes the last.
+  size_t open_files = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? size_t(files.rlim_cur) : 1024;
+  size_t for_clients = open_files > 2 * kOwnDescriptors ? open_files - kOwnDescriptors : open_files / 2;
+  server.share_budget(std::make_shared<p9::Budget>(for_clients));
+  if (access.max_connections_per_user * limits.max_descriptors > for_clients)
+    iohost::log_line("note: one user's " + std::to_string(access.max_connections_per_user) +
+                     " connections may hold " +
+                     std::to_string(access.max_connections_per_user * limits.max_descriptors) +
+                     " host descriptors, more than the " + std::to_string(for_clients) +
+                     " iohost has for all clients (RLIMIT_NOFILE " + std::to_string(open_files) +
+                     "): lower --client-descriptors or --max-connections-per-user to keep users apart");
   std::string names;
   for (auto& [name, tree] : trees) {
     names += (names.empty() ? "" : ", ") + name;

@@ -60,10 +60,11 @@ class XenDevice final : public p9::ReplySink {
  public:
   XenDevice(XenBackend::Handles& h, unsigned domid, std::string guest, std::string tag, std::string fe,
             std::string be, std::shared_ptr<p9::Tree> tree, p9::Executor& executor,
-            const p9::Server::Limits& limits)
+            const p9::Server::Limits& limits, std::shared_ptr<p9::Budget> shared_budget)
       : h_(h), domid_(domid), guest_(std::move(guest)), tag_(std::move(tag)), fe_(std::move(fe)),
         be_(std::move(be)), executor_(executor), server_(limits) {  // the same budgets as a socket client
     server_.add(tag_, std::move(tree));  // this device's one tree: the guest sees nothing else
+    server_.share_budget(std::move(shared_budget));
   }
   ~XenDevice() override { disconnect(); }
 
@@ -364,8 +365,8 @@ void XenBackend::attach(unsigned domid, const XenGuestConfig& config) {
     auto* tree = trees_.find(tree_name, &rest);
     // Tree lives in trees_; the device's own Server holds it by a non-owning shared_ptr.
     std::shared_ptr<p9::Tree> view(std::shared_ptr<p9::Tree>{}, tree);
-    devices_[fe] =
-        std::make_unique<XenDevice>(*h_, domid, config.name, tag, fe, be, view, executor_, trees_.limits());
+    devices_[fe] = std::make_unique<XenDevice>(*h_, domid, config.name, tag, fe, be, view, executor_,
+                                               trees_.limits(), trees_.shared_budget());
     ::xs_watch(h_->xs, (fe + "/state").c_str(), fe.c_str());
     log_line("xen: guest " + config.name + " (domain " + d + "): share " + tag + " is tree " + tree_name);
   }

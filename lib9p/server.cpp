@@ -91,14 +91,33 @@ Result<std::vector<std::byte>> Node::xattr(std::string_view name) {
   return Error{ENODATA, "no such attribute"};
 }
 
+bool Budget::take() {
+  if (descriptors_.fetch_add(1) >= max_descriptors_) {
+    descriptors_.fetch_sub(1);
+    return false;
+  }
+  if (shared_ && !shared_->take()) {
+    descriptors_.fetch_sub(1);
+    return false;
+  }
+  return true;
+}
+
+void Budget::give() {
+  descriptors_.fetch_sub(1);
+  if (shared_) shared_->give();
+}
+
 Result<Charge> Charge::descriptor(const std::shared_ptr<Budget>& budget) {
   if (!budget) return Charge();
-  size_t held = budget->descriptors_.fetch_add(1);
-  if (held >= budget->max_descriptors_) {
-    budget->descriptors_.fetch_sub(1);
-    budget->exhausted("host descriptors (" + std::to_string(budget->max_descriptors_) + ")");
-    return Error{EMFILE, "this client holds too many host files (" +
-                             std::to_string(budget->max_descriptors_) + "): close some"};
+  if (!budget->take()) {
+    if (budget->descriptors() >= budget->max_descriptors()) {
+      budget->exhausted("host descriptors (" + std::to_string(budget->max_descriptors()) + ")");
+      return Error{EMFILE, "this client holds too many host files (" +
+                               std::to_string(budget->max_descriptors()) + "): close some"};
+    }
+    budget->exhausted("host descriptors: the server's, for all clients together, are in use");
+    return Error{ENFILE, "the server has no host files left for its clients: try again later"};
   }
   return Charge(budget);
 }
@@ -116,7 +135,8 @@ Error bad_name(std::string_view name) {
 Session::Session(const Server& server, ReplySink& sink, Executor* executor, std::string client,
                  size_t transport_max)
     : server_(server), sink_(sink), executor_(executor), client_(std::move(client)),
-      transport_max_(transport_max), budget_(std::make_shared<Budget>(server.limits().max_descriptors)) {}
+      transport_max_(transport_max),
+      budget_(std::make_shared<Budget>(server.limits().max_descriptors, server.shared_budget())) {}
 
 Session::~Session() {
   *alive_ = false;

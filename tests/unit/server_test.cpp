@@ -681,3 +681,21 @@ TEST(ServerLimits, ABudgetRefusesPastItsDescriptorsAndTakesThemBack) {
   EXPECT_TRUE(Charge::descriptor(budget));
   EXPECT_TRUE(Charge::descriptor(nullptr));  // no budget: counts nothing
 }
+
+TEST(ServerLimits, ClientsTogetherStayWithinTheSharedBudget) {
+  auto host = std::make_shared<Budget>(3);  // the server's, for all clients
+  auto a = std::make_shared<Budget>(2, host), b = std::make_shared<Budget>(2, host);
+  auto a1 = Charge::descriptor(a), a2 = Charge::descriptor(a), b1 = Charge::descriptor(b);
+  ASSERT_TRUE(a1 && a2 && b1);
+  auto b2 = Charge::descriptor(b);  // b is within its own 2, but the server has none left
+  ASSERT_FALSE(b2);
+  EXPECT_EQ(b2.error().code, ENFILE);
+  EXPECT_EQ(b->descriptors(), 1u);
+  EXPECT_EQ(host->descriptors(), 3u);
+  { Charge gone = std::move(*a1); }
+  EXPECT_EQ(host->descriptors(), 2u);
+  EXPECT_TRUE(Charge::descriptor(b));
+  auto a3 = Charge::descriptor(a);  // a at its own limit again: EMFILE, its own fault
+  EXPECT_TRUE(a3);
+  EXPECT_FALSE(Charge::descriptor(a));
+}

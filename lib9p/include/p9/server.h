@@ -31,7 +31,10 @@ class Node;
 // notices. Thread-safe: nodes may be let go of on the Executor's threads.
 class Budget {
  public:
-  explicit Budget(size_t max_descriptors) : max_descriptors_(max_descriptors) {}
+  // `shared`: a budget above this one that every charge also counts against (the host's
+  // descriptors for all clients together), so no set of clients can take the host's last one.
+  explicit Budget(size_t max_descriptors, std::shared_ptr<Budget> shared = nullptr)
+      : max_descriptors_(max_descriptors), shared_(std::move(shared)) {}
   size_t descriptors() const { return descriptors_.load(); }
   size_t max_descriptors() const { return max_descriptors_; }
   // Told once per refusal, with what ran out ("descriptors", "fids"...): the host logs it
@@ -43,7 +46,10 @@ class Budget {
 
  private:
   friend class Charge;
+  bool take();  // one more here and in every shared budget above, or none anywhere
+  void give();
   size_t max_descriptors_;
+  std::shared_ptr<Budget> shared_;
   std::atomic<size_t> descriptors_{0};
   std::function<void(const std::string&)> report_;
 };
@@ -69,7 +75,7 @@ class Charge {
  private:
   explicit Charge(std::shared_ptr<Budget> b) : budget_(std::move(b)) {}
   void release() {
-    if (budget_) budget_->descriptors_.fetch_sub(1);
+    if (budget_) budget_->give();
     budget_.reset();
   }
   std::shared_ptr<Budget> budget_;
@@ -208,12 +214,16 @@ class Server {
   explicit Server(Limits limits) : limits_(limits) {}
   void add(std::string name, std::shared_ptr<Tree> tree);
   const Limits& limits() const { return limits_; }
+  // What every session's Budget also counts against (none: sessions are bounded one by one).
+  void share_budget(std::shared_ptr<Budget> shared) { shared_budget_ = std::move(shared); }
+  const std::shared_ptr<Budget>& shared_budget() const { return shared_budget_; }
   // The tree and what remains of the aname after the tree's name.
   Tree* find(std::string_view aname, std::vector<std::string>* rest) const;
   const std::vector<std::string>& names() const { return order_; }
 
  private:
   Limits limits_;
+  std::shared_ptr<Budget> shared_budget_;
   std::map<std::string, std::shared_ptr<Tree>, std::less<>> trees_;
   std::vector<std::string> order_;
 };
