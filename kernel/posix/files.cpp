@@ -255,7 +255,7 @@ int record_lock(const posix::Description& d, int command, struct flock* lock) {
   if (command != F_GETLK &&
       ((lock->l_type == F_RDLCK && access == O_WRONLY) || (lock->l_type == F_WRLCK && access == O_RDONLY)))
     return fail(EBADF);  // POSIX: a read lock needs the file open for reading, a write lock for writing
-  if (!d.file) return fail(EINVAL);  // a directory
+  if (!d.file) return fail(EINVAL);                                        // a directory
   if (command == F_GETLK && lock->l_type == F_UNLCK) return fail(EINVAL);  // as Linux says
   // The range, absolute: from l_whence, and a negative length counts back from the start.
   int64_t start = lock->l_start, length = lock->l_len;
@@ -413,6 +413,9 @@ int write(int fd, const void* buffer, size_t count) {
   }
   bool server_appends = (d->flags & O_APPEND) && d->file && d->file->appends();
   if ((d->flags & O_APPEND) && !server_appends) {
+    // A directory opened with open() has no file to stat (O_RDONLY|O_APPEND on one reached
+    // stat() through an empty Owned: issue 31 item 2). Nothing without a file is writable.
+    if (!d->file) return fail(EBADF);
     auto a = d->file->stat();
     if (!a) return fail(a.error());
     d->offset = a->size;
@@ -684,7 +687,9 @@ int fchmod(int fd, mode_t mode) {
 }
 
 int chown(const char* path, uid_t uid, gid_t gid) { return change_path(path, owner_change(uid, gid), true); }
-int lchown(const char* path, uid_t uid, gid_t gid) { return change_path(path, owner_change(uid, gid), false); }
+int lchown(const char* path, uid_t uid, gid_t gid) {
+  return change_path(path, owner_change(uid, gid), false);
+}
 int fchown(int fd, uid_t uid, gid_t gid) { return change_fd(fd, owner_change(uid, gid)); }
 
 int futimens(int fd, const struct timespec times[2]) {
