@@ -339,8 +339,9 @@ void EventLoop::accept_from(size_t index) {
                   "; see --allow)");
         continue;
       }
-      if (per_user_[uid] >= access_.max_connections_per_user) {
-        refusals_(name + ": refused: this user has " + std::to_string(per_user_[uid]) +
+      auto held = per_user_.find(uid);  // find, not []: a refused uid leaves no entry behind
+      if (held != per_user_.end() && held->second >= access_.max_connections_per_user) {
+        refusals_(name + ": refused: this user has " + std::to_string(held->second) +
                   " connections, the most allowed (--max-connections-per-user)");
         continue;
       }
