@@ -34,8 +34,19 @@ Serves 9P2000.L, 9P2000.u and 9P2000 on each ADDRESS:
   --listen tcp:HOST:PORT        a TCP port (PORT 0: any free one, printed at start)
 
 Trees (a client's attach name picks one, e.g. mount -o aname=data; "" picks the first):
-  --export NAME=DIR             the host folder DIR, read-write, confined to DIR
+  --export NAME=DIR[,OPTION...] the host folder DIR, read-write, confined to DIR
   --export ro:NAME=DIR          the same, read-only (every change: EROFS)
+      security_model=none       (the default) every call as iohost's user, set-uid bits
+                                stripped; with uid=N and gid=N: as that host user instead
+      security_model=passthrough
+                                every call as the client's user (its attach's uid, with
+                                the host's groups of that uid): files belong to who made
+                                them. For trusted clients; iohost must run as root. Device
+                                nodes only with the option device_nodes
+      security_model=mapped     every call as iohost's user; owners, modes and file types
+                                as the client sets them are kept in the extended attribute
+                                user.xenos.attr (the folder's file system must keep user.*
+                                attributes). Needs no root: see iohost/README.md
   --dev [NAME]                  null, zero, random, time, cons (default name: dev)
   --import NAME=ADDRESS[|ADDRESS...][,aname=REMOTE][,msize=N][,recover=SECONDS][,hang=SECONDS]
                                 a remote 9P2000.L server's tree, served again
@@ -62,7 +73,7 @@ Xen guests (iohost is then their 9pfs backend; run it in dom0):
   --xen-first-device N          number this iohost's devices from N (default 0), so that a
                                 second iohost can serve the same guest (a failover backend)
 
-Who may connect (iohost acts as its own user on every tree for every client):
+Who may connect (on an export, iohost acts as its security model says):
   --allow USER|UID|@GROUP       let this user (or group) connect to the unix sockets too;
                                 by default only root and iohost's own user may (mode 0600)
   --allow-remote-tcp            allow --listen tcp: on an address other hosts can reach
@@ -91,7 +102,7 @@ Options:
   --ready-file PATH             write the bound addresses there once listening
   -v, --verbose                 log every connection, not only failures
   -h, --help                    this text
-Files are read and written as the user iohost runs as; see iohost/README.md.
+Files are read and written as the export's security model says; see iohost/README.md.
 SIGINT and SIGTERM stop it; SIGUSR1 logs every session, the fids and host descriptors it holds.
 )";
 
@@ -139,15 +150,12 @@ int main(int argc, char** argv) {
     } else if (a == "--listen") {
       listens.push_back(value(i, a));
     } else if (a == "--export") {
-      std::string spec = value(i, a);
-      bool ro = spec.rfind("ro:", 0) == 0;
-      if (ro) spec = spec.substr(3);
-      size_t eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) usage_error("--export wants NAME=DIR");
-      auto tree = iohost::ExportTree::open(spec.substr(eq + 1), ro, &reactor);
+      auto spec = iohost::parse_export(value(i, a));
+      if (!spec) usage_error(spec.error().message);
+      auto tree = iohost::ExportTree::open(spec->dir, spec->options, &reactor);
       if (!tree) usage_error(tree.error().message);
       exports.push_back(*tree);
-      trees.emplace_back(spec.substr(0, eq), *tree);
+      trees.emplace_back(spec->name, *tree);
     } else if (a == "--dev") {
       trees.emplace_back(optional_name(i, "dev"), std::make_shared<iohost::DevTree>());
     } else if (a == "--kv") {
