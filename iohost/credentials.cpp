@@ -26,18 +26,29 @@ std::vector<gid_t> groups_of(const char* name, gid_t gid) {
 thread_local const Identity* t_current = nullptr;
 thread_local gid_t t_fsgid = gid_t(-1);
 
-bool apply(const Identity& who, gid_t fsgid) {
+// Moves this thread from `from` (file-system group `from_fsgid`) to `to`, changing only what
+// differs: under a PV dom0 every system call is a trip through Xen, and setgroups() also makes
+// new credentials, so a call whose client is iohost's own user costs nothing.
+bool apply(const Identity& from, gid_t from_fsgid, const Identity& to, gid_t to_fsgid) {
   // Groups first, while the fsuid may still be root's; the raw call: this thread only.
-  if (syscall(SYS_setgroups, who.groups.size(), who.groups.data()) < 0) return false;
-  ::setfsgid(fsgid);
-  ::setfsuid(who.uid);
-  // setfsuid/setfsgid return the previous id whatever happened: read back what holds now.
-  return uid_t(::setfsuid(uid_t(-1))) == who.uid && gid_t(::setfsgid(gid_t(-1))) == fsgid;
+  if (from.groups != to.groups && syscall(SYS_setgroups, to.groups.size(), to.groups.data()) < 0)
+    return false;
+  if (from_fsgid != to_fsgid) {
+    ::setfsgid(to_fsgid);
+    // setfsuid/setfsgid return the previous id whatever happened: read back what holds now.
+    if (gid_t(::setfsgid(gid_t(-1))) != to_fsgid) return false;
+  }
+  if (from.uid != to.uid) {
+    ::setfsuid(to.uid);
+    if (uid_t(::setfsuid(uid_t(-1))) != to.uid) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 Identity Identity::of_user(uid_t uid) {
+  if (uid == process().uid) return process();  // iohost's own user: exactly its credentials
   Identity id{uid, kNoGroup, {}};
   std::vector<char> buffer(16384);
   struct passwd pw, *found = nullptr;
@@ -77,7 +88,7 @@ ActingAs::ActingAs(const Identity* who, gid_t gid) {
   const Identity& now = t_current ? *t_current : self;
   gid_t now_fsgid = t_current ? t_fsgid : self.gid;
   if (now == *who && now_fsgid == fsgid) return;
-  ok_ = apply(*who, fsgid);
+  ok_ = apply(now, now_fsgid, *who, fsgid);
   t_current = who;
   t_fsgid = fsgid;
   switched_ = true;
@@ -86,7 +97,13 @@ ActingAs::ActingAs(const Identity* who, gid_t gid) {
 ActingAs::~ActingAs() {
   if (!switched_) return;
   const Identity& self = Identity::process();
-  apply(self, self.gid);
+  if (ok_) {
+    apply(*t_current, t_fsgid, self, self.gid);
+  } else {  // a switch that stopped halfway: back in full
+    ::syscall(SYS_setgroups, self.groups.size(), self.groups.data());
+    ::setfsgid(self.gid);
+    ::setfsuid(self.uid);
+  }
   t_current = nullptr;
   t_fsgid = gid_t(-1);
 }

@@ -649,7 +649,8 @@ Result<std::shared_ptr<ExportTree>> ExportTree::open(const std::string& dir, con
     // Refused now, not at a client's first mkdir: the folder's file system must keep user.*
     // extended attributes (tmpfs before Linux 6.6 does not).
     std::string path = proc_path(fd);
-    if (::setxattr(path.c_str(), "user.xenos.probe", "", 0, 0) < 0)
+    // Not an empty value: Linux's v9fs takes a zero-length set for a removal (ENODATA).
+    if (::setxattr(path.c_str(), "user.xenos.probe", "1", 1, 0) < 0)
       return failed(std::string("security_model=mapped needs user extended attributes, and this folder's "
                                 "file system refuses them: ") +
                     std::strerror(errno));

@@ -157,6 +157,9 @@ def suites(build):
     p9_pv = p9test("p9test-pv", type="pv", net=True)
     p9_qemu = p9test("p9test-qemu", backend="qemu")  # QEMU's xen-9pfs backend (plain xl p9=) stays proven
     fs, fs_pv = fstest("fstest"), fstest("fstest-pv", type="pv")
+    # The same suite on iohost's other security models (PV: the dependable kind here).
+    fs_passthrough = fstest("fstest-passthrough", type="pv", share_model="passthrough")
+    fs_mapped = fstest("fstest-mapped", type="pv", share_model="mapped")
     net, net_pv = nettest("nettest"), nettest("nettest-pv", type="pv")
 
     def judge():
@@ -177,6 +180,13 @@ def suites(build):
               "through the namespace", written_by_fstest(fs))
         for g in (selftest_pv, p9_pv, fs_pv):
             check("%s as PV passes: %s" % (g.name.replace("-pv", ""), summary(g)), g.verdict())
+        check("fstest passes on an export with security_model=passthrough: %s" % summary(fs_passthrough),
+              fs_passthrough.verdict())
+        check("on the host: what fstest did on the passthrough export", written_by_fstest(fs_passthrough))
+        check("fstest passes on an export with security_model=mapped: %s" % summary(fs_mapped),
+              fs_mapped.verdict())
+        check("on the host: what fstest did on the mapped export, its link and modes in user.xenos.attr",
+              written_by_fstest(fs_mapped, mapped=True))
         check("a PV guest given 1280 MiB maps and uses memory above its first GiB: %s"
               % (memory_line(selftest_pv) or "no '# memory:' line"), memory_problems(selftest_pv, 1280))
         check("on the host: the PV guest's 9pfs writes are there with the right bytes", written_by_p9test(p9_pv))
@@ -195,10 +205,24 @@ def suites(build):
         check("the PV console ring carries the app's output (xenconsoled's log of selftest)",
               [] if b"passed, 0 failed" in ring_text and b"ok 1 - " in ring_text
               else ["%s lacks the suite's lines" % ring_log])
-    return Part([selftest, p9, fs, selftest_pv, p9_pv, fs_pv, p9_qemu, net, net_pv], [], judge)
+    return Part([selftest, p9, fs, selftest_pv, p9_pv, fs_pv, fs_passthrough, fs_mapped, p9_qemu, net, net_pv],
+                [], judge)
 
 
-def written_by_fstest(g):
+def mapped_record(path):
+    """iohost's mapped record of a host file (iohost/mapped_attr.h) as (uid, gid, mode, rdev)."""
+    try:
+        fields = os.getxattr(path, "user.xenos.attr", follow_symlinks=False).decode().split(" ")
+    except OSError:
+        return None
+    if len(fields) != 5 or fields[0] != "1" or not all(f.isdigit() for f in fields[1:]):
+        return None
+    return tuple(int(f) for f in fields[1:])
+
+
+def written_by_fstest(g, mapped=False):
+    """What fstest left on the host. mapped: the guest's link and modes are in records; the host
+    files are iohost's, mode 0600."""
     out = g.share_out or ""
     problems = []
     if read(os.path.join(out, "fstest-out.txt")) != "line 1 from fstest\nline 2 from fstest\nline 3 from fstest\n":
@@ -207,15 +231,23 @@ def written_by_fstest(g):
         problems.append("renamed.txt missing or wrong")
     if not os.path.isfile(os.path.join(out, "u2", "only-in-second.txt")):
         problems.append("u2/only-in-second.txt (written through the second share) missing")
-    link = os.path.join(out, "host-link.txt")
-    if not os.path.islink(link) or os.readlink(link) != "fstest-out.txt":
+    link, attrs = os.path.join(out, "host-link.txt"), os.path.join(out, "attrs.txt")
+    if mapped:
+        record = mapped_record(link)
+        if os.path.islink(link) or read(link) != "fstest-out.txt" or not record or record[2] & 0o170000 != 0o120000:
+            problems.append("host-link.txt is not a plain file holding the link's target with a link's record "
+                            "(record %r)" % (record,))
+    elif not os.path.islink(link) or os.readlink(link) != "fstest-out.txt":
         problems.append("host-link.txt is not the symbolic link to fstest-out.txt the guest made")
-    attrs = os.path.join(out, "attrs.txt")
     if not os.path.isfile(attrs):
         problems.append("attrs.txt missing")
-    elif (os.stat(attrs).st_mode & 0o7777, int(os.stat(attrs).st_mtime)) != (0o640, 1111111111):
-        problems.append("attrs.txt has mode %o, mtime %d; the guest set 640, 1111111111"
-                        % (os.stat(attrs).st_mode & 0o7777, os.stat(attrs).st_mtime))
+    else:
+        host_mode, mtime = os.stat(attrs).st_mode & 0o7777, int(os.stat(attrs).st_mtime)
+        record = mapped_record(attrs)
+        mode = record[2] & 0o7777 if mapped and record else host_mode
+        if (mode, mtime) != (0o640, 1111111111) or (mapped and host_mode != 0o600):
+            problems.append("attrs.txt has mode %o (host %o, record %r), mtime %d; the guest set 640, 1111111111"
+                            % (mode, host_mode, record, mtime))
     for gone in ("a.txt", "b.txt", "to-rename.txt", "dir", "created-in-union.txt", "ln", "link-dir", "mapped.txt"):
         if os.path.exists(os.path.join(out, gone)):
             problems.append(gone + " should have been removed")

@@ -55,12 +55,16 @@ def seeded_share(prefix, files=(), folders=()):
 class Guest:
     def __init__(self, name, image, cmdline="", share=None, expect="poweroff",
                  expect_summary=False, timeout=120, memory=64, must_print=(), type="pvh",
-                 extra_tags=(), linux=False, backend="iohost", net=False):
+                 extra_tags=(), linux=False, backend="iohost", net=False, share_model="none"):
         self.name, self.image, self.cmdline, self.share = name, image, cmdline, share
         # Who serves its 9pfs devices: iohost (the default), which attaches to the domain
         # created paused (tests/xen/dom0-init), or QEMU's xen-9pfs (an xl p9= entry).
         self.backend = backend
         self.net = net  # iohost also gives it a device "net": the host's network as Plan 9 /net
+        # iohost's security model for its folders (none, passthrough, mapped). A mapped share is
+        # served from the run folder itself (the host's disk, through dom0's /host): dom0's
+        # tmpfs in Linux 6.1 keeps no user.* extended attributes, which mapped needs.
+        self.share_model = share_model
         self.type = type
         self.extra_tags = list(extra_tags)  # more 9pfs devices: "tag" (same folder) or "tag:sub"
         self.linux = linux  # the Linux PV peer (build/xen/vmlinux + linux-domu.cpio.gz), not our image
@@ -157,7 +161,8 @@ def guest_shares(g):
     out = []
     for i, extra in enumerate(["share"] + g.extra_tags):
         tag, _, sub = extra.partition(":")
-        out.append((tag, "%s-%d" % (g.name, i), "/srv/%s%s" % (g.name, "/" + sub if sub else "")))
+        top = "/host/guests/%s/share" % g.name if g.share_model == "mapped" else "/srv/%s" % g.name
+        out.append((tag, "%s-%d" % (g.name, i), top + ("/" + sub if sub else "")))
     if g.net and g.backend == "iohost":
         out.append(("net", "%s-net" % g.name, None))  # a net tree, not a folder
     return out
@@ -178,7 +183,8 @@ def iohost_args(guests):
             if folder is None:
                 args += ["--net", "%s,announce=%s" % (tree, NET_PORTS)]
             else:
-                args += ["--export", "%s=%s" % (tree, folder)]
+                model = "" if g.share_model == "none" else ",security_model=" + g.share_model
+                args += ["--export", "%s=%s%s" % (tree, folder, model)]
         args += ["--xen-guest", "%s=%s" % (g.name, ",".join("%s:%s" % (tag, tree) for tag, tree, _ in shares))]
     return args
 
@@ -213,7 +219,7 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
             if g.share:
                 shutil.copytree(g.share, share, dirs_exist_ok=True)
             listing.write("%s %d %s\n" % (g.name, g.timeout, g.backend))
-            g.share_out = os.path.join(gdir, "share-out")
+            g.share_out = os.path.join(gdir, "share" if g.share_model == "mapped" else "share-out")
             if g.linux:
                 write_linux_config(gdir, g, xen_dir)
                 continue
