@@ -102,7 +102,7 @@ UNIT_BIN := $(BUILD)/host/unit_tests
 FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib9p/include -Ikernel \
   -Ikernel/include -Iiohost
 FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz $(BUILD)/fuzz/server_fuzz \
-  $(BUILD)/fuzz/flex_ring_fuzz $(BUILD)/fuzz/net_text_fuzz
+  $(BUILD)/fuzz/flex_ring_fuzz $(BUILD)/fuzz/net_text_fuzz $(BUILD)/fuzz/mapped_attr_fuzz
 FUZZ_SECONDS ?= 15
 $(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib9p/include/p9/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
@@ -119,6 +119,10 @@ $(BUILD)/fuzz/net_text_fuzz: tests/fuzz/net_text_fuzz.cpp iohost/net_text.cpp io
   iohost/net_tree.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/net_text_fuzz.cpp iohost/net_text.cpp
+$(BUILD)/fuzz/mapped_attr_fuzz: tests/fuzz/mapped_attr_fuzz.cpp iohost/mapped_attr.cpp iohost/mapped_attr.h \
+  iohost/numbers.h | $(DEPS_STAMP)
+	$(call say,FUZZ,$@)
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/mapped_attr_fuzz.cpp iohost/mapped_attr.cpp
 $(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h kernel/format.cpp \
   kernel/format.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
