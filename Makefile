@@ -35,7 +35,7 @@ GUEST_COMMON := $(GUEST_OPT) -g -ffunction-sections -fdata-sections -ffreestandi
   -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -nostdinc \
   -D__XEN_INTERFACE_VERSION__=0x00040e00 $(GUEST_WARN) -MMD -MP $(GUEST_POSIX)
 # Xen public headers first: <xen/grant_table.h> must not find kernel/xen/grant_table.h.
-GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include -Iapps/lib \
+GUEST_INCLUDES := -I$(XENINC) -Ikernel -Iarch/x86_64 -Ikernel/include -Ilib9p/include -Icommon/include -Iapps/lib \
   -isystem kernel/shim -isystem /usr/include/c++/12 -isystem /usr/include/x86_64-linux-gnu/c++/12 \
   -isystem kernel/shim/libc -isystem $(NEWLIB)/include -isystem $(GCCINC)
 GUEST_CXXFLAGS := $(GUEST_COMMON) $(GUEST_INCLUDES) -std=c++20 -fno-exceptions -fno-rtti \
@@ -60,7 +60,9 @@ GUEST_FLAGS := $(call flags_file,guest,$(GUEST_CXXFLAGS) | $(GUEST_CFLAGS) | $(G
 APP_FLAGS_FILE := $(call flags_file,app,$(APP_CFLAGS) | $(APP_CXXFLAGS))
 
 ARCH_SRCS := $(wildcard arch/x86_64/*.S arch/x86_64/*.cpp)
-KERNEL_SRCS := $(wildcard kernel/*.cpp kernel/*/*.cpp)
+# common/: code the guest and iohost both build (the flex ring, the decimal parser).
+COMMON_SRCS := $(wildcard common/*.cpp)
+KERNEL_SRCS := $(wildcard kernel/*.cpp kernel/*/*.cpp) $(COMMON_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(ARCH_SRCS) $(KERNEL_SRCS))
 LIBXENOS := $(BUILD)/guest/libxenos.a
 
@@ -73,14 +75,14 @@ IMAGES := $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a).elf)
 
 # ---- host flags (unit tests, tools) --------------------------------------------------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
-  -fno-omit-frame-pointer -Ikernel -Ikernel/include -Ilib9p/include -Ilib9p/host -Iiohost -MMD -MP
+  -fno-omit-frame-pointer -Ikernel -Ikernel/include -Ilib9p/include -Ilib9p/host -Icommon/include -Iiohost -MMD -MP
 # Release host builds (the 9p tool, benchmarks): optimised, no sanitizers.
-HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -Iiohost -MMD -MP
+HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -Icommon/include -Iiohost -MMD -MP
 HOST_FLAGS := $(call flags_file,host,$(HOST_CXXFLAGS) | $(HOST_RELEASE_CXXFLAGS))
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
 HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
-  kernel/xen/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
+  common/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
   kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \
   kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
@@ -89,7 +91,9 @@ LIB9P_HOST := $(BUILD)/host/lib9p.a
 LIB9P_RELEASE := $(BUILD)/host-release/lib9p.a
 LIB9P_GUEST := $(BUILD)/guest/lib9p.a
 # iohost (dom0's I/O host): its trees are unit-tested too; main.cpp only in the program.
-IOHOST_LIB_SRCS := $(filter-out iohost/main.cpp,$(wildcard iohost/*.cpp))
+# Its floors: iohost/ (main, the reactor, the workers, the log), transport/ (sockets, Xen), trees/.
+IOHOST_SRCS := $(wildcard iohost/*.cpp iohost/transport/*.cpp iohost/trees/*.cpp iohost/trees/net/*.cpp)
+IOHOST_LIB_SRCS := $(filter-out iohost/main.cpp,$(IOHOST_SRCS))
 IOHOST := $(BUILD)/bin/iohost
 UNIT_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SRCS) $(HOST_TESTED) $(IOHOST_LIB_SRCS))
@@ -100,29 +104,29 @@ UNIT_BIN := $(BUILD)/host/unit_tests
 
 .PHONY: fuzz fuzz-run
 FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib9p/include -Ikernel \
-  -Ikernel/include -Iiohost
+  -Ikernel/include -Icommon/include -Iiohost
 FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz $(BUILD)/fuzz/server_fuzz \
   $(BUILD)/fuzz/flex_ring_fuzz $(BUILD)/fuzz/net_text_fuzz $(BUILD)/fuzz/mapped_attr_fuzz
 FUZZ_SECONDS ?= 15
 $(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib9p/include/p9/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
 	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS)
-$(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp $(wildcard lib9p/include/p9/*.h lib9p/*.h) | $(DEPS_STAMP)
+$(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/trees/kv_tree.cpp $(wildcard lib9p/include/p9/*.h lib9p/*.h) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/kv_tree.cpp
-$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp kernel/xen/flex_ring.h \
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/trees/kv_tree.cpp
+$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp common/flex_ring.cpp common/include/common/flex_ring.h \
   lib9p/codec.cpp | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp kernel/xen/flex_ring.cpp \
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp common/flex_ring.cpp \
 	  lib9p/codec.cpp
-$(BUILD)/fuzz/net_text_fuzz: tests/fuzz/net_text_fuzz.cpp iohost/net_text.cpp iohost/net_conversation.h \
-  iohost/net_tree.h | $(DEPS_STAMP)
+$(BUILD)/fuzz/net_text_fuzz: tests/fuzz/net_text_fuzz.cpp iohost/trees/net/net_text.cpp iohost/trees/net/net_conversation.h \
+  iohost/trees/net/net_tree.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/net_text_fuzz.cpp iohost/net_text.cpp
-$(BUILD)/fuzz/mapped_attr_fuzz: tests/fuzz/mapped_attr_fuzz.cpp iohost/mapped_attr.cpp iohost/mapped_attr.h \
-  iohost/numbers.h | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/net_text_fuzz.cpp iohost/trees/net/net_text.cpp
+$(BUILD)/fuzz/mapped_attr_fuzz: tests/fuzz/mapped_attr_fuzz.cpp iohost/trees/mapped_attr.cpp iohost/trees/mapped_attr.h \
+  common/include/common/decimal.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/mapped_attr_fuzz.cpp iohost/mapped_attr.cpp
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/mapped_attr_fuzz.cpp iohost/trees/mapped_attr.cpp
 $(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h kernel/format.cpp \
   kernel/format.h | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
@@ -241,6 +245,9 @@ $(BUILD)/host/kernel/xen/xenstore.cpp.o $(BUILD)/host/kernel/xen/ninep_front.cpp
   $(BUILD)/host/tests/unit/fake_xen.cpp.o $(BUILD)/host/tests/unit/xenstore_test.cpp.o \
   $(BUILD)/host/tests/unit/ninep_handshake_test.cpp.o: \
   HOST_CXXFLAGS += $(HOST_ARCH_SHIM) -D__XEN_INTERFACE_VERSION__=0x00040e00
+# iohost is a Linux program: the guest kernel's folders are not on its include path (with
+# -Ikernel, <xen/grant_table.h> from libxengnttab's header would find the guest's own file).
+$(BUILD)/host/iohost/%.cpp.o: HOST_CXXFLAGS := $(filter-out -Ikernel -Ikernel/include,$(HOST_CXXFLAGS))
 # ASan cannot follow a stack switch it was not told about (it warns at every noreturn call on a
 # thread's stack, kernel_thread_entry's exit): the scheduler itself runs without it, UBSan stays.
 $(BUILD)/host/kernel/sched/scheduler.cpp.o: HOST_CXXFLAGS += -fno-sanitize=address
@@ -264,17 +271,16 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIB9P_HOST)
 $(INTEROP_BIN): $(patsubst %,$(BUILD)/host/%.o,$(INTEROP_SRCS)) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -lgtest -lgtest_main -pthread
-# The Xen backend reads rings with the guest frontend's pure ring code (kernel/xen/flex_ring.cpp:
-# one implementation of xen/io/ring.h's flex ring, unit-tested and fuzzed), hence -Ikernel.
+# The Xen backend reads rings with the guest frontend's pure ring code (common/flex_ring.cpp:
+# one implementation of xen/io/ring.h's flex ring, unit-tested and fuzzed).
 IOHOST_XEN_LIBS := -lxenstore -lxengnttab -lxenevtchn
-$(BUILD)/host-release/iohost/%.cpp.o $(BUILD)/host-release/kernel/%.cpp.o: HOST_RELEASE_CXXFLAGS += -Ikernel -Ikernel/include
-$(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(wildcard iohost/*.cpp) kernel/xen/flex_ring.cpp) $(LIB9P_RELEASE)
+$(IOHOST): $(patsubst %,$(BUILD)/host-release/%.o,$(IOHOST_SRCS) $(COMMON_SRCS)) $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)mkdir -p $(@D) && g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread $(IOHOST_XEN_LIBS)
 # iohost under the address and undefined-behaviour sanitizers, from the unit tests' objects: the
 # interop stage's hostile-client attacks run against it (tests/interop/hostile.py).
 IOHOST_ASAN := $(BUILD)/host/iohost-asan
-$(IOHOST_ASAN): $(patsubst %,$(BUILD)/host/%.o,$(wildcard iohost/*.cpp) kernel/xen/flex_ring.cpp) $(LIB9P_HOST)
+$(IOHOST_ASAN): $(patsubst %,$(BUILD)/host/%.o,$(IOHOST_SRCS) $(COMMON_SRCS)) $(LIB9P_HOST)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_CXXFLAGS) -o $@ $^ -pthread $(IOHOST_XEN_LIBS)
 $(TOOL_9P): $(BUILD)/host-release/tools/9p/main.cpp.o $(LIB9P_RELEASE)

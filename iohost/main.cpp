@@ -10,18 +10,18 @@
 #include <cstring>
 #include <ctime>
 #include <string>
-#include "dev_tree.h"
-#include "event_loop.h"
-#include "export_tree.h"
-#include "import_tree.h"
-#include "kv_tree.h"
+#include "trees/dev_tree.h"
+#include "transport/event_loop.h"
+#include "trees/export_tree.h"
+#include "trees/import_tree.h"
+#include "trees/kv_tree.h"
 #include "log.h"
-#include "net_tree.h"
-#include "numbers.h"
+#include "trees/net/net_tree.h"
+#include "common/decimal.h"
 #include "reactor.h"
 #include "p9/synthetic.h"
 #include "worker_pool.h"
-#include "xen_backend.h"
+#include "transport/xen_backend.h"
 
 namespace {
 
@@ -112,7 +112,7 @@ SIGINT and SIGTERM stop it; SIGUSR1 logs every session, the fids and host descri
 }
 
 size_t parse_size(const std::string& text, const char* what) {
-  std::optional<uint64_t> v = iohost::parse_decimal(text, SIZE_MAX);
+  std::optional<uint64_t> v = common::parse_decimal(text, SIZE_MAX);
   if (!v || *v == 0) usage_error(std::string("bad ") + what + ": \"" + text + "\"");
   return size_t(*v);
 }

@@ -103,17 +103,4 @@ size_t format_to(char* out, size_t capacity, const char* fmt, ...) {
   return length;
 }
 
-int parse_decimal(std::string_view text, uint64_t max, uint64_t* value) {
-  if (text.empty()) return EINVAL;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return EINVAL;
-    unsigned digit = unsigned(c - '0');
-    if (digit > max || v > (max - digit) / 10) return ERANGE;
-    v = v * 10 + digit;
-  }
-  *value = v;
-  return 0;
-}
-
 }  // namespace kernel

@@ -16,9 +16,4 @@ size_t format(char* out, size_t capacity, const char* fmt, va_list args);
 // formatter (with floating point) would be in every image for a few numbers and addresses.
 [[gnu::format(printf, 3, 4)]] size_t format_to(char* out, size_t capacity, const char* fmt, ...);
 
-// The other way: `text`, all decimal digits, as a number of at most `max` into *value. Returns
-// 0, EINVAL (empty, or not all digits) or ERANGE (above max). One parser for xenstore values
-// and command-line options.
-int parse_decimal(std::string_view text, uint64_t max, uint64_t* value);
-
 }  // namespace kernel

@@ -1,5 +1,6 @@
 // Building the boot namespace (see boot_namespace.h).
 #include "ns/boot_namespace.h"
+#include "common/decimal.h"
 #include "format.h"
 #include "log.h"
 #include "memory/memory.h"
@@ -31,13 +32,13 @@ std::string option(const std::vector<std::string>& options, const std::string& k
 void seconds_option(const std::vector<std::string>& options, const char* key, uint64_t* ns) {
   std::string text = option(options, key, "");
   if (text.empty()) return;  // not given: the default stands
-  uint64_t seconds = 0;
-  if (kernel::parse_decimal(text, 86400, &seconds) != 0) {
+  auto seconds = common::parse_decimal(text, 86400);
+  if (!seconds) {
     kernel::log("namespace: %s=%s is not a number of seconds (0..86400); keeping %llu\n", key, text.c_str(),
                 (unsigned long long)(*ns / 1'000'000'000ull));
     return;
   }
-  *ns = seconds * 1'000'000'000ull;
+  *ns = *seconds * 1'000'000'000ull;
 }
 }  // namespace
 

@@ -20,7 +20,7 @@
 #include <cstring>
 #include "barrier.h"
 #include "context.h"
-#include "flex_ring.h"
+#include "common/flex_ring.h"
 #include "ring_budget.h"
 #include "xs_wire.h"
 #include "log.h"

@@ -2,6 +2,7 @@
 #include "xs_wire.h"
 #include <cerrno>
 #include <cstring>
+#include "common/decimal.h"
 #include "format.h"
 
 namespace xen::xs {
@@ -47,11 +48,10 @@ void encode_header(const Header& h, std::span<char, kHeaderSize> out) {
 }
 
 xenos::Result<uint64_t> parse_decimal(std::string_view text, uint64_t max) {
-  uint64_t v = 0;
-  int bad = kernel::parse_decimal(text, max, &v);
-  if (bad == ERANGE) return xenos::Error{ERANGE, "xenstore: a number out of range"};
-  if (bad) return xenos::Error{EIO, "xenstore: not a decimal number"};
-  return v;
+  if (auto v = common::parse_decimal(text, max)) return *v;
+  if (common::parse_decimal(text, UINT64_MAX) || (!text.empty() && text.find_first_not_of("0123456789") == text.npos))
+    return xenos::Error{ERANGE, "xenstore: a number out of range"};
+  return xenos::Error{EIO, "xenstore: not a decimal number"};
 }
 
 xenos::Result<Header> decode_header(std::span<const char, kHeaderSize> in) {

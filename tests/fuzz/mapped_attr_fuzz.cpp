@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <cstddef>
 #include <cstdint>
-#include "mapped_attr.h"
+#include "trees/mapped_attr.h"
 
 using iohost::MappedAttr;
 

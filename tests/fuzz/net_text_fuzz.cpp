@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include "net_conversation.h"
+#include "trees/net/net_conversation.h"
 
 using namespace iohost;
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include "kv_tree.h"
+#include "trees/kv_tree.h"
 #include "p9/synthetic.h"
 
 using namespace p9;

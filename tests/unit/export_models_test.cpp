@@ -3,8 +3,8 @@
 // chmod/chown/utimes of FIFOs and sockets. The tree is called directly, as the Session would,
 // so each check names the exact uid and gid a client sent. Runs as root (CI does): the
 // passthrough checks need other users' credentials; as another user they say they skipped.
-#include "export_tree.h"
-#include "mapped_attr.h"
+#include "trees/export_tree.h"
+#include "trees/mapped_attr.h"
 #include "temp_dir.h"
 #include <gtest/gtest.h>
 #include <fcntl.h>

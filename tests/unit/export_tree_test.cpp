@@ -2,8 +2,8 @@
 // (symbolic links absolute and relative, "..", a rename racing the walks), read-only exports,
 // special files, locks; the dev files.
 // Project headers first: protocol.h spells Linux's O_* names, which <fcntl.h> makes macros.
-#include "dev_tree.h"
-#include "export_tree.h"
+#include "trees/dev_tree.h"
+#include "trees/export_tree.h"
 #include "loopback_server.h"
 #include "temp_dir.h"
 #include <gtest/gtest.h>

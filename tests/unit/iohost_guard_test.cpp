@@ -10,9 +10,9 @@
 #include <thread>
 #include <poll.h>
 #include <unistd.h>
-#include "access.h"
+#include "transport/access.h"
 #include "../../iohost/log.h"  // not kernel/log.h, which -Ikernel finds first
-#include "net_conversation.h"
+#include "trees/net/net_conversation.h"
 #include "worker_pool.h"
 
 using namespace iohost;

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <thread>
 #include "loopback_server.h"
-#include "net_tree.h"
+#include "trees/net/net_tree.h"
 
 using namespace p9;
 using p9test::LoopbackServer;

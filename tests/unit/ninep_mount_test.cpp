@@ -3,7 +3,7 @@
 // runs for guests), instead of Xen 9pfs rings. Path walks, symbolic links, writes, listings
 // and unmount with a file still open all go through the same code the guest runs.
 // Project headers first: protocol.h spells Linux's O_* names, which <fcntl.h> makes macros.
-#include "export_tree.h"
+#include "trees/export_tree.h"
 #include "loopback_server.h"
 #include "temp_dir.h"
 #include "ns/namespace.h"

@@ -3,7 +3,7 @@
 // can die at a chosen request and come back (a new Session: every fid and tag of the old one
 // gone, as when iohost restarts). Mock transport, real server code: unit tests of the logic;
 // the evidence on Xen is the faulttest job.
-#include "export_tree.h"
+#include "trees/export_tree.h"
 #include <gtest/gtest.h>
 #include <condition_variable>
 #include <cstdio>

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include "kv_tree.h"
+#include "trees/kv_tree.h"
 #include "loopback_server.h"
 #include "p9/synthetic.h"
 

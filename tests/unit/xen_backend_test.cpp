@@ -1,7 +1,7 @@
 // The pure parts of iohost's Xen backend: its configuration. (The rings are the guest's own
 // flex_ring code, tested in xen_logic_test.cpp; the rest is proven on Xen by the Xen stage.)
-#include "xen_backend.h"
-#include "numbers.h"
+#include "transport/xen_backend.h"
+#include "common/decimal.h"
 #include <gtest/gtest.h>
 
 TEST(XenGuestConfig, ParsesNameAndSharesInOrder) {
@@ -26,11 +26,11 @@ TEST(XenGuestConfig, RefusesWhatItCannotRead) {
 
 // iohost's one decimal parser (xenstore numbers, /net ports, its command line).
 TEST(IohostNumbers, DigitsOnlyAndWithinTheirBound) {
-  EXPECT_EQ(iohost::parse_decimal("0", 65535), 0u);
-  EXPECT_EQ(iohost::parse_decimal("65535", 65535), 65535u);
-  EXPECT_EQ(iohost::parse_decimal("18446744073709551615", UINT64_MAX), UINT64_MAX);
+  EXPECT_EQ(common::parse_decimal("0", 65535), 0u);
+  EXPECT_EQ(common::parse_decimal("65535", 65535), 65535u);
+  EXPECT_EQ(common::parse_decimal("18446744073709551615", UINT64_MAX), UINT64_MAX);
   for (const char* bad : {"", "65536", "+1", "-1", " 1", "1 ", "0x10", "１"})
-    EXPECT_FALSE(iohost::parse_decimal(bad, 65535)) << '"' << bad << '"';
-  EXPECT_FALSE(iohost::parse_decimal("18446744073709551616", UINT64_MAX)) << "overflow";
-  EXPECT_FALSE(iohost::parse_decimal("7", 5)) << "a single digit over a bound below 9";
+    EXPECT_FALSE(common::parse_decimal(bad, 65535)) << '"' << bad << '"';
+  EXPECT_FALSE(common::parse_decimal("18446744073709551616", UINT64_MAX)) << "overflow";
+  EXPECT_FALSE(common::parse_decimal("7", 5)) << "a single digit over a bound below 9";
 }

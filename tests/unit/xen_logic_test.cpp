@@ -168,7 +168,7 @@ TEST(XenStoreWire, SplitsNulSeparatedPayloadsIncludingAnUnterminatedTail) {
   EXPECT_EQ(parts, (std::vector<std::string>{"a", "bc", "", "d"}));
 }
 
-#include "xen/flex_ring.h"
+#include "common/flex_ring.h"
 
 TEST(FlexRing, QueuedBytesAcrossWrapAroundAndHostileIndexes) {
   EXPECT_EQ(*xen::flex_queued(10, 10, 4096), 0u);                 // empty

@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include "mapped_attr.h"
-#include "numbers.h"
+#include "common/decimal.h"
 
 namespace iohost {
 namespace {
@@ -599,7 +599,7 @@ Result<ExportSpec> parse_export(std::string_view text) {
         text.substr(comma + 1, next == std::string_view::npos ? std::string_view::npos : next - comma - 1));
     auto id = [&](size_t prefix) -> Result<uint32_t> {
       auto v =
-          parse_decimal(std::string_view(option).substr(prefix), UINT32_MAX - 1);  // -1 means "unchanged"
+          common::parse_decimal(std::string_view(option).substr(prefix), UINT32_MAX - 1);  // -1 means "unchanged"
       if (!v) return Error{EINVAL, "--export " + spec.name + ": " + option + ": not a number"};
       return uint32_t(*v);
     };

@@ -17,7 +17,7 @@
 #include <cstring>
 #include <deque>
 #include "guarded.h"
-#include "log.h"
+#include "../log.h"
 
 namespace iohost {
 namespace {

@@ -22,9 +22,9 @@
 #include <string>
 #include <string_view>
 #include "credentials.h"
-#include "fd.h"
+#include "../fd.h"
 #include "p9/server.h"
-#include "reactor.h"
+#include "../reactor.h"
 
 namespace iohost {
 

@@ -1,16 +1,17 @@
 // One direction of a Xen flex ring (xen/io/ring.h, DEFINE_XEN_FLEX_RING): a byte stream in a
 // power-of-two buffer with free-running producer and consumer indexes. Pure logic, unit-tested
-// on the host: the indexes come from the other domain and are checked before any copy.
+// on the host: the indexes come from the other domain and are checked before any copy. Shared
+// by the guest's frontend (kernel/xen/ninep_front.cpp) and iohost's backend (iohost/transport/xen_backend.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include "xenos/result.h"
+#include "p9/error.h"
 
 namespace xen {
 
 // Bytes between cons and prod. More than the ring holds means the peer is lying.
-xenos::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size);
+p9::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size);
 
 // Copies out.size() bytes from index `cons` (wrapping at ring_size).
 void flex_read(const volatile std::byte* ring, uint32_t ring_size, uint32_t cons, std::span<std::byte> out);

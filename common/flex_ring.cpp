@@ -1,5 +1,5 @@
 // Flex ring index arithmetic and wrapping copies (see flex_ring.h).
-#include "flex_ring.h"
+#include "common/flex_ring.h"
 #include <cerrno>
 #include <cstring>
 #include "p9/codec.h"
@@ -9,9 +9,9 @@ namespace {
 constexpr const char* kIndexesLie = "9pfs: ring indexes claim more than the ring holds";
 }  // namespace
 
-xenos::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size) {
+p9::Result<uint32_t> flex_queued(uint32_t prod, uint32_t cons, uint32_t ring_size) {
   uint32_t queued = prod - cons;  // free-running: the difference is right across wrap-around
-  if (queued > ring_size) return xenos::Error{EIO, kIndexesLie};
+  if (queued > ring_size) return p9::Error{EIO, kIndexesLie};
   return queued;
 }
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <optional>
-#include "numbers.h"
+#include "common/decimal.h"
 
 namespace iohost {
 
@@ -31,7 +31,7 @@ p9::Result<void> parse_allow(const std::string& spec, AccessPolicy* policy) {
   bool is_group = !spec.empty() && spec[0] == '@';
   std::string name = is_group ? spec.substr(1) : spec;
   if (name.empty()) return p9::Error{EINVAL, "--allow wants USER, UID or @GROUP"};
-  std::optional<uint64_t> number = parse_decimal(name, 0xfffffffeu);
+  std::optional<uint64_t> number = common::parse_decimal(name, 0xfffffffeu);
   if (is_group) {
     gid_t gid;
     if (number) {

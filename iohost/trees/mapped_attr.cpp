@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include "numbers.h"
+#include "common/decimal.h"
 
 namespace iohost {
 namespace {
@@ -43,8 +43,8 @@ std::optional<MappedAttr> MappedAttr::parse(std::string_view text, mode_t host_t
     if (text.empty()) return std::nullopt;  // a trailing space
   }
   if (n != 5 || field[0] != "1") return std::nullopt;
-  auto uid = parse_decimal(field[1], UINT32_MAX), gid = parse_decimal(field[2], UINT32_MAX);
-  auto mode = parse_decimal(field[3], S_IFMT | 07777), rdev = parse_decimal(field[4], UINT64_MAX);
+  auto uid = common::parse_decimal(field[1], UINT32_MAX), gid = common::parse_decimal(field[2], UINT32_MAX);
+  auto mode = common::parse_decimal(field[3], S_IFMT | 07777), rdev = common::parse_decimal(field[4], UINT64_MAX);
   if (!uid || !gid || !mode || !rdev) return std::nullopt;
   MappedAttr a{uint32_t(*uid), uint32_t(*gid), uint32_t(*mode), *rdev};
   uint32_t type = a.mode & S_IFMT;

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <cstring>
 #include "net_conversation.h"
-#include "numbers.h"
+#include "common/decimal.h"
 
 namespace iohost {
 namespace net {
@@ -26,7 +26,7 @@ std::string plan9_address(const sockaddr_storage& ss) {
 }
 
 bool parse_port(std::string_view text, uint16_t* port) {
-  std::optional<uint64_t> v = parse_decimal(text, 65535);
+  std::optional<uint64_t> v = common::parse_decimal(text, 65535);
   if (!v) return false;
   *port = uint16_t(*v);
   return true;

@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include "fd.h"
+#include "../../fd.h"
 #include "net_tree.h"
-#include "reactor.h"
+#include "../../reactor.h"
 
 namespace iohost::net {
 

@@ -1,14 +1,14 @@
 // The Xen 9pfs backend (see xen_backend.h). xenstore, grant mapping and event channels come
 // from Debian's libxenstore, libxengnttab and libxenevtchn; the ring arithmetic is the same
-// pure, unit-tested and fuzzed code the guest's frontend uses (kernel/xen/flex_ring.cpp).
+// pure, unit-tested and fuzzed code the guest's frontend uses (common/flex_ring.cpp).
 #include "xen_backend.h"
-#include "numbers.h"
+#include "common/decimal.h"
 #include <sys/mman.h>
 #include <cerrno>
 #include <cstring>
 #include "guarded.h"
-#include "log.h"
-#include "xen/flex_ring.h"
+#include "../log.h"
+#include "common/flex_ring.h"
 
 extern "C" {
 #include <xenevtchn.h>
@@ -36,7 +36,7 @@ std::string xs_get(xs_handle* xs, const std::string& path) {
 
 // A xenstore number the guest wrote: digits only, bounded.
 bool xs_number(xs_handle* xs, const std::string& path, unsigned* out, unsigned max = 0xffffffffu) {
-  std::optional<uint64_t> v = parse_decimal(xs_get(xs, path), max);
+  std::optional<uint64_t> v = common::parse_decimal(xs_get(xs, path), max);
   if (!v) return false;
   *out = unsigned(*v);
   return true;
@@ -310,7 +310,7 @@ void XenBackend::scan_domains() {
   char** ids = ::xs_directory(h_->xs, XBT_NULL, "/local/domain", &n);
   if (ids == nullptr) return;
   for (unsigned i = 0; i < n; ++i) {
-    std::optional<uint64_t> id = parse_decimal(ids[i], DOMID_FIRST_RESERVED - 1);
+    std::optional<uint64_t> id = common::parse_decimal(ids[i], DOMID_FIRST_RESERVED - 1);
     if (!id) continue;
     unsigned domid = unsigned(*id);
     if (domid == own_domid_ || attached_.count(domid)) continue;

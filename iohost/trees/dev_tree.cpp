@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include "log.h"
+#include "../log.h"
 #include "p9/synthetic.h"
 
 namespace iohost {

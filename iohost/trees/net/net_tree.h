@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 #include "p9/server.h"
-#include "reactor.h"
+#include "../../reactor.h"
 
 namespace iohost {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 #include "access.h"
-#include "fd.h"
-#include "log.h"
+#include "../fd.h"
+#include "../log.h"
 #include "p9/server.h"
-#include "worker_pool.h"
+#include "../worker_pool.h"
 
 namespace iohost {
 

@@ -1,6 +1,6 @@
 // Conversations (see net_conversation.h): address helpers and parking a request on a socket.
 #include "net_conversation.h"
-#include "numbers.h"
+#include "common/decimal.h"
 #include <arpa/inet.h>
 #include <cstring>
 #include <ctime>
