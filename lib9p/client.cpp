@@ -215,7 +215,6 @@ Result<void> Client::send_call(Call& call) {
       call.generation = generation_;
       call.sent_ns = options_.hang_after_ns ? sync_.now_ns() : 0;
       ++call.sends;
-      ++requests_sent_;
       ++sending_;  // a recovery waits for this send: it must not land on the new connection
     }
     call.request[5] = std::byte(call.tag);

@@ -26,14 +26,6 @@ Job job(uint16_t tag, Dialect d, bool blocking, Work work, std::function<void()>
              blocking};
 }
 
-template <typename R>
-Job ready(uint16_t tag, Dialect d, const R& reply, std::function<void()> commit = {}) {
-  return Job{[bytes = encode(reply, tag, d), commit = std::move(commit)]() mutable -> Outcome {
-               return {std::move(bytes), std::move(commit)};
-             },
-             false};
-}
-
 bool readable(uint32_t flags) { return (flags & 3) != linux_flags::O_WRONLY; }
 bool writable(uint32_t flags) { return (flags & 3) != linux_flags::O_RDONLY; }
 

@@ -24,7 +24,6 @@ class NinepServer final : public FileServer {
   // Unmounted: the server (its connection: session, transport) goes when its last open file
   // closes, or now if none is open. The caller no longer names it.
   static void retire(NinepServer* server);
-  unsigned open_files() const { return open_files_; }
 
  private:
   friend class FileUse;

@@ -365,7 +365,7 @@ def debian_programs(build):
 
 def retry_failures(build, guests):
     """PVH guests under QEMU's software emulation of nested virtualisation occasionally die or
-    stall (../shared/facts/xen-in-qemu.md). A guest that failed where it should have passed gets
+    stall (docs/testing.md, "Xen in QEMU"). A guest that failed where it should have passed gets
     one more try in a second Xen boot; the retry and the first failure are printed, never hidden.
     Returns {name: the first attempt's failure}."""
     for g in guests:  # XEN_TEST_FORCE_RETRY=name: exercise this path without waiting for a flake

@@ -98,7 +98,7 @@ class Guest:
         triple = [l for l in self.console if "Triple fault" in l]
         if triple and bad:
             bad.append("Xen reported a triple fault (PVH under TCG can do this; see "
-                       "../shared/facts/xen-in-qemu.md): %s" % triple[0])
+                       "docs/testing.md, Xen in QEMU): %s" % triple[0])
         return bad
 
 
@@ -225,7 +225,7 @@ def prepare_run(run_dir, guests, xen_dir, jobs=()):
                 continue
             cmd = [MKIMAGE, g.image, "--out", gdir, "--name", g.name, "--memory", str(g.memory),
                    "--type", g.type,
-                   "--cpus", "1",  # pinned: PVH under TCG flakes less (facts/xen-in-qemu.md)
+                   "--cpus", "1",  # pinned: PVH under TCG flakes less (docs/testing.md)
                    "--on-reboot", "destroy",  # a test run reports a reboot, it does not loop
                    "--kernel-path", "/host/guests/%s/%s.elf" % (g.name, g.name)]
             for tag, tree, folder in guest_shares(g):

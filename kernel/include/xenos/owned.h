@@ -1,5 +1,6 @@
-// Owned<T>: a heap object with one owner, deleted with it (the guest's libstdc++ headers
-// cannot give <memory> yet). Move-only.
+// Owned<T>: a heap object with one owner, deleted with it. Move-only. Older than the kernel's
+// use of <memory>: std::unique_ptr does the same job and works in the guest too (posix/
+// sockets.cpp uses it); Owned stays because the kernel's interfaces are written with it.
 #pragma once
 #include <type_traits>
 #include <utility>

@@ -189,7 +189,6 @@ class Client {
   bool broken();
 
   // Statistics, for benchmarks and tests.
-  uint64_t requests_sent() const { return requests_sent_; }
   uint64_t recoveries() const { return recoveries_; }  // sessions re-established
   size_t fids_in_use();                                // fids this client holds on the server
 
@@ -289,7 +288,6 @@ class Client {
   unsigned sending_ = 0;    // threads inside transport_.send()
   bool broken_ = false;
   Error broken_error_;
-  uint64_t requests_sent_ = 0;
   std::vector<FidRecord> fid_records_;  // by fid number
   uint64_t generation_ = 0;             // sessions begun after the first (each recovery starts one)
   bool recovering_ = false;             // a thread is in recover(): the others wait

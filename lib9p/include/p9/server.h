@@ -297,8 +297,6 @@ class Session {
   }
   Result<std::shared_ptr<FidState>> fid(uint32_t number) const;
   Result<void> new_fid_free(uint32_t number) const;
-  Result<Job> attach_job(uint16_t tag, uint32_t fid, const std::string& aname, const std::string& uname,
-                         uint32_t n_uname);
 
   const Server& server_;
   ReplySink& sink_;
