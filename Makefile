@@ -103,35 +103,26 @@ TOOL_9P := $(BUILD)/host-release/9p
 UNIT_BIN := $(BUILD)/host/unit_tests
 
 .PHONY: fuzz fuzz-run
+# A fuzz target is tests/fuzz/NAME_fuzz.cpp plus the sources it tests, one line here.
 FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib9p/include -Ikernel \
   -Ikernel/include -Icommon/include -Iiohost
-FUZZ_TARGETS := $(BUILD)/fuzz/reply_fuzz $(BUILD)/fuzz/xenstore_fuzz $(BUILD)/fuzz/server_fuzz \
-  $(BUILD)/fuzz/flex_ring_fuzz $(BUILD)/fuzz/net_text_fuzz $(BUILD)/fuzz/mapped_attr_fuzz
+reply_fuzz_srcs := $(LIB9P_SRCS)
+server_fuzz_srcs := $(LIB9P_SRCS) iohost/trees/kv_tree.cpp
+flex_ring_fuzz_srcs := common/flex_ring.cpp lib9p/codec.cpp
+net_text_fuzz_srcs := iohost/trees/net/net_text.cpp
+mapped_attr_fuzz_srcs := iohost/trees/mapped_attr.cpp
+xenstore_fuzz_srcs := kernel/xen/xs_wire.cpp kernel/format.cpp
+cmdline_fuzz_srcs := kernel/cmdline.cpp
+memory_map_fuzz_srcs := kernel/memory/memory_map.cpp
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.cpp,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cpp))
+# Every header any target might read: a changed header rebuilds them all (they are small).
+FUZZ_HEADERS := $(wildcard lib9p/include/p9/*.h lib9p/*.h common/include/common/*.h kernel/*.h kernel/*/*.h \
+  iohost/*.h iohost/*/*.h iohost/*/*/*.h)
 FUZZ_SECONDS ?= 15
-$(BUILD)/fuzz/reply_fuzz: tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS) $(wildcard lib9p/include/p9/*.h) | $(DEPS_STAMP)
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cpp $$($$*_fuzz_srcs) $(FUZZ_HEADERS) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/reply_fuzz.cpp $(LIB9P_SRCS)
-$(BUILD)/fuzz/server_fuzz: tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/trees/kv_tree.cpp $(wildcard lib9p/include/p9/*.h lib9p/*.h) | $(DEPS_STAMP)
-	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/server_fuzz.cpp $(LIB9P_SRCS) iohost/trees/kv_tree.cpp
-$(BUILD)/fuzz/flex_ring_fuzz: tests/fuzz/flex_ring_fuzz.cpp common/flex_ring.cpp common/include/common/flex_ring.h \
-  lib9p/codec.cpp | $(DEPS_STAMP)
-	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/flex_ring_fuzz.cpp common/flex_ring.cpp \
-	  lib9p/codec.cpp
-$(BUILD)/fuzz/net_text_fuzz: tests/fuzz/net_text_fuzz.cpp iohost/trees/net/net_text.cpp iohost/trees/net/net_conversation.h \
-  iohost/trees/net/net_tree.h | $(DEPS_STAMP)
-	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/net_text_fuzz.cpp iohost/trees/net/net_text.cpp
-$(BUILD)/fuzz/mapped_attr_fuzz: tests/fuzz/mapped_attr_fuzz.cpp iohost/trees/mapped_attr.cpp iohost/trees/mapped_attr.h \
-  common/include/common/decimal.h | $(DEPS_STAMP)
-	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/mapped_attr_fuzz.cpp iohost/trees/mapped_attr.cpp
-$(BUILD)/fuzz/xenstore_fuzz: tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp kernel/xen/xs_wire.h kernel/format.cpp \
-  kernel/format.h | $(DEPS_STAMP)
-	$(call say,FUZZ,$@)
-	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ tests/fuzz/xenstore_fuzz.cpp kernel/xen/xs_wire.cpp \
-	  kernel/format.cpp
+	$(Q)mkdir -p $(@D) && clang++ $(FUZZ_FLAGS) -o $@ $< $($*_fuzz_srcs)
 fuzz: $(FUZZ_TARGETS)
 # Each target for FUZZ_SECONDS (make test: a short bounded run; longer by hand).
 fuzz-run: $(FUZZ_TARGETS)

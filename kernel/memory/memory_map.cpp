@@ -8,13 +8,18 @@ MemoryMap::Outcome MemoryMap::build(std::span<const FirmwareMemoryEntry> entries
   ignored_bytes_ = 0;
   for (const FirmwareMemoryEntry& e : entries) {
     if (e.type != kMemoryTypeRam || e.size == 0) continue;
+    // Found by tests/fuzz/memory_map_fuzz.cpp: rounding the base up could wrap to 0 (an entry
+    // in the last page of the address space became RAM from 0), and an unaligned limit left a
+    // range ending inside a page.
+    if (e.address > UINT64_MAX - (kPageSize - 1)) continue;
     uint64_t end = e.address + e.size < e.address ? UINT64_MAX : e.address + e.size;
     uint64_t base = (e.address + kPageSize - 1) & ~(kPageSize - 1);
     end &= ~(kPageSize - 1);
-    if (end > limit) {
-      uint64_t cut_from = base > limit ? base : limit;
+    uint64_t page_limit = limit & ~(kPageSize - 1);
+    if (end > page_limit) {
+      uint64_t cut_from = base > page_limit ? base : page_limit;
       if (end > cut_from) ignored_bytes_ += end - cut_from;
-      end = limit;
+      end = page_limit;
     }
     if (base >= end) continue;
     if (count_ == storage_.size()) return Outcome::kTooManyRanges;

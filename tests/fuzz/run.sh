@@ -12,7 +12,9 @@ for target in "$build"/fuzz/*_fuzz; do
   corpus="$build/fuzz/$name.corpus"
   mkdir -p "$corpus"
   log=$(mktemp)
-  if "$target" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+  # A crashing input is kept beside the corpus (not in the current folder), for a look afterwards.
+  if "$target" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/fuzz/$name-" \
+      "$corpus" >"$log" 2>&1; then
     execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
     echo "ok - $name: ${execs:-?} executions in ${seconds} s, no crash"
     passed=$((passed + 1))

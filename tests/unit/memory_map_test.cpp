@@ -69,3 +69,22 @@ TEST(MemoryMap, SurvivesAnEntryThatWrapsTheAddressSpace) {
   ASSERT_EQ(map.ranges().size(), 1u);
   EXPECT_EQ(map.ranges()[0].base, 0x100000u);
 }
+
+// Both found by tests/fuzz/memory_map_fuzz.cpp.
+TEST(MemoryMap, AnEntryInTheLastPageDoesNotWrapToAddressZero) {
+  FirmwareMemoryEntry entries[] = {{0xFFFF'FFFF'FFFF'F001ull, 0x800, kRam}, {0x100000, 0x100000, kRam}};
+  MemoryRange storage[4];
+  MemoryMap map(storage);
+  ASSERT_EQ(map.build(entries, UINT64_MAX), MemoryMap::Outcome::kBuilt);
+  ASSERT_EQ(map.ranges().size(), 1u);
+  EXPECT_EQ(map.ranges()[0].base, 0x100000u);
+}
+
+TEST(MemoryMap, AnUnalignedLimitEndsTheLastRangeAtAWholePage) {
+  FirmwareMemoryEntry entries[] = {{0, 0x10'0000'0000ull, kRam}};
+  MemoryRange storage[4];
+  MemoryMap map(storage);
+  ASSERT_EQ(map.build(entries, 0x1234'5678), MemoryMap::Outcome::kBuilt);
+  EXPECT_EQ(map.ranges()[0].end, 0x1234'5000u);
+  EXPECT_EQ(map.ignored_bytes(), 0x10'0000'0000ull - 0x1234'5000u);
+}
