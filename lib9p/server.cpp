@@ -344,13 +344,4 @@ void Session::flush(uint16_t tag, uint16_t oldtag) {
   it->second.flushes.push_back(tag);
 }
 
-// ---- errno numbers on the wire --------------------------------------------------------------
-
-uint32_t linux_errno(int local) {
-  // The wire carries Linux numbers; errno_from_linux() maps them to ours, this maps back.
-  for (uint32_t n = 1; n < 134; ++n)
-    if (errno_from_linux(n) == local && (local != EIO || n == 5)) return n;
-  return 5;  // EIO
-}
-
 }  // namespace p9

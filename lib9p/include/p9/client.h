@@ -18,6 +18,7 @@
 #include <vector>
 #include "p9/attr_change.h"
 #include "p9/codec.h"
+#include "p9/errno_table.h"
 #include "p9/error.h"
 #include "p9/open_flags.h"
 #include "p9/protocol.h"
@@ -325,9 +326,5 @@ Result<R> Client::call_in(const T& request, uint64_t* answered_in) {
 std::vector<std::string> split_path(std::string_view path);
 // "a|b" -> {"a", "b"} (alternatives: failover addresses or tags); empty pieces are kept.
 std::vector<std::string> split_on(std::string_view text, char separator);
-
-// errno for a Linux errno number (9P2000.L Rlerror, 9P2000.u Rerror), in this platform's terms.
-int errno_from_linux(uint32_t linux_errno);
-const char* errno_text(int local_errno);
 
 }  // namespace p9

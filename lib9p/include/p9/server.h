@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 #include "p9/codec.h"
+#include "p9/errno_table.h"
 #include "p9/error.h"
 #include "p9/protocol.h"
 
@@ -314,9 +315,5 @@ class Session {
   std::shared_ptr<size_t> parked_bytes_ = std::make_shared<size_t>(0);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work that outlives us
 };
-
-// Linux errno numbers for the wire, from this platform's errno (the inverse of
-// errno_from_linux in client.h).
-uint32_t linux_errno(int local_errno);
 
 }  // namespace p9
