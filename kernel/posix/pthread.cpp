@@ -6,7 +6,7 @@
 // own newlib reent, so errno (and strtok's state, rand's seed...) is per thread. The scheduler's
 // resume hook points newlib's _impure_ptr at the running thread's reent; threads without a
 // record (main, the kernel's own) share the global one. stdio streams stay shared: every
-// reent's stdin/stdout/stderr are the global ones, guarded by newlib's locks (locks.cpp).
+// reent's stdin/stdout/stderr are the global ones, guarded by newlib's locks (newlib_locks.cpp).
 #include <pthread.h>
 #include <cerrno>
 #include <cstdlib>

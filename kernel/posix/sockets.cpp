@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "ns/boot_namespace.h"
+#include "posix/fail.h"
 #include "posix/files.h"
 #include "xenos/thread.h"
 #include "xenos/time.h"
@@ -222,12 +223,6 @@ class Socket final : public ns::OpenFile {
 };
 
 namespace {
-
-int fail(int e) {
-  errno = e;
-  return -1;
-}
-int fail(const ns::Error& e) { return fail(e.code ? e.code : EIO); }
 
 // sockaddr -> "ADDR!PORT" (Plan 9's form); "*!PORT" for the any-address.
 bool plan9_address(const sockaddr* sa, socklen_t len, std::string* out) {

@@ -12,19 +12,12 @@
 #include "console.h"
 #include "log.h"
 #include "memory/memory.h"
+#include "posix/fail.h"
 #include "shutdown.h"
 #include "xen/console_ring.h"
 #include "xenos/time.h"
 
-// errno is newlib's per-reent value (*__errno()): set it through <cerrno>'s macro, never a
-// global of the same name, or the program would never see it.
-
-namespace {
-int fail(int error) {
-  errno = error;
-  return -1;
-}
-}  // namespace
+using posix::fail;
 
 extern "C" {
 
