@@ -4,14 +4,16 @@
 #   tests/run-all.sh BUILD_DIR
 set -uo pipefail
 build=${1:-build}
-total_passed=0 total_failed=0 failed_stages=()
+total_passed=0 total_failed=0 failed_stages=() stage_times=()
 
 stage() {  # stage NAME COMMAND...: runs it, adds its "N passed, N failed" (or gtest's counts)
   local name=$1; shift
   echo "=== $name"
   local log; log=$(mktemp)
+  local started=$SECONDS
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} p=0 f=0 line
+  stage_times+=("$(printf '%5d s  %s' $((SECONDS - started)) "$name")")
   if line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1) && [[ -n $line ]]; then
     p=$(grep -oE '[0-9]+' <<<"$line" | head -1)
     f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
@@ -33,6 +35,9 @@ stage "smoke (bare QEMU, no Xen)" tests/smoke/run.sh "$build"
 stage "sdk (make install, apps built outside the tree, image size)" tests/sdk/run.sh "$build"
 stage "xen (Xen 4.17 in QEMU, PVH guests)" tests/xen/xen_test.py "$build"
 
+echo "=== time by stage (where CI's 40 minutes go)"
+printf '%s\n' "${stage_times[@]}"
+printf '%5d s  all\n' "$SECONDS"
 echo "==="
 [[ ${#failed_stages[@]} -eq 0 ]] || echo "failed stages: ${failed_stages[*]}"
 echo "$total_passed passed, $total_failed failed"
