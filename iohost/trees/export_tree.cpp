@@ -97,17 +97,22 @@ constexpr uint64_t kLockFirstRetryNs = 5'000'000, kLockMaxRetryNs = 100'000'000,
 
 class ExportFile final : public p9::OpenFile {
  public:
-  // `mapped`: a host file may stand for a client's FIFO, link or device, so a directory
-  // entry's type says "unknown" for files (the client asks getattr), as QEMU's mapped model does.
-  ExportFile(Fd fd, p9::Charge charge, Reactor* reactor, bool mapped = false)
-      : fd_(std::move(fd)), charge_(std::move(charge)), reactor_(reactor), mapped_(mapped) {}
+  ExportFile(Fd fd, p9::Charge charge, const Context& context)
+      : fd_(std::move(fd)), charge_(std::move(charge)), reactor_(context.reactor),
+        mapped_(context.model == SecurityModel::mapped), acting_(context.acting),
+        client_uid_(context.client_uid) {}
 
   Result<size_t> read(uint64_t offset, std::span<std::byte> out) override {
     ssize_t n = ::pread(fd_.get(), out.data(), out.size(), off_t(offset));
     if (n < 0) return sys_error("read");
     return size_t(n);
   }
+  // With the client's credentials (passthrough), so that the kernel clears a set-uid bit when
+  // someone other than root writes, as it would for a local write.
   Result<size_t> write(uint64_t offset, std::span<const std::byte> in) override {
+    ActingAs as(acting_.get());
+    if (!as.ok()) return refused_credentials();
+    if (mapped_ && !privileges_dropped_) drop_mapped_privileges();
     ssize_t n = ::pwrite(fd_.get(), in.data(), in.size(), off_t(offset));
     if (n < 0) return sys_error("write");
     return size_t(n);
@@ -231,10 +236,28 @@ class ExportFile final : public p9::OpenFile {
     f.l_len = off_t(l.length);
     return f;
   }
+  // Mapped: a write by anyone but root clears the record's set-uid bit, and its set-gid bit
+  // when the group may execute, as Linux does for a local write (once per open file).
+  void drop_mapped_privileges() {
+    privileges_dropped_ = true;
+    if (client_uid_ == 0) return;
+    struct stat st;
+    if (::fstat(fd_.get(), &st) < 0) return;
+    auto record = read_mapped_attr(fd_.get(), st);
+    if (!record) return;
+    uint32_t drop = S_ISUID | ((record->mode & S_IXGRP) ? S_ISGID : 0);
+    if (!(record->mode & drop)) return;
+    record->mode &= ~drop;
+    write_mapped_attr(fd_.get(), *record);
+  }
+
   Fd fd_;
   p9::Charge charge_;  // the client's budget counts fd_
   Reactor* reactor_;
-  bool mapped_;
+  bool mapped_;  // a host file may stand for a client's FIFO, link or device: readdir says DT_UNKNOWN
+  std::shared_ptr<const Identity> acting_;
+  uint32_t client_uid_;
+  bool privileges_dropped_ = false;
 };
 
 class ExportNode final : public p9::Node {
@@ -287,8 +310,7 @@ class ExportNode final : public p9::Node {
     // The O_PATH descriptor is this very inode, so its type (checked above) cannot change.
     int fd = ::open(proc_path(fd_.get()).c_str(), int(flags & kOpenFlags) | O_CLOEXEC);
     if (fd < 0) return sys_error("open");
-    return std::unique_ptr<p9::OpenFile>(
-        new ExportFile(Fd(fd), std::move(charge), context_.reactor, context_.model == SecurityModel::mapped));
+    return std::unique_ptr<p9::OpenFile>(new ExportFile(Fd(fd), std::move(charge), context_));
   }
 
   Result<void> setattr(const p9::SetAttr& a) override {
@@ -368,8 +390,7 @@ class ExportNode final : public p9::Node {
     if (path_fd < 0) return sys_error("create");
     p9::Created c;
     c.node = TRY(make(Fd(path_fd), std::move(node_charge), context_));
-    c.file.reset(new ExportFile(std::move(file), std::move(file_charge), context_.reactor,
-                                context_.model == SecurityModel::mapped));
+    c.file.reset(new ExportFile(std::move(file), std::move(file_charge), context_));
     return c;
   }
 
@@ -598,8 +619,8 @@ Result<ExportSpec> parse_export(std::string_view text) {
     std::string option(
         text.substr(comma + 1, next == std::string_view::npos ? std::string_view::npos : next - comma - 1));
     auto id = [&](size_t prefix) -> Result<uint32_t> {
-      auto v =
-          common::parse_decimal(std::string_view(option).substr(prefix), UINT32_MAX - 1);  // -1 means "unchanged"
+      auto v = common::parse_decimal(std::string_view(option).substr(prefix),
+                                     UINT32_MAX - 1);  // -1 means "unchanged"
       if (!v) return Error{EINVAL, "--export " + spec.name + ": " + option + ": not a number"};
       return uint32_t(*v);
     };

@@ -331,3 +331,33 @@ TEST(MappedAttr, OnlyAStrictRecordParses) {
   MappedAttr a{1, 2, 0020600, 0x0501};
   EXPECT_EQ(MappedAttr::parse(a.text(), S_IFREG)->rdev, 0x0501u);
 }
+
+// pjdfstest chmod/12.t through Linux's v9fs: a write by someone other than root clears set-uid
+// (and set-gid with group execute), as a local write does.
+TEST(ExportPassthrough, AWriteByAnotherUserClearsSetUid) {
+  if (!root()) GTEST_SKIP() << "needs root";
+  Export e(model(SecurityModel::passthrough));
+  auto made = e.attach(0)->create("f", O_RDWR, 0777, 0);
+  ASSERT_TRUE(made);
+  ASSERT_TRUE(made->node->setattr(chmod_to(06777)));  // not at create: this process's umask applies
+  ASSERT_EQ(e.host("f").st_mode & 07777, 06777u);
+  auto f = e.attach(kNobody)->walk("f");
+  auto opened = (*f)->open(O_WRONLY);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::byte x{'x'};
+  ASSERT_TRUE((*opened)->write(0, std::span(&x, 1)));
+  EXPECT_EQ(e.host("f").st_mode & 07777, 0777u);
+}
+
+TEST(ExportMapped, AWriteByAnotherUserClearsSetUidInTheRecord) {
+  Export e(model(SecurityModel::mapped));
+  ASSERT_TRUE(e.attach(0)->create("f", O_RDWR, 06777, 0));
+  ASSERT_TRUE(e.attach(0)->create("g", O_RDWR, 06777, 0));
+  std::byte x{'x'};
+  auto by_nobody = std::move(*(*e.attach(kNobody)->walk("f"))->open(O_WRONLY));
+  ASSERT_TRUE(by_nobody->write(0, std::span(&x, 1)));
+  EXPECT_EQ(e.record("f"), "1 0 0 " + std::to_string(kFileMode | 0777) + " 0");
+  auto by_root = std::move(*(*e.attach(0)->walk("g"))->open(O_WRONLY));
+  ASSERT_TRUE(by_root->write(0, std::span(&x, 1)));
+  EXPECT_EQ(e.record("g"), "1 0 0 " + std::to_string(kFileMode | 06777) + " 0");  // root keeps them
+}
