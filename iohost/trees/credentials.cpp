@@ -85,6 +85,8 @@ ActingAs::ActingAs(const Identity* who, gid_t gid) {
   const Identity& self = Identity::process();
   if (!who) who = &self;
   gid_t fsgid = gid == gid_t(-1) ? who->gid : gid;
+  previous_ = t_current;
+  previous_fsgid_ = t_fsgid;
   const Identity& now = t_current ? *t_current : self;
   gid_t now_fsgid = t_current ? t_fsgid : self.gid;
   if (now == *who && now_fsgid == fsgid) return;
@@ -97,15 +99,17 @@ ActingAs::ActingAs(const Identity* who, gid_t gid) {
 ActingAs::~ActingAs() {
   if (!switched_) return;
   const Identity& self = Identity::process();
+  const Identity& back = previous_ ? *previous_ : self;
+  gid_t back_fsgid = previous_ ? previous_fsgid_ : self.gid;
   if (ok_) {
-    apply(*t_current, t_fsgid, self, self.gid);
+    apply(*t_current, t_fsgid, back, back_fsgid);
   } else {  // a switch that stopped halfway: back in full
-    ::syscall(SYS_setgroups, self.groups.size(), self.groups.data());
-    ::setfsgid(self.gid);
-    ::setfsuid(self.uid);
+    ::syscall(SYS_setgroups, back.groups.size(), back.groups.data());
+    ::setfsgid(back_fsgid);
+    ::setfsuid(back.uid);
   }
-  t_current = nullptr;
-  t_fsgid = gid_t(-1);
+  t_current = previous_;
+  t_fsgid = previous_fsgid_;
 }
 
 }  // namespace iohost

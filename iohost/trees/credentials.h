@@ -31,7 +31,8 @@ struct Identity {
 
 // For its lifetime, the calling thread's file-system credentials are `who` (with `gid` as the
 // file-system group when not -1: the group a new file gets). Nothing happens, not even a
-// system call, when the thread has them already. Restores the previous ones at the end.
+// system call, when the thread has them already. Restores the previous ones at the end (so
+// one may nest inside another: the inner one's end gives back the outer one's).
 class ActingAs {
  public:
   explicit ActingAs(const Identity* who, gid_t gid = gid_t(-1));
@@ -45,6 +46,8 @@ class ActingAs {
  private:
   bool switched_ = false;
   bool ok_ = true;
+  const Identity* previous_ = nullptr;  // what the thread had: null is the process's own
+  gid_t previous_fsgid_ = gid_t(-1);
 };
 
 }  // namespace iohost

@@ -544,8 +544,24 @@ class ExportNode final : public p9::Node {
     if (a.valid & (p9::P9_SETATTR_UID | p9::P9_SETATTR_GID)) {
       uid_t uid = (a.valid & p9::P9_SETATTR_UID) ? uid_t(a.uid) : uid_t(-1);
       gid_t gid = (a.valid & p9::P9_SETATTR_GID) ? gid_t(a.gid) : gid_t(-1);
-      if (::fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+      // Passthrough: the owner giving its file to one of its groups. 9P2000.L does not carry a
+      // client user's supplementary groups, and the host's idea of them may differ, so the
+      // client's own check stands (Linux's did it, with the real groups, before sending):
+      // passthrough trusts the uid and gids a client names anyway. Done with iohost's own
+      // credentials; only the group changes (a uid change is never done so).
+      struct stat st;
+      if (::fstatat(fd_.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown");
+      bool owners_group_change = context_.model == SecurityModel::passthrough && context_.acting &&
+                                 st.st_uid == context_.acting->uid && (uid == uid_t(-1) || uid == st.st_uid) &&
+                                 gid != gid_t(-1);
+      if (owners_group_change) {
+        ActingAs as_iohost(nullptr);
+        if (!as_iohost.ok()) return refused_credentials();
+        if (::fchownat(fd_.get(), "", uid_t(-1), gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+          return sys_error("chown");
+      } else if (::fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
         return sys_error("chown");
+      }
     }
     return {};
   }

@@ -361,3 +361,26 @@ TEST(ExportMapped, AWriteByAnotherUserClearsSetUidInTheRecord) {
   ASSERT_TRUE(by_root->write(0, std::span(&x, 1)));
   EXPECT_EQ(e.record("g"), "1 0 0 " + std::to_string(kFileMode | 06777) + " 0");  // root keeps them
 }
+
+// pjdfstest chown/00.t through v9fs: a client user in groups the host does not know gives its
+// own file to one of them (Linux checked membership with the real groups before sending).
+TEST(ExportPassthrough, AnOwnerGivesItsFileToAGroupTheClientSaysItIsIn) {
+  if (!root()) GTEST_SKIP() << "needs root";
+  Export e(model(SecurityModel::passthrough));
+  ASSERT_TRUE(e.attach(kNobody)->create("mine", O_RDWR, 0644, kNobody));
+  e.dir.write("roots", "x");
+  auto nobody = e.attach(kNobody);
+  ASSERT_TRUE((*nobody->walk("mine"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_GID, .gid = kOther}));
+  EXPECT_EQ(e.host("mine").st_gid, kOther);
+  // Still refused: the owner to another user, and anything of a file it does not own.
+  auto give = (*nobody->walk("mine"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_UID | p9::P9_SETATTR_GID,
+                                                          .uid = kOther,
+                                                          .gid = kOther});
+  ASSERT_FALSE(give);
+  EXPECT_EQ(give.error().code, EPERM);
+  auto take = (*nobody->walk("roots"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_GID, .gid = kOther});
+  ASSERT_FALSE(take);
+  EXPECT_EQ(take.error().code, EPERM);
+  // And the thread is nobody's again for the rest of that call, root's after it.
+  EXPECT_EQ(::setfsuid(uid_t(-1)), 0);
+}
