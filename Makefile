@@ -149,6 +149,7 @@ help:
 	@echo "make fuzz       libFuzzer targets; make fuzz-run FUZZ_SECONDS=N runs each for N s"
 	@echo "make smoke      boot hello and faulty under bare QEMU and check output and status"
 	@echo "make xen-test   the Xen stage: the images as PVH and PV guests on Xen 4.17 in QEMU"
+	@echo "make conformance  pjdfstest through Linux v9fs: iohost passthrough and mapped beside diod"
 	@echo "make bench      benchmarks, JSON in build/bench/: iohost vs diod, lib9p vs diodcat,"
 	@echo "                  xenos vs a Linux PV domU over the same Xen 9pfs backend, image sizes"
 	@echo "                  by part, the smallest memory= hello and p9test pass in"
@@ -312,6 +313,12 @@ run-qemu: $(BUILD)/apps/$(APP)/$(APP).elf
 $(XEN_STAMP): tools/deps.sh
 	$(Q)tools/deps.sh xen
 	$(Q)mkdir -p $(BUILD) && touch $@
+
+# pjdfstest, all of it, through Linux's v9fs on iohost's passthrough and mapped exports and on
+# diod, side by side in one QEMU VM (tests/conformance/README.md); make test runs five folders.
+.PHONY: conformance
+conformance: $(IOHOST) | $(XEN_STAMP)
+	$(Q)tests/conformance/run.py $(BUILD)
 
 xen-test: $(IMAGES) $(IOHOST) | $(XEN_STAMP)
 	$(Q)tests/xen/xen_test.py $(BUILD)

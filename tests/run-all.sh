@@ -33,6 +33,10 @@ stage "interop (lib9p, iohost, diod, nfs-ganesha, diod's tools)" tests/interop/r
 stage "fuzz (libFuzzer, bounded)" tests/fuzz/run.sh "$build" "${FUZZ_SECONDS:-15}"
 stage "smoke (bare QEMU, no Xen)" tests/smoke/run.sh "$build"
 stage "sdk (make install, apps built outside the tree, image size)" tests/sdk/run.sh "$build"
+# pjdfstest through Linux's v9fs (a QEMU VM, no Xen) on the directories the security models
+# change most; `make conformance` runs the whole suite (tests/conformance/README.md).
+stage "conformance (pjdfstest via Linux v9fs: iohost passthrough and mapped beside diod)" \
+  tests/conformance/run.py "$build" --dirs "${CONFORMANCE_DIRS:-chmod,chown,mknod,unlink,utimensat}"
 stage "xen (Xen 4.17 in QEMU, PVH guests)" tests/xen/xen_test.py "$build"
 
 echo "=== time by stage (where CI's 40 minutes go)"

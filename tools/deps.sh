@@ -23,6 +23,7 @@ if [[ "${1:-}" == xen ]]; then
     qemu-system-xen                           # dom0's xen-9pfs backend (xen-qemu-system-i386)
     busybox-static cpio kmod                  # dom0 userland and initramfs
     fio stress-ng                             # dom0's load tests of iohost under Linux's v9fs
+    e2fsprogs                                 # the conformance VM's ext4 scratch disk (mkfs.ext4)
     tcl                                       # SQLite's own build makes its amalgamation with tclsh
   )
 fi
