@@ -10,7 +10,7 @@ serves a fresh folder of an ext4 scratch disk with each server and runs the test
 Servers: diod; iohost with --export data=DIR,security_model=passthrough|mapped; "none" is
 iohost's plain --export data=DIR; "ext4" is no server (the scratch disk itself, a reference).
 By default the servers run side by side, two test files at a time each (--serial: one server
-after another, one file at a time; the verdicts are the same, it is 2-3 times slower).
+after another, one file at a time; the same verdicts, about twice as slow).
 Writes BUILD_DIR/conformance/<run>/results.json and serial.log, prints one line per server,
 and ends with "N passed, M failed" over the checks (not the assertions):
   (a) each server's suite ran to the end: every file printed its plan, none timed out;
@@ -176,13 +176,14 @@ def copy_with_libs(path, root, dest=None):
             shutil.copy(lib, root + lib)  # follows symlinks, as cp -L
 
 
-def build_initramfs(build, work, pjdfstest, mods, upstream_expect, conf, files):
-    """WORK/initramfs.cpio (newc, uncompressed: gzip would cost the TCG guest more than it
-    saves). Rebuilt every run, as iohost changes often; it takes about a second."""
+def build_initramfs(build, out, pjdfstest, mods, upstream_expect, conf, files):
+    """OUT/initramfs.cpio (newc, uncompressed: gzip would cost the TCG guest more than it
+    saves). Made for each run, in the run's folder (it holds the run's file list, iohost
+    changes often, and two runs at once must not share it); it takes about a second."""
     iohost = os.path.join(build, "bin", "iohost")
     if not os.path.exists(iohost):
         sys.exit("conformance: no %s (make %s)" % (iohost, iohost))
-    root = os.path.join(work, "initramfs-root")
+    root = os.path.join(out, "initramfs-root")
     shutil.rmtree(root, ignore_errors=True)
     for d in ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "run", "tmp",
               "mnt", "scratch"]:
@@ -200,10 +201,10 @@ def build_initramfs(build, work, pjdfstest, mods, upstream_expect, conf, files):
                     ". /pjdfstest/expect.sh\n")
     shutil.copy(pjdfstest, os.path.join(root, "pjdfstest", "pjdfstest"))
     copy_with_libs("/usr/sbin/diod", root)
-    stripped = os.path.join(work, "iohost.stripped")  # 25 MiB of debug info the VM need not load
-    run(["strip", "--strip-debug", "-o", stripped, iohost], timeout=120)
     copy_with_libs(iohost, root, "/usr/bin/iohost")
-    shutil.copy(stripped, os.path.join(root, "usr", "bin", "iohost"))
+    # Without its 25 MiB of debug information, which the VM need not load.
+    run(["strip", "--strip-debug", "-o", os.path.join(root, "usr", "bin", "iohost"), iohost],
+        timeout=120)
     with open(os.path.join(root, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
     with open(os.path.join(root, "etc", "group"), "w") as f:
@@ -221,11 +222,11 @@ def build_initramfs(build, work, pjdfstest, mods, upstream_expect, conf, files):
         f.write("".join(name + "\n" for name in files))
     for p in ["init", "bin/busybox", "usr/bin/openssl", "pjdfstest/pjdfstest"]:
         os.chmod(os.path.join(root, p), 0o755)
-    cpio = os.path.join(work, "initramfs.cpio")
+    cpio = os.path.join(out, "initramfs.cpio")
     listing = subprocess.run("find . | LC_ALL=C sort", shell=True, cwd=root,
                              capture_output=True, timeout=60, check=True).stdout
-    with open(cpio + ".tmp", "wb") as out:
-        run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=listing, stdout=out)
+    with open(cpio + ".tmp", "wb") as archive:
+        run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=listing, stdout=archive)
     os.replace(cpio + ".tmp", cpio)
     shutil.rmtree(root)
     return cpio
@@ -492,6 +493,16 @@ def server_line(name, r):
         " (%s)" % where if where else "")
 
 
+class Stopped(Exception):
+    pass
+
+
+def on_sigterm(*_):
+    # Once: `timeout` signals run.py and then its whole process group (QEMU too) again.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Stopped()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -519,7 +530,8 @@ def main():
     ap.add_argument("--upstream-expect", action="store_true",
                     help="pjdfstest's own expect() (five processes an assertion, 3x slower); "
                     "by default tests/conformance/expect.sh's, with the same verdicts")
-    ap.add_argument("--keep-disk", action="store_true", help="keep the scratch ext4 image")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the run's scratch ext4 image and initramfs")
     args = ap.parse_args()
 
     servers = [s for s in args.servers.split(",") if s]
@@ -563,7 +575,7 @@ def main():
     t0 = time.monotonic()
     vmlinux, mods = kernel_and_modules(build, work)
     pjdfstest = build_pjdfstest(work)
-    initramfs = build_initramfs(build, work, pjdfstest, mods, args.upstream_expect, conf,
+    initramfs = build_initramfs(build, run_dir, pjdfstest, mods, args.upstream_expect, conf,
                                 longest_first(files))
     disk = os.path.join(run_dir, "scratch.ext4")
     make_scratch_disk(disk)
@@ -575,19 +587,24 @@ def main():
         jobs, args.smp, args.memory, os.path.join(run_dir, "serial.log")))
     serial = Serial(os.path.join(run_dir, "serial.log"), servers, args.boot_timeout, file_timeout)
     # SIGTERM (a `timeout` around run.py, make's stage being stopped) must not leave QEMU
-    # spinning: it becomes an exception, and the finally below kills QEMU.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("conformance: stopped by SIGTERM"))
+    # spinning: it becomes an exception, QEMU is killed, and what ran is still reported.
+    signal.signal(signal.SIGTERM, on_sigterm)
     qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:
         vm_problem = serial.follow(qemu, args.timeout)
+    except Stopped:
+        vm_problem = "run.py was stopped by SIGTERM"
+        serial.log.close()
     finally:
         if qemu.poll() is None:
             qemu.kill()
             qemu.wait(timeout=30)
+        for scratch in ([] if args.keep else [disk, initramfs]):
+            if os.path.exists(scratch):
+                os.remove(scratch)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     total = time.monotonic() - serial.started
-    if not args.keep_disk:
-        os.remove(disk)
     if serial.errors:
         for e in serial.errors:
             log("VM: " + e)
