@@ -552,8 +552,8 @@ class ExportNode final : public p9::Node {
       struct stat st;
       if (::fstatat(fd_.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown");
       bool owners_group_change = context_.model == SecurityModel::passthrough && context_.acting &&
-                                 st.st_uid == context_.acting->uid && (uid == uid_t(-1) || uid == st.st_uid) &&
-                                 gid != gid_t(-1);
+                                 st.st_uid == context_.acting->uid &&
+                                 (uid == uid_t(-1) || uid == st.st_uid) && gid != gid_t(-1);
       if (owners_group_change) {
         ActingAs as_iohost(nullptr);
         if (!as_iohost.ok()) return refused_credentials();
@@ -704,6 +704,8 @@ Result<uid_t> ExportTree::uid_of(const p9::Caller& caller) {
   return who->uid;
 }
 
+constexpr size_t kMaxCachedIdentities = 1024;
+
 Result<std::shared_ptr<const Identity>> ExportTree::acting_for(const p9::Caller& caller) {
   switch (options_.model) {
     case SecurityModel::mapped: return std::shared_ptr<const Identity>();
@@ -722,9 +724,12 @@ Result<std::shared_ptr<const Identity>> ExportTree::acting_for(const p9::Caller&
     case SecurityModel::passthrough: {
       uid_t uid = TRY(uid_of(caller));
       std::lock_guard hold(identities_lock_);
-      auto& known = identities_[uid];
-      if (!known) known = std::make_shared<const Identity>(Identity::of_user(uid));
-      return known;
+      if (auto known = identities_.find(uid); known != identities_.end()) return known->second;
+      auto made = std::make_shared<const Identity>(Identity::of_user(uid));
+      // A client names any uid it likes: the cache stays bounded (past it, each attach of a new
+      // uid gets its own identity, held only by that attach's nodes).
+      if (identities_.size() < kMaxCachedIdentities) identities_.emplace(uid, made);
+      return made;
     }
   }
   return std::shared_ptr<const Identity>();

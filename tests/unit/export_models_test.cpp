@@ -373,9 +373,9 @@ TEST(ExportPassthrough, AnOwnerGivesItsFileToAGroupTheClientSaysItIsIn) {
   ASSERT_TRUE((*nobody->walk("mine"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_GID, .gid = kOther}));
   EXPECT_EQ(e.host("mine").st_gid, kOther);
   // Still refused: the owner to another user, and anything of a file it does not own.
-  auto give = (*nobody->walk("mine"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_UID | p9::P9_SETATTR_GID,
-                                                          .uid = kOther,
-                                                          .gid = kOther});
+  auto give = (*nobody->walk("mine"))
+                  ->setattr(p9::SetAttr{
+                      .valid = p9::P9_SETATTR_UID | p9::P9_SETATTR_GID, .uid = kOther, .gid = kOther});
   ASSERT_FALSE(give);
   EXPECT_EQ(give.error().code, EPERM);
   auto take = (*nobody->walk("roots"))->setattr(p9::SetAttr{.valid = p9::P9_SETATTR_GID, .gid = kOther});
@@ -383,4 +383,14 @@ TEST(ExportPassthrough, AnOwnerGivesItsFileToAGroupTheClientSaysItIsIn) {
   EXPECT_EQ(take.error().code, EPERM);
   // And the thread is nobody's again for the rest of that call, root's after it.
   EXPECT_EQ(::setfsuid(uid_t(-1)), 0);
+}
+
+// A client may name any uid at attach: thousands of them work, and iohost's cache of them stays
+// bounded (each attach past the cache holds its own identity, freed with its nodes).
+TEST(ExportPassthrough, ManyNamedUsersEachGetTheirOwnCredentials) {
+  if (!root()) GTEST_SKIP() << "needs root";
+  Export e(model(SecurityModel::passthrough));
+  for (uint32_t uid = 100000; uid < 102000; ++uid) ASSERT_TRUE(e.attach(uid)) << uid;
+  ASSERT_TRUE(e.attach(101999)->create("last", O_RDWR, 0644, 101999));
+  EXPECT_EQ(e.host("last").st_uid, 101999u);
 }
