@@ -222,12 +222,12 @@ Result<void> Session::receive(std::span<const std::byte> message) {
     size_t msize = std::min<size_t>({tv->msize, server_.limits().max_msize, transport_max_});
     if (!known || msize < kMinMsize) {
       msize_ = 0;
-      sink_.send(encode(Rversion{uint32_t(msize), "unknown"}, h.tag, Dialect::k9P2000));
+      sink_.send(encode(Rversion{uint32_t(msize), "unknown"}, h.tag, Dialect::k9P2000), h.tag);
       return {};
     }
     dialect_ = d;
     msize_ = msize;
-    sink_.send(encode(Rversion{uint32_t(msize_), dialect_name(d)}, h.tag, d));
+    sink_.send(encode(Rversion{uint32_t(msize_), dialect_name(d)}, h.tag, d), h.tag);
     return {};
   }
   if (msize_ == 0) return Error{EPROTO, "9P: type " + std::to_string(int(h.type)) + " before Tversion"};
@@ -237,7 +237,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
   if (h.type == Type::Tflush) {
     auto tf = decode<Tflush>(message, dialect_, msize_);
     if (!tf) {
-      sink_.send(error_reply(h.tag, {EBADMSG, tf.error().message}));
+      sink_.send(error_reply(h.tag, {EBADMSG, tf.error().message}), h.tag);
       return {};
     }
     flush(h.tag, tf->oldtag);
@@ -246,7 +246,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
 
   auto job = prepare(h, message);
   if (!job) {
-    sink_.send(error_reply(h.tag, job.error()));
+    sink_.send(error_reply(h.tag, job.error()), h.tag);
     return {};
   }
   if (!job->park && (!job->blocking || executor_ == nullptr)) {
@@ -256,7 +256,7 @@ Result<void> Session::receive(std::span<const std::byte> message) {
   size_t max_in_flight = server_.limits().max_in_flight;
   if (in_flight_.size() >= max_in_flight || *executing_ >= max_in_flight) {
     budget_->exhausted("requests in flight (" + std::to_string(max_in_flight) + ")");
-    sink_.send(error_reply(h.tag, {EAGAIN, "too many requests in flight"}));
+    sink_.send(error_reply(h.tag, {EAGAIN, "too many requests in flight"}), h.tag);
     return {};
   }
   if (job->park) {
@@ -304,16 +304,16 @@ void Session::start_parked(uint16_t tag, Job job) {
 // that made no reply at all (the host caught it failing) gets EIO.
 void Session::finish_now(uint16_t tag, Outcome outcome) {
   if (outcome.reply.empty()) {
-    sink_.send(error_reply(tag, {EIO, "the server failed to serve this request"}));
+    sink_.send(error_reply(tag, {EIO, "the server failed to serve this request"}), tag);
     return;
   }
   if (outcome.reply.size() > msize_) {
     sink_.send(error_reply(tag, {EMSGSIZE, "the reply (" + std::to_string(outcome.reply.size()) +
-                                               " bytes) is larger than msize"}));
+                                               " bytes) is larger than msize"}), tag);
     return;
   }
   if (outcome.commit) outcome.commit();
-  sink_.send(std::move(outcome.reply));
+  sink_.send(std::move(outcome.reply), tag);
 }
 
 void Session::finish(uint16_t tag, Outcome outcome) {
@@ -322,13 +322,13 @@ void Session::finish(uint16_t tag, Outcome outcome) {
   InFlight done = std::move(it->second);
   in_flight_.erase(it);
   if (!done.flushed) finish_now(tag, std::move(outcome));
-  for (uint16_t flush_tag : done.flushes) sink_.send(encode(Rflush{}, flush_tag, dialect_));
+  for (uint16_t flush_tag : done.flushes) sink_.send(encode(Rflush{}, flush_tag, dialect_), flush_tag);
 }
 
 void Session::flush(uint16_t tag, uint16_t oldtag) {
   auto it = in_flight_.find(oldtag);
   if (it == in_flight_.end()) {  // already answered, or never seen: flush(5) says answer now
-    sink_.send(encode(Rflush{}, tag, dialect_));
+    sink_.send(encode(Rflush{}, tag, dialect_), tag);
     return;
   }
   if (it->second.cancel) {  // parked: stop it, and the flush is done
@@ -336,8 +336,8 @@ void Session::flush(uint16_t tag, uint16_t oldtag) {
     std::vector<uint16_t> earlier = std::move(it->second.flushes);
     in_flight_.erase(it);
     cancel();
-    for (uint16_t flush_tag : earlier) sink_.send(encode(Rflush{}, flush_tag, dialect_));
-    sink_.send(encode(Rflush{}, tag, dialect_));
+    for (uint16_t flush_tag : earlier) sink_.send(encode(Rflush{}, flush_tag, dialect_), flush_tag);
+    sink_.send(encode(Rflush{}, tag, dialect_), tag);
     return;
   }
   it->second.flushed = true;

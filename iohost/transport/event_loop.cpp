@@ -84,8 +84,9 @@ class Connection final : public p9::ReplySink {
   size_t listener() const { return listener_; }
   uid_t uid() const { return uid_; }
 
-  // Memory held for this client counts what its replies' buffers hold, not their lengths.
-  void send(std::vector<std::byte> reply) override {
+  // Memory held for this client counts what its replies' buffers hold, not their lengths. One
+  // socket: every lane is the same.
+  void send(std::vector<std::byte> reply, uint16_t /*lane*/) override {
     queued_ += reply.capacity();
     out_.push_back(std::move(reply));
     if (!dirty_flag_) {

@@ -1,14 +1,14 @@
 // The Xen 9pfs backend (see xen_backend.h). xenstore, grant mapping and event channels come
-// from Debian's libxenstore, libxengnttab and libxenevtchn; the ring arithmetic is the same
-// pure, unit-tested and fuzzed code the guest's frontend uses (common/flex_ring.cpp).
+// from Debian's libxenstore, libxengnttab and libxenevtchn; what happens on the mapped rings is
+// ring_channel.cpp's (pure, unit-tested and fuzzed on the host).
 #include "xen_backend.h"
 #include "common/decimal.h"
 #include <sys/mman.h>
 #include <cerrno>
 #include <cstring>
 #include "guarded.h"
+#include "ring_channel.h"
 #include "../log.h"
-#include "common/flex_ring.h"
 
 extern "C" {
 #include <xenevtchn.h>
@@ -55,7 +55,7 @@ struct XenBackend::Handles {
   }
 };
 
-// One 9pfs device of one guest: its rings and its 9P session.
+// One 9pfs device of one guest: its rings' mappings and event channels, and its 9P session.
 class XenDevice final : public p9::ReplySink {
  public:
   XenDevice(XenBackend::Handles& h, unsigned domid, std::string guest, std::string tag, std::string fe,
@@ -70,7 +70,7 @@ class XenDevice final : public p9::ReplySink {
 
   const std::string& fe() const { return fe_; }
   const std::string& be() const { return be_; }
-  bool connected() const { return !rings_.empty(); }
+  bool connected() const { return !maps_.empty(); }
   std::string name() const {
     return "guest " + guest_ + " (domain " + std::to_string(domid_) + ") share " + tag_;
   }
@@ -83,58 +83,55 @@ class XenDevice final : public p9::ReplySink {
     if (!xs_number(h_.xs, fe_ + "/num-rings", &count) || count < 1 || count > max_rings)
       return p9::Error{EPROTO, "num-rings is not between 1 and " + std::to_string(max_rings)};
     for (unsigned i = 0; i < count; ++i) {
-      auto r = std::make_unique<Ring>();
       unsigned ref = 0, port = 0;
       std::string n = std::to_string(i);
       if (!xs_number(h_.xs, fe_ + "/ring-ref" + n, &ref) ||
           !xs_number(h_.xs, fe_ + "/event-channel-" + n, &port))
         return connect_error("ring-ref" + n + " or event-channel-" + n + " is missing or not a number");
-      r->intf = static_cast<xen_9pfs_data_intf*>(
+      auto* intf = static_cast<xen_9pfs_data_intf*>(
           ::xengnttab_map_grant_ref(h_.gnt, domid_, ref, PROT_READ | PROT_WRITE));
-      if (r->intf == nullptr) return connect_error("cannot map ring-ref" + n + ": " + std::strerror(errno));
-      unsigned order = r->intf->ring_order;  // read once: the guest may change it under us
-      if (order < 1 || order > max_order) {
-        rings_.push_back(std::move(r));
-        return connect_error("ring " + n + " has order " + std::to_string(order));
-      }
-      r->order = order;
+      if (intf == nullptr) return connect_error("cannot map ring-ref" + n + ": " + std::strerror(errno));
+      RingMap& m = maps_.emplace_back();  // from here on, disconnect() gives back what it holds
+      m.intf = intf;
+      unsigned order = m.intf->ring_order;  // read once: the guest may change it under us
+      if (order < 1 || order > max_order) return connect_error("ring " + n + " has order " + std::to_string(order));
+      m.order = order;
       uint32_t pages = 1u << order;
       std::vector<uint32_t> refs(pages);
-      for (uint32_t p = 0; p < pages; ++p) refs[p] = r->intf->ref[p];
-      r->data = static_cast<std::byte*>(
+      for (uint32_t p = 0; p < pages; ++p) refs[p] = m.intf->ref[p];
+      m.data = static_cast<std::byte*>(
           ::xengnttab_map_domain_grant_refs(h_.gnt, pages, domid_, refs.data(), PROT_READ | PROT_WRITE));
-      if (r->data == nullptr) {
-        rings_.push_back(std::move(r));
-        return connect_error("cannot map ring " + n + "'s data pages: " + std::strerror(errno));
-      }
-      r->size = uint32_t(XEN_FLEX_RING_SIZE(order));
+      if (m.data == nullptr) return connect_error("cannot map ring " + n + "'s data pages: " + std::strerror(errno));
       int local = ::xenevtchn_bind_interdomain(h_.evtchn, domid_, port);
-      if (local < 0) {
-        rings_.push_back(std::move(r));
-        return connect_error("cannot bind event-channel-" + n + ": " + std::strerror(errno));
-      }
-      r->port = local;
-      rings_.push_back(std::move(r));
+      if (local < 0) return connect_error("cannot bind event-channel-" + n + ": " + std::strerror(errno));
+      m.port = local;
     }
     // The guest's messages are at most half a ring (as Linux and our frontend assume).
-    uint32_t smallest = rings_.front()->size;
-    for (auto& r : rings_) smallest = std::min(smallest, r->size);
-    session_ = std::make_unique<p9::Session>(server_, *this, &executor_, name(), smallest / 2);
+    uint32_t smallest = UINT32_MAX;
+    for (const RingMap& m : maps_) smallest = std::min(smallest, uint32_t(XEN_FLEX_RING_SIZE(m.order)));
+    uint32_t msize_limit = smallest / 2;
+    rings_ = std::make_unique<DeviceRings>();
+    for (const RingMap& m : maps_) {
+      std::span<std::byte> data(m.data, size_t(1u << m.order) * kPageSize);  // in, then out
+      auto port = evtchn_port_t(m.port);
+      rings_->add(TRY(RingChannel::over(*m.intf, data, msize_limit,
+                                        [this, port] { ::xenevtchn_notify(h_.evtchn, port); })));
+    }
+    session_ = std::make_unique<p9::Session>(server_, *this, &executor_, name(), msize_limit);
     session_->budget()->on_exhausted(
         [this](const std::string& what) { refusals_(name() + ": at its limit of " + what + ": refused"); });
-    msize_limit_ = smallest / 2;
     return {};
   }
 
   void disconnect() {
     session_.reset();  // first: its replies have nowhere to go now
-    for (auto& r : rings_) {
-      if (r->port >= 0) ::xenevtchn_unbind(h_.evtchn, evtchn_port_t(r->port));
-      if (r->data) ::xengnttab_unmap(h_.gnt, r->data, 1u << r->order);
-      if (r->intf) ::xengnttab_unmap(h_.gnt, r->intf, 1);
+    rings_.reset();    // before the memory it works on is unmapped
+    for (RingMap& m : maps_) {
+      if (m.port >= 0) ::xenevtchn_unbind(h_.evtchn, evtchn_port_t(m.port));
+      if (m.data) ::xengnttab_unmap(h_.gnt, m.data, 1u << m.order);
+      if (m.intf) ::xengnttab_unmap(h_.gnt, m.intf, 1);
     }
-    rings_.clear();
-    ring_of_tag_.clear();
+    maps_.clear();
   }
 
   // "guest G (domain D) share T: N fids, H host descriptors, R rings" or "...: not connected".
@@ -142,125 +139,50 @@ class XenDevice final : public p9::ReplySink {
     if (!session_) return name() + ": not connected";
     return name() + ": " + std::to_string(session_->fid_count()) + " fids, " +
            std::to_string(session_->budget()->descriptors()) + " host descriptors, " +
-           std::to_string(rings_.size()) + (rings_.size() == 1 ? " ring" : " rings");
+           std::to_string(maps_.size()) + (maps_.size() == 1 ? " ring" : " rings");
   }
 
   bool owns_port(int port) const {
-    for (auto& r : rings_)
-      if (r->port == port) return true;
+    for (const RingMap& m : maps_)
+      if (m.port == port) return true;
     return false;
   }
 
   // A notification: requests to read, or room for replies. Error: close the device.
   p9::Result<void> service() {
-    for (size_t i = 0; i < rings_.size() && connected(); ++i) {
-      TRY_VOID(flush_replies(*rings_[i]));
-      TRY_VOID(read_requests(i));
-    }
-    return {};
+    if (!rings_) return {};
+    return rings_->service([this](std::span<const std::byte> request) -> p9::Result<AfterRequest> {
+      TRY_VOID(receive_guarded(*session_, request));
+      return connected() ? AfterRequest::kReadMore : AfterRequest::kStop;
+    });
   }
 
   // ReplySink: the reply goes back on the ring its request came on, whole.
-  void send(std::vector<std::byte> reply) override {
-    if (!connected()) return;
-    uint16_t tag = p9::read_le16(reply.data() + 5);
-    auto it = ring_of_tag_.find(tag);
-    size_t ring = it == ring_of_tag_.end() ? 0 : it->second;
-    Ring& r = *rings_[ring];
-    r.pending.push_back(std::move(reply));
-    if (auto f = flush_replies(r); !f) broken_ = f.error().message;
+  void send(std::vector<std::byte> reply, uint16_t lane) override {
+    if (rings_) rings_->send(std::move(reply), lane);
   }
-  const std::string& broken() const { return broken_; }
+  // Why a reply could not be published since connect ("" while none failed).
+  std::string broken() const { return rings_ ? rings_->broken() : std::string(); }
 
  private:
-  struct Ring {
+  // What connect() mapped and bound for one ring, for disconnect() to give back.
+  struct RingMap {
     xen_9pfs_data_intf* intf = nullptr;
-    std::byte* data = nullptr;  // in (replies) then out (requests), size bytes each
+    std::byte* data = nullptr;  // 2^order pages: in (replies) then out (requests)
     unsigned order = 0;
-    uint32_t size = 0;
     int port = -1;
-    std::vector<std::vector<std::byte>> pending;  // replies waiting for room
   };
-
-  p9::Result<void> read_requests(size_t index) {
-    Ring& r = *rings_[index];
-    const volatile std::byte* out = r.data + r.size;
-    bool consumed = false;
-    // Back-pressure: while this ring's replies wait for room, its requests wait too. A guest
-    // that sends without ever reading its replies stalls itself, not iohost's memory.
-    while (r.pending.empty()) {
-      uint32_t cons = __atomic_load_n(&r.intf->out_cons, __ATOMIC_RELAXED);
-      uint32_t prod = __atomic_load_n(&r.intf->out_prod, __ATOMIC_ACQUIRE);  // the index before the data
-      xen::NextMessage next = xen::next_message(out, r.size, cons, prod, msize_limit_);
-      if (next.state == xen::NextMessage::kHostile) return p9::Error{EPROTO, next.why};
-      if (next.state != xen::NextMessage::kReady) break;  // nothing, or the rest is still coming
-      std::vector<std::byte> message(next.size);
-      xen::flex_read(out, r.size, cons, message);
-      // The copy is ours: give the space back at once, so the guest can send more meanwhile.
-      __atomic_store_n(&r.intf->out_cons, cons + next.size, __ATOMIC_RELEASE);
-      consumed = true;
-      ring_of_tag_[p9::read_le16(message.data() + 5)] = index;
-      TRY_VOID(receive_guarded(*session_, message));
-      if (!broken_.empty()) return p9::Error{EIO, broken_};
-      if (!connected()) return {};
-    }
-    if (consumed) ::xenevtchn_notify(h_.evtchn, evtchn_port_t(r.port));
-    return {};
-  }
-
-  p9::Result<void> flush_replies(Ring& r) {
-    volatile std::byte* in = r.data;
-    bool wrote = false;
-    size_t done = 0;
-    for (; done < r.pending.size(); ++done) {
-      const std::vector<std::byte>& reply = r.pending[done];
-      uint32_t cons = __atomic_load_n(&r.intf->in_cons, __ATOMIC_ACQUIRE);
-      uint32_t prod = __atomic_load_n(&r.intf->in_prod, __ATOMIC_RELAXED);
-      auto queued = xen::flex_queued(prod, cons, r.size);
-      if (!queued) return p9::Error{EPROTO, queued.error().message};
-      if (r.size - *queued < reply.size()) break;  // the guest makes room and notifies us
-      xen::flex_write(in, r.size, prod, reply);
-      __atomic_store_n(&r.intf->in_prod, prod + uint32_t(reply.size()), __ATOMIC_RELEASE);  // published whole
-      wrote = true;
-    }
-    r.pending.erase(r.pending.begin(), r.pending.begin() + long(done));
-    if (wrote) ::xenevtchn_notify(h_.evtchn, evtchn_port_t(r.port));
-    return {};
-  }
 
   XenBackend::Handles& h_;
   unsigned domid_;
   std::string guest_, tag_, fe_, be_;
   p9::Executor& executor_;
   p9::Server server_;
-  std::vector<std::unique_ptr<Ring>> rings_;
-  std::map<uint16_t, size_t> ring_of_tag_;
+  std::vector<RingMap> maps_;
+  std::unique_ptr<DeviceRings> rings_;  // on maps_' memory; made once all of it is mapped
   std::unique_ptr<p9::Session> session_;
   RateLimitedLog refusals_;
-  uint32_t msize_limit_ = 0;
-  std::string broken_;
 };
-
-p9::Result<XenGuestConfig> parse_xen_guest(const std::string& spec) {
-  size_t eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-    return p9::Error{EINVAL, "--xen-guest wants NAME=TAG:TREE[,TAG:TREE...], not \"" + spec + "\""};
-  XenGuestConfig c;
-  c.name = spec.substr(0, eq);
-  std::string rest = spec.substr(eq + 1);
-  size_t at = 0;
-  while (at <= rest.size()) {
-    size_t comma = rest.find(',', at);
-    std::string share = rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    size_t colon = share.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == share.size())
-      return p9::Error{EINVAL, "--xen-guest " + c.name + ": \"" + share + "\" is not TAG:TREE"};
-    c.shares.emplace_back(share.substr(0, colon), share.substr(colon + 1));
-    if (comma == std::string::npos) break;
-    at = comma + 1;
-  }
-  return c;
-}
 
 XenBackend::XenBackend(const p9::Server& trees, std::vector<XenGuestConfig> guests, p9::Executor& executor,
                        unsigned max_rings, unsigned max_order)

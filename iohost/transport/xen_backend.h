@@ -2,26 +2,20 @@
 // configuration it writes the device's backend and frontend xenstore nodes itself (Xen 4.17's
 // xl has no p9 type other than QEMU's), follows the frontend through the xenbus states, maps
 // the rings once, and serves the device's one 9P session on lib9p's server with the trees the
-// configuration gives that guest and no others. Many requests are in flight per ring: each is
-// copied out whole and out_cons advanced at once; each reply is published whole, on the ring
-// its request came on. A guest that breaks the ring protocol loses its device (logged); a
-// guest that dies loses everything: grants unmapped, channels unbound, nodes removed.
+// configuration gives that guest and no others. The rings themselves (many requests in flight
+// per ring, each reply published whole on the ring its request came on, back-pressure) are
+// ring_channel.h's, on the memory mapped here. A guest that breaks the ring protocol loses its
+// device (logged); a guest that dies loses everything: grants unmapped, channels unbound,
+// nodes removed.
 #pragma once
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 #include "p9/server.h"
+#include "xen_guest_config.h"
 
 namespace iohost {
-
-// --xen-guest NAME=TAG:TREE[,TAG:TREE...]: the 9pfs devices guest NAME gets, in order.
-struct XenGuestConfig {
-  std::string name;
-  std::vector<std::pair<std::string, std::string>> shares;  // tag, tree name
-  unsigned first_device = 0;  // share i is device/9pfs/<first_device + i> (--xen-first-device)
-};
-p9::Result<XenGuestConfig> parse_xen_guest(const std::string& spec);
 
 class XenDevice;
 

@@ -18,9 +18,10 @@ namespace {
 class CheckingSink final : public ReplySink {
  public:
   size_t msize = 1 << 20;
-  void send(std::vector<std::byte> reply) override {
+  void send(std::vector<std::byte> reply, uint16_t lane) override {
     auto h = decode_header(reply, msize);
     if (!h) std::abort();  // a reply that does not frame, or exceeds msize
+    if (h->tag != lane) std::abort();  // the lane routes it: it must be the reply's own tag
   }
 };
 

@@ -62,7 +62,7 @@ class LoopbackServer final : public p9::Transport, public p9::ReplySink, public 
   }
 
   // ReplySink (the session's side, called with mu_ held)
-  void send(std::vector<std::byte> reply) override {
+  void send(std::vector<std::byte> reply, uint16_t /*lane*/) override {
     replies_.push_back(std::move(reply));
     cv_.notify_all();
   }

@@ -87,7 +87,7 @@ class CrashingServer final : public Transport, public ReplySink {
     start();
     return {};
   }
-  void send(std::vector<std::byte> reply) override {  // ReplySink, called with mu_ held
+  void send(std::vector<std::byte> reply, uint16_t /*lane*/) override {  // ReplySink, called with mu_ held
     replies_.push_back(std::move(reply));
     cv_.notify_all();
   }

@@ -1,6 +1,6 @@
-// The pure parts of iohost's Xen backend: its configuration. (The rings are the guest's own
-// flex_ring code, tested in xen_logic_test.cpp; the rest is proven on Xen by the Xen stage.)
-#include "transport/xen_backend.h"
+// The pure parts of iohost's Xen backend: its configuration. (Its rings are ring_channel.cpp,
+// tested in ring_channel_test.cpp; the Xen glue is proven on Xen by the Xen stage.)
+#include "transport/xen_guest_config.h"
 #include "common/decimal.h"
 #include <gtest/gtest.h>
 

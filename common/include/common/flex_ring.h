@@ -1,7 +1,7 @@
 // One direction of a Xen flex ring (xen/io/ring.h, DEFINE_XEN_FLEX_RING): a byte stream in a
 // power-of-two buffer with free-running producer and consumer indexes. Pure logic, unit-tested
 // on the host: the indexes come from the other domain and are checked before any copy. Shared
-// by the guest's frontend (kernel/xen/ninep_front.cpp) and iohost's backend (iohost/transport/xen_backend.cpp).
+// by the guest's frontend (kernel/xen/ninep_front.cpp) and iohost's backend (iohost/transport/ring_channel.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -189,11 +189,14 @@ class Executor {
   }
 };
 
-// Receives every reply a Session produces, whole, in the order they must be sent.
+// Receives every reply a Session produces, whole, in the order they must be sent. `lane` is
+// the reply's tag, given beside it as Transport::send gives a request's, so that a medium with
+// several channels can route it without reading 9P fields (iohost's Xen backend answers on
+// the ring the request came on); one channel ignores it.
 class ReplySink {
  public:
   virtual ~ReplySink() = default;
-  virtual void send(std::vector<std::byte> reply) = 0;
+  virtual void send(std::vector<std::byte> reply, uint16_t lane) = 0;
 };
 
 // The largest message a session takes before Tversion has set msize: Tversion is 13 bytes and
