@@ -122,7 +122,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.cpp,$(BUILD)/fuzz/%,$(wildcard tests/fuz
 # Every header any target might read: a changed header rebuilds them all (they are small).
 FUZZ_HEADERS := $(wildcard lib9p/include/p9/*.h lib9p/*.h common/include/common/*.h kernel/*.h kernel/*/*.h \
   iohost/*.h iohost/*/*.h iohost/*/*/*.h)
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%_fuzz: tests/fuzz/%_fuzz.cpp $$($$*_fuzz_srcs) $(FUZZ_HEADERS) | $(DEPS_STAMP)
 	$(call say,FUZZ,$@)

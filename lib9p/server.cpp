@@ -40,6 +40,7 @@ Result<std::vector<DirEntry>> OpenFile::readdir(uint64_t, size_t) {
   return Error{ENOTDIR, "not a directory"};
 }
 Result<void> OpenFile::fsync(bool) { return {}; }
+Result<void> OpenFile::truncate(uint64_t) { return Error{EINVAL, "this file cannot be truncated"}; }
 Result<uint8_t> OpenFile::lock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
 Result<Lock> OpenFile::getlock(const Lock&) { return Error{ENOLCK, "this file cannot be locked"}; }
 Cancel OpenFile::lock_parked(const Lock& request, Done<uint8_t> done) {

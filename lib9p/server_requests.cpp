@@ -506,7 +506,13 @@ Result<Job> Session::on(uint16_t tag, Tgetattr& m) {
 template <>
 Result<Job> Session::on(uint16_t tag, Tsetattr& m) {
   FidPtr f = TRY(fid(m.fid));
-  return job(tag, dialect_, f->blocking, [f, attr = m.attr]() -> Result<Rsetattr> {
+  return job(tag, dialect_, f->blocking, [f, attr = m.attr]() mutable -> Result<Rsetattr> {
+    // ftruncate: Linux's v9fs sends the open fid; the open file checks, as the kernel would.
+    if ((attr.valid & P9_SETATTR_SIZE) && f->file && f->file->truncates() && writable(f->open_flags)) {
+      TRY_VOID(f->file->truncate(attr.size));
+      attr.valid &= ~P9_SETATTR_SIZE;
+      if (!(attr.valid & ~(P9_SETATTR_CTIME | P9_SETATTR_MTIME))) return Rsetattr{};  // size only
+    }
     TRY_VOID(f->node().setattr(attr));
     return Rsetattr{};
   });

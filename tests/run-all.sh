@@ -30,15 +30,16 @@ stage() {  # stage NAME COMMAND...: runs it, adds its "N passed, N failed" (or g
 
 stage "unit tests (host)" env XENOS_IMAGE="$build/apps/hello/hello.elf" "$build/host/unit_tests" --gtest_brief=1
 stage "interop (lib9p, iohost, diod, nfs-ganesha, diod's tools)" tests/interop/run.sh "$build"
-stage "fuzz (libFuzzer, bounded)" tests/fuzz/run.sh "$build" "${FUZZ_SECONDS:-15}"
+stage "fuzz (libFuzzer, bounded)" tests/fuzz/run.sh "$build" "${FUZZ_SECONDS:-10}"
 stage "smoke (bare QEMU, no Xen)" tests/smoke/run.sh "$build"
 stage "sdk (make install, apps built outside the tree, image size)" tests/sdk/run.sh "$build"
 # pjdfstest through Linux's v9fs (a QEMU VM, no Xen) on the directories the security models
-# change most, without the four PATH_MAX files (*/03.t: 45% of the time, and only diod fails them);
+# change most, without the four PATH_MAX files (*/03.t: 45% of the time, and only diod fails them),
+# and our own fsx and stress-ng files (xenos/: must pass on both of iohost's models);
 # `make conformance` runs the whole suite (tests/conformance/README.md). With CONFORMANCE_DIRS
 # set to folders without those files, set CONFORMANCE_SKIP= too.
-stage "conformance (pjdfstest via Linux v9fs: iohost passthrough and mapped beside diod)" \
-  tests/conformance/run.py "$build" --dirs "${CONFORMANCE_DIRS:-chmod,chown,mknod,unlink,utimensat}" \
+stage "conformance (pjdfstest, fsx, stress-ng via Linux v9fs: iohost passthrough and mapped beside diod)" \
+  tests/conformance/run.py "$build" --dirs "${CONFORMANCE_DIRS:-chmod,chown,mknod,unlink,utimensat,xenos}" \
   --skip "${CONFORMANCE_SKIP-chmod/03.t,chown/03.t,mknod/03.t,unlink/03.t}"
 stage "xen (Xen 4.17 in QEMU, PVH guests)" tests/xen/xen_test.py "$build"
 

@@ -117,6 +117,15 @@ class ExportFile final : public p9::OpenFile {
     if (n < 0) return sys_error("write");
     return size_t(n);
   }
+  // ftruncate: through this descriptor, as the client, like write().
+  bool truncates() const override { return true; }
+  Result<void> truncate(uint64_t size) override {
+    ActingAs as(acting_.get());
+    if (!as.ok()) return refused_credentials();
+    if (mapped_ && !privileges_dropped_) drop_mapped_privileges();
+    if (::ftruncate(fd_.get(), off_t(size)) < 0) return sys_error("truncate");
+    return {};
+  }
   Result<std::vector<p9::DirEntry>> readdir(uint64_t cookie, size_t max_bytes) override {
     if (::lseek(fd_.get(), off_t(cookie), SEEK_SET) < 0) return sys_error("readdir");
     std::vector<p9::DirEntry> out;

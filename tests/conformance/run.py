@@ -35,6 +35,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PJDFSTEST = os.path.join(HERE, "pjdfstest")
 TESTS = os.path.join(PJDFSTEST, "tests")
+# Our own files, run like pjdfstest's (TAP, one fresh folder of the mount each): fsx.t (file
+# data checked byte for byte) and stress.t (stress-ng's file-system stressors: fsstress's job).
+# In the VM they sit beside pjdfstest's folders, as tests/xenos/.
+OWN = os.path.join(HERE, "xenos")
+OWN_DIR = "xenos"
 ALL_SERVERS = ["diod", "passthrough", "mapped", "none", "ext4"]  # ext4: no 9P, a reference
 DEFAULT_SERVERS = ["diod", "passthrough", "mapped"]
 KNOWN_MAPPED = os.path.join(HERE, "mapped-known.txt")
@@ -163,6 +168,17 @@ def build_pjdfstest(work):
     return binary
 
 
+def build_fsx(work):
+    """xenos/fsx.c, static, like pjdfstest."""
+    src = os.path.join(OWN, "fsx.c")
+    binary = os.path.join(work, "fsx")
+    if os.path.exists(binary) and os.path.getmtime(binary) > os.path.getmtime(src):
+        return binary
+    run(["gcc", "-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o", binary + ".tmp", src], timeout=120)
+    os.replace(binary + ".tmp", binary)
+    return binary
+
+
 def copy_with_libs(path, root, dest=None):
     """build-dom0.sh's copy_with_libs(): the program and every library ldd names, at the same
     paths inside ROOT, so the loader finds them without LD_LIBRARY_PATH."""
@@ -176,7 +192,7 @@ def copy_with_libs(path, root, dest=None):
             shutil.copy(lib, root + lib)  # follows symlinks, as cp -L
 
 
-def build_initramfs(build, out, pjdfstest, mods, upstream_expect, conf, files):
+def build_initramfs(build, out, pjdfstest, fsx, mods, upstream_expect, conf, files):
     """OUT/initramfs.cpio (newc, uncompressed: gzip would cost the TCG guest more than it
     saves). Made for each run, in the run's folder (it holds the run's file list, iohost
     changes often, and two runs at once must not share it); it takes about a second."""
@@ -194,6 +210,10 @@ def build_initramfs(build, out, pjdfstest, mods, upstream_expect, conf, files):
     shutil.copytree(mods, os.path.join(root, "mods"), ignore=shutil.ignore_patterns(".key"))
     # pjdfstest's misc.sh finds the binary by walking up from the .t file: /pjdfstest/pjdfstest.
     shutil.copytree(TESTS, os.path.join(root, "pjdfstest", "tests"))
+    shutil.copytree(OWN, os.path.join(root, "pjdfstest", "tests", OWN_DIR),
+                    ignore=shutil.ignore_patterns("*.c"))
+    shutil.copy(fsx, os.path.join(root, "usr", "bin", "fsx"))
+    copy_with_libs("/usr/bin/stress-ng", root)
     if not upstream_expect:  # expect.sh says why
         shutil.copy(os.path.join(HERE, "expect.sh"), os.path.join(root, "pjdfstest", "expect.sh"))
         with open(os.path.join(root, "pjdfstest", "tests", "misc.sh"), "a") as f:
@@ -220,7 +240,7 @@ def build_initramfs(build, out, pjdfstest, mods, upstream_expect, conf, files):
         f.write("".join("%s=%s\n" % (k, shlex.quote(str(v))) for k, v in conf.items()))
     with open(os.path.join(root, "conformance", "files"), "w") as f:
         f.write("".join(name + "\n" for name in files))
-    for p in ["init", "bin/busybox", "usr/bin/openssl", "pjdfstest/pjdfstest"]:
+    for p in ["init", "bin/busybox", "usr/bin/openssl", "pjdfstest/pjdfstest", "usr/bin/fsx"]:
         os.chmod(os.path.join(root, p), 0o755)
     cpio = os.path.join(out, "initramfs.cpio")
     listing = subprocess.run("find . | LC_ALL=C sort", shell=True, cwd=root,
@@ -239,30 +259,39 @@ def make_scratch_disk(path):
         os.remove(path)
     with open(path, "wb") as f:
         f.truncate(SCRATCH_MIB << 20)  # sparse
-    run(["mkfs.ext4", "-F", "-q", path], timeout=60)
+    # 4 KiB blocks: mke2fs makes a disk under 512 MiB "small" (1 KiB blocks), and ext4 keeps a
+    # symlink target within one block, so a PATH_MAX-1 target (symlink/03.t) would fail on every server.
+    run(["mkfs.ext4", "-F", "-q", "-b", "4096", path], timeout=60)
 
 
 # ---- the run ---------------------------------------------------------------------------------
 
+def test_path(entry):
+    """Where a test file or folder named as in the VM (pjdfstest's, or xenos/...) is here."""
+    if entry == OWN_DIR or entry.startswith(OWN_DIR + "/"):
+        return os.path.join(HERE, entry)
+    return os.path.join(TESTS, entry)
+
+
 def selected_files(entries):
-    """Each entry is a folder of pjdfstest's tests/ (all its .t files) or one file."""
+    """Each entry is a folder of pjdfstest's tests/ (all its .t files), xenos (ours), or one file."""
     files = []
     for entry in entries:
         if entry.endswith(".t"):
-            if not os.path.isfile(os.path.join(TESTS, entry)):
-                sys.exit("conformance: no test %s in %s" % (entry, TESTS))
+            if not os.path.isfile(test_path(entry)):
+                sys.exit("conformance: no test %s in %s or %s" % (entry, TESTS, HERE))
             files.append(entry)
             continue
-        found = sorted(glob.glob(os.path.join(TESTS, entry, "*.t")))
+        found = sorted(glob.glob(os.path.join(test_path(entry), "*.t")))
         if not found:
-            sys.exit("conformance: no test folder %s in %s" % (entry, TESTS))
-        files += [os.path.relpath(f, TESTS) for f in found]
+            sys.exit("conformance: no test folder %s in %s or %s" % (entry, TESTS, HERE))
+        files += [entry + "/" + os.path.basename(f) for f in found]
     return files
 
 
 # Files that take 10 s or more alone (measured: TCG, one server), longest first. A lane that
 # starts them first does not leave one long file running alone at the end.
-LONGEST = ["chown/00.t", "rename/10.t", "rename/09.t", "link/00.t", "unlink/00.t", "mknod/03.t",
+LONGEST = ["chown/00.t", "xenos/stress.t", "xenos/fsx.t", "rename/10.t", "rename/09.t", "link/00.t", "unlink/00.t", "mknod/03.t",
            "rename/02.t", "chmod/00.t", "chown/03.t", "chown/07.t", "ftruncate/03.t",
            "mkdir/03.t", "chmod/03.t", "rename/00.t", "link/03.t", "open/03.t", "unlink/11.t",
            "chmod/11.t", "open/06.t"]
@@ -274,7 +303,7 @@ def longest_first(files):
 
 
 def all_dirs():
-    return sorted(d for d in os.listdir(TESTS) if os.path.isdir(os.path.join(TESTS, d)))
+    return sorted(d for d in os.listdir(TESTS) if os.path.isdir(os.path.join(TESTS, d))) + [OWN_DIR]
 
 
 class Serial:
@@ -465,6 +494,13 @@ def judge(results, servers, files, vm_problem):
         d, p = results["diod"]["failed"], results["passthrough"]["failed"]
         check("passthrough fails no more assertions than diod", p <= d,
               "passthrough %d failed, diod %d failed" % (p, d))
+    own = [f for f in files if f.startswith(OWN_DIR + "/")]
+    # On iohost's exports (diod is the baseline: what it fails is reported, not judged).
+    for s in [s for s in servers if own and s in ("passthrough", "mapped", "none")]:
+        failed = ["%s %s" % (f["file"], f["assertion"]) for f in results[s]["failures"]
+                  if f["file"] in own]
+        check("%s: fsx and stress-ng pass (%s)" % (s, ", ".join(own)), not failed,
+              "failed: " + ", ".join(failed[:10]) if failed else "")
     if "mapped" in servers:
         known = read_known(KNOWN_MAPPED)
         r = results["mapped"]
@@ -575,7 +611,8 @@ def main():
     t0 = time.monotonic()
     vmlinux, mods = kernel_and_modules(build, work)
     pjdfstest = build_pjdfstest(work)
-    initramfs = build_initramfs(build, run_dir, pjdfstest, mods, args.upstream_expect, conf,
+    fsx = build_fsx(work)
+    initramfs = build_initramfs(build, run_dir, pjdfstest, fsx, mods, args.upstream_expect, conf,
                                 longest_first(files))
     disk = os.path.join(run_dir, "scratch.ext4")
     make_scratch_disk(disk)

@@ -5,6 +5,7 @@
 // passthrough checks need other users' credentials; as another user they say they skipped.
 #include "trees/export_tree.h"
 #include "trees/mapped_attr.h"
+#include "loopback_server.h"
 #include "temp_dir.h"
 #include <gtest/gtest.h>
 #include <fcntl.h>
@@ -393,4 +394,37 @@ TEST(ExportPassthrough, ManyNamedUsersEachGetTheirOwnCredentials) {
   for (uint32_t uid = 100000; uid < 102000; ++uid) ASSERT_TRUE(e.attach(uid)) << uid;
   ASSERT_TRUE(e.attach(101999)->create("last", O_RDWR, 0644, 101999));
   EXPECT_EQ(e.host("last").st_uid, 101999u);
+}
+
+// ftruncate(2) through the descriptor that made a mode-0 file works for its maker; truncate(2)
+// by name is refused: the open file decides, not the mode (pjdfstest ftruncate/00.t 24).
+// Through a Session and lib9p's client, as Linux's v9fs sends it: Tsetattr on the open fid.
+TEST(ExportPassthrough, AFileOpenForWritingTruncatesWhateverItsModeSays) {
+  if (!root()) GTEST_SKIP() << "needs root";
+  Export e(model(SecurityModel::passthrough));
+  p9::Server server;
+  server.add("data", e.tree);
+  p9test::LoopbackServer loop(server);
+  p9::ThreadSync sync;
+  p9::Client client(loop, sync);
+  p9::MountOptions o;
+  o.aname = "data";
+  o.uname = "nobody";
+  o.n_uname = kNobody;
+  auto mounted = client.mount(o);
+  ASSERT_TRUE(mounted) << mounted.error().message;
+
+  auto file = client.open("zero", p9::kRead | p9::kWrite | p9::kCreate | p9::kExclusive, 0);
+  ASSERT_TRUE(file) << file.error().message;
+  std::string text = "written through the open file";
+  ASSERT_TRUE(file->pwrite(std::as_bytes(std::span(text.data(), text.size())), 0));
+  EXPECT_EQ(e.host("zero").st_mode & 07777, 0u);
+  EXPECT_EQ(e.host("zero").st_uid, kNobody);
+  auto through_file = file->truncate(7);
+  EXPECT_TRUE(through_file) << through_file.error().message;
+  EXPECT_EQ(e.host("zero").st_size, 7);
+  auto by_name = client.truncate("zero", 0);
+  ASSERT_FALSE(by_name) << "mode 0: nobody may not truncate it by name";
+  EXPECT_EQ(by_name.error().code, EACCES);
+  EXPECT_EQ(e.host("zero").st_size, 7);
 }

@@ -110,6 +110,12 @@ class OpenFile {
   // of the entry after it. At most `max_bytes` of encoded entries (encoded_size()).
   virtual Result<std::vector<DirEntry>> readdir(uint64_t cookie, size_t max_bytes);
   virtual Result<void> fsync(bool datasync);
+  // A file that changes its own size (ftruncate(2) through it): a Tsetattr of the size on a
+  // fid opened for writing comes here instead of the node's setattr, so the open file decides,
+  // not the mode the file has now (a file created with mode 0 can still be truncated through
+  // the descriptor that created it). The default: the node's setattr does it.
+  virtual bool truncates() const { return false; }
+  virtual Result<void> truncate(uint64_t size);
   // 9P2000.L Tlock/Tgetlock: POSIX record locks. Status is P9_LOCK_SUCCESS/BLOCKED/ERROR.
   // A request with P9_LOCK_FLAGS_BLOCK runs on the Executor, or parks (lock_parks()): it may
   // wait for the lock (Linux's v9fs otherwise sleeps 30 s before asking again); answering
