@@ -80,7 +80,7 @@ HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
 HOST_RELEASE_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Ilib9p/include -Ilib9p/host -Icommon/include -Iiohost -MMD -MP
 HOST_FLAGS := $(call flags_file,host,$(HOST_CXXFLAGS) | $(HOST_RELEASE_CXXFLAGS))
 # Kernel files that are pure logic: they build on the host too and are unit-tested there.
-HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/memory/memory_map.cpp \
+HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/symbol_table.cpp kernel/memory/memory_map.cpp \
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
   common/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
   kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \

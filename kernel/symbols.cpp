@@ -4,61 +4,15 @@
 #include <cstddef>
 #include "log.h"
 
-// Laid out by tools/ksyms.py: records in address order, each the distance from the previous
-// record's address (LEB128) and a name in which a byte >= 0x80 stands for a frequent piece of a
-// name, ksyms_tokens[byte - 0x80]. Read only when reporting a fault: a linear scan is enough.
+// Laid out by tools/ksyms.py (symbol_table.cpp reads it).
 extern "C" const uint64_t ksyms_count;
 extern "C" const unsigned char ksyms_stream[];
 extern "C" const char ksyms_tokens[];
 
 namespace kernel {
-namespace {
-const char* token(unsigned index) {  // the table ends with an empty token
-  const char* t = ksyms_tokens;
-  for (; index > 0 && *t; --index) t += __builtin_strlen(t) + 1;
-  return t;
-}
-
-void expand(const char* encoded, char* out, size_t capacity) {
-  size_t n = 0;
-  auto put = [&](char c) {
-    if (n + 1 < capacity) out[n++] = c;
-  };
-  for (const char* p = encoded; *p; ++p) {
-    auto byte = static_cast<unsigned char>(*p);
-    if (byte < 0x80)
-      put(*p);
-    else
-      for (const char* t = token(byte - 0x80); *t; ++t) put(*t);
-  }
-  out[n] = '\0';
-}
-}  // namespace
 
 SymbolLookup symbolize(uint64_t address) {
-  SymbolLookup s;
-  const unsigned char* p = ksyms_stream;
-  const char* name = nullptr;
-  uint64_t start = 0, at = 0;
-  for (uint64_t i = 0; i < ksyms_count; ++i) {
-    uint64_t delta = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-      unsigned char byte = *p++;
-      delta |= uint64_t(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) break;
-    }
-    at += delta;
-    if (at > address) break;
-    name = reinterpret_cast<const char*>(p);
-    start = at;
-    while (*p) ++p;
-    ++p;
-  }
-  if (!name) return s;
-  s.found = true;
-  s.offset = address - start;
-  expand(name, s.name, sizeof s.name);
-  return s;
+  return look_up({ksyms_count, ksyms_stream, ksyms_tokens}, address);
 }
 
 namespace {

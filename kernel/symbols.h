@@ -1,14 +1,9 @@
 // The kernel's own symbol table (.ksyms, generated from the first link pass) for backtraces.
 #pragma once
 #include <cstdint>
+#include "symbol_table.h"
 
 namespace kernel {
-
-struct SymbolLookup {
-  bool found = false;   // false when the address is outside every known function
-  uint64_t offset = 0;  // address - symbol start
-  char name[192] = {};  // demangled, cut to fit
-};
 
 SymbolLookup symbolize(uint64_t address);
 
