@@ -277,12 +277,13 @@ Result<std::vector<std::byte>> Client::exchange(std::vector<std::byte> encoded, 
   return reply;
 }
 
-Result<void> Client::exchange_empty(std::vector<std::byte> encoded, Type reply_type, std::string_view request_name,
-                                    const char* reply_name, uint64_t* answered_in) {
-  std::vector<std::byte> reply = TRY(exchange(std::move(encoded), reply_type, request_name, answered_in));
-  if (reply.size() != kHeaderSize)
-    return Error{EBADMSG, std::string("9P: malformed ") + reply_name + ": bytes left over after the last field"};
-  return {};
+Result<void> Client::exchange_fields(const Exchange& x, uint64_t* answered_in) {
+  std::vector<std::byte> request;
+  encode_message(request, x.request_type, 0, dialect_, x.put, x.request);  // send_call sets the tag
+  std::vector<std::byte> reply = TRY(exchange(std::move(request), x.reply_type, x.request_name, answered_in));
+  Decoder d(std::span<const std::byte>(reply).subspan(kHeaderSize), dialect_);
+  x.get(d, x.reply);
+  return check_decoded(d, x.reply_name);
 }
 
 // ---- session --------------------------------------------------------------------------------

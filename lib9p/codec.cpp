@@ -183,12 +183,26 @@ Result<Header> decode_header(std::span<const std::byte> message, size_t msize) {
   return Header{size, Type(uint8_t(message[4])), read_le16(message.data() + 5)};
 }
 
-Result<void> check_message_type(std::span<const std::byte> message, size_t msize, Type expected,
-                                const char* name) {
+void encode_message(std::vector<std::byte>& out, Type type, uint16_t tag, Dialect dialect,
+                    void (*put)(Encoder&, const void* m), const void* m) {
+  out.clear();
+  Encoder e(out, dialect);
+  e(uint32_t(0));
+  e(uint8_t(type));
+  e(tag);
+  put(e, m);
+  uint32_t size = uint32_t(out.size());
+  for (int i = 0; i < 4; ++i) out[i] = std::byte(size >> (8 * i));
+}
+
+Result<void> decode_message(std::span<const std::byte> message, Dialect dialect, size_t msize, Type type,
+                            const char* name, void (*get)(Decoder&, void* out), void* out) {
   Header h = TRY(decode_header(message, msize));
-  if (h.type != expected)
+  if (h.type != type)
     return Error{EBADMSG, std::string("9P: expected ") + name + ", got type " + std::to_string(int(h.type))};
-  return {};
+  Decoder d(message.subspan(kHeaderSize), dialect);
+  get(d, out);
+  return check_decoded(d, name);
 }
 
 Result<void> check_decoded(Decoder& decoder, const char* name) {

@@ -228,14 +228,23 @@ class Client {
   Result<std::vector<std::byte>> finish(Call& call);
   // `answered_in`, if given, gets the session generation the reply came from (see walk()).
   Result<std::vector<std::byte>> round_trip(std::vector<std::byte> encoded, uint64_t* answered_in = nullptr);
-  // round_trip, then the reply's header: `reply_type`, or the server's error as an Error. Out of
-  // line so that each call<R>(T) is little more than its encode and decode.
+  // round_trip, then the reply's header: `reply_type`, or the server's error as an Error.
   Result<std::vector<std::byte>> exchange(std::vector<std::byte> encoded, Type reply_type,
                                           std::string_view request_name, uint64_t* answered_in = nullptr);
-  // exchange() for the replies that carry no fields (Rclunk, Rremove, Rsetattr, ...): one body
-  // for all of them, where call_in<R> would otherwise stamp out a copy per reply type.
-  Result<void> exchange_empty(std::vector<std::byte> encoded, Type reply_type, std::string_view request_name,
-                              const char* reply_name, uint64_t* answered_in);
+  // One call<R>(T), out of line: what is left in the template is the two field lists (`put`
+  // encodes the request's, `get` decodes the reply's), so each request type adds little more
+  // than those to an image.
+  struct Exchange {
+    Type request_type;
+    const char* request_name;
+    const void* request;
+    void (*put)(Encoder&, const void* request);
+    Type reply_type;
+    const char* reply_name;
+    void* reply;
+    void (*get)(Decoder&, void* reply);
+  };
+  Result<void> exchange_fields(const Exchange& x, uint64_t* answered_in);
   template <typename R, typename T>
   Result<R> call_in(const T& request, uint64_t* answered_in);
   void dispatch(std::vector<std::byte> message);  // lock held
@@ -308,18 +317,15 @@ Result<R> Client::call(const T& request) {
 
 template <typename R, typename T>
 Result<R> Client::call_in(const T& request, uint64_t* answered_in) {
-  if constexpr (std::is_empty_v<R>) {
-    TRY_VOID(exchange_empty(encode(request, 0, dialect_), R::kType, T::kName, R::kName, answered_in));
-    return R{};
-  } else {
-    std::vector<std::byte> reply = TRY(exchange(encode(request, 0, dialect_), R::kType, T::kName, answered_in));
-    R r = TRY(decode<R>(reply, dialect_, msize_));
-    if constexpr (requires { r.data; }) {
-      // Data points into `reply`, which dies here: callers of Rread/Rreaddir use round_trip.
-      static_assert(sizeof(R) == 0, "use round_trip for replies that carry data");
-    }
-    return r;
+  R reply{};
+  if constexpr (requires { reply.data; }) {
+    // Data would point into the reply, which dies in exchange_fields: Rread/Rreaddir use round_trip.
+    static_assert(sizeof(R) == 0, "use round_trip for replies that carry data");
   }
+  TRY_VOID(exchange_fields(
+      {T::kType, T::kName, &request, encode_fields<T>, R::kType, R::kName, &reply, decode_fields<R>},
+      answered_in));
+  return reply;
 }
 
 // "a//b/./c" -> {"a", "b", "c"}; ".." is kept (the server resolves it).

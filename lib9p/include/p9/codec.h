@@ -78,17 +78,24 @@ struct Header {
   uint16_t tag;
 };
 
-// Writes a whole message (size[4] type[1] tag[2] fields) to `out`, replacing its contents.
+// A message's fields as plain functions (`m` is an M), for code that is not a template on M.
+template <typename M>
+void encode_fields(Encoder& e, const void* m) {
+  const_cast<M*>(static_cast<const M*>(m))->fields(e);
+}
+template <typename M>
+void decode_fields(Decoder& d, void* m) {
+  static_cast<M*>(m)->fields(d);
+}
+
+// Writes a whole message (size[4] type[1] tag[2], then `put` writes the fields of `m`) to
+// `out`, replacing its contents. Out of line: each message type adds only its fields.
+void encode_message(std::vector<std::byte>& out, Type type, uint16_t tag, Dialect dialect,
+                    void (*put)(Encoder&, const void* m), const void* m);
+
 template <typename M>
 void encode(std::vector<std::byte>& out, const M& message, uint16_t tag, Dialect dialect) {
-  out.clear();
-  Encoder e(out, dialect);
-  e(uint32_t(0));
-  e(uint8_t(M::kType));
-  e(tag);
-  const_cast<M&>(message).fields(e);
-  uint32_t size = uint32_t(out.size());
-  for (int i = 0; i < 4; ++i) out[i] = std::byte(size >> (8 * i));
+  encode_message(out, M::kType, tag, dialect, encode_fields<M>, &message);
 }
 
 template <typename M>
@@ -101,22 +108,19 @@ std::vector<std::byte> encode(const M& message, uint16_t tag, Dialect dialect) {
 // Checks the framing: at least a header, size[4] equal to the bytes given and within msize.
 Result<Header> decode_header(std::span<const std::byte> message, size_t msize);
 
-// What every decode<M> checks before and after its fields, out of line: each message type then
-// adds only its own fields to an image. The header is framed right and of type `expected`; the
-// fields decoded with no error and no bytes left over.
-Result<void> check_message_type(std::span<const std::byte> message, size_t msize, Type expected,
-                                const char* name);
+// A whole message decoded into `out` by `get` (its fields): the header framed right, within
+// msize and of type `type`; every field bounds-checked; no bytes left over. `name` is the
+// message's, for the error. Out of line: each message type adds only its fields to an image.
+Result<void> decode_message(std::span<const std::byte> message, Dialect dialect, size_t msize, Type type,
+                            const char* name, void (*get)(Decoder&, void* out), void* out);
+// The fields decoded with no error and no bytes left over.
 Result<void> check_decoded(Decoder& decoder, const char* name);
 
-// Decodes a whole message of type M: header checked, every field bounds-checked, and no bytes
-// left over. Data fields point into `message`.
+// Decodes a whole message of type M (decode_message). Data fields point into `message`.
 template <typename M>
 Result<M> decode(std::span<const std::byte> message, Dialect dialect, size_t msize) {
-  TRY_VOID(check_message_type(message, msize, M::kType, M::kName));
   M m{};
-  Decoder d(message.subspan(kHeaderSize), dialect);
-  m.fields(d);
-  TRY_VOID(check_decoded(d, M::kName));
+  TRY_VOID(decode_message(message, dialect, msize, M::kType, M::kName, decode_fields<M>, &m));
   return m;
 }
 
