@@ -16,15 +16,18 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}
-  Result(Error error) : error_(std::move(error)) {}
+  Result(const T& value) : value_(value) {}
+  Result(T&& value) : value_(std::move(value)) {}
+  Result(const Error& error) : error_(error) {}
+  Result(Error&& error) : error_(std::move(error)) {}
   bool ok() const { return value_.has_value(); }
   explicit operator bool() const { return ok(); }
   T& operator*() { return *value_; }
   const T& operator*() const { return *value_; }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
-  const Error& error() const { return error_; }
+  const Error& error() const& { return error_; }
+  Error&& error() && { return std::move(error_); }
 
  private:
   std::optional<T> value_;
@@ -35,10 +38,12 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}
+  Result(const Error& error) : error_(error), ok_(false) {}
+  Result(Error&& error) : error_(std::move(error)), ok_(false) {}
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { return error_; }
+  const Error& error() const& { return error_; }
+  Error&& error() && { return std::move(error_); }
 
  private:
   Error error_;
@@ -48,14 +53,14 @@ class [[nodiscard]] Result<void> {
 }  // namespace p9
 
 // Unwraps a Result or returns its error from the enclosing function.
-#define TRY(expr)                                 \
-  ({                                              \
-    auto _try_result = (expr);                    \
-    if (!_try_result) return _try_result.error(); \
-    std::move(*_try_result);                      \
+#define TRY(expr)                                            \
+  ({                                                         \
+    auto _try_result = (expr);                               \
+    if (!_try_result) return std::move(_try_result).error(); \
+    std::move(*_try_result);                                 \
   })
-#define TRY_VOID(expr)                            \
-  do {                                            \
-    auto _try_result = (expr);                    \
-    if (!_try_result) return _try_result.error(); \
+#define TRY_VOID(expr)                                       \
+  do {                                                       \
+    auto _try_result = (expr);                               \
+    if (!_try_result) return std::move(_try_result).error(); \
   } while (0)
