@@ -23,7 +23,7 @@ class GrantRefs {
   uint32_t frames_ = 0;
   uint32_t in_use_count_ = 0;
   std::vector<uint32_t> free_;
-  std::vector<bool> in_use_;
+  std::vector<uint64_t> in_use_;  // a bit per ref (not vector<bool>: its resize alone is 1 KB of code)
 };
 
 }  // namespace xen
