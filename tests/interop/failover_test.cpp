@@ -10,6 +10,7 @@
 // P9_TEST_EXPORT and P9_TEST_ANAME; skipped otherwise.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -30,6 +31,24 @@ std::vector<std::byte> pattern(size_t n, unsigned seed) {
   std::vector<std::byte> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = std::byte((i * 131 + seed + (i >> 12)) & 0xff);
   return v;
+}
+
+// The signal has taken effect: the process is stopped (state T), or dead (a zombie of the
+// script that started it, or gone). Polled from /proc for at most 5 s.
+bool wait_until_signalled(pid_t pid, bool stopped) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    char state = 'X';
+    if (std::getline(stat, line)) {
+      auto end_of_name = line.rfind(')');  // the name may hold spaces and parentheses
+      if (end_of_name != std::string::npos && end_of_name + 2 < line.size()) state = line[end_of_name + 2];
+    }
+    if (stopped ? state == 'T' : (state == 'Z' || state == 'X')) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace
@@ -57,8 +76,9 @@ TEST(Failover, WritesGoOnWhenTheFirstServerDies) {
   ASSERT_TRUE(f) << f.error().message;
   auto n = f->pwrite(before, 0);
   ASSERT_TRUE(n && *n == kHalf);
-  ASSERT_EQ(::kill(pid_t(std::atoi(env("P9_FAILOVER_KILL").c_str())), stop ? SIGSTOP : SIGKILL), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  pid_t server_a = pid_t(std::atoi(env("P9_FAILOVER_KILL").c_str()));
+  ASSERT_EQ(::kill(server_a, stop ? SIGSTOP : SIGKILL), 0);
+  ASSERT_TRUE(wait_until_signalled(server_a, stop)) << "diod A did not stop or die within 5 s";
 
   auto started = std::chrono::steady_clock::now();
   auto m = f->pwrite(after, kHalf);  // diod A is gone: this goes to B

@@ -5,6 +5,7 @@
 // the evidence on Xen is the faulttest job.
 #include "trees/export_tree.h"
 #include <gtest/gtest.h>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -45,7 +46,7 @@ class CrashingServer final : public Transport, public ReplySink {
   // The server takes requests that match and never answers them, alive otherwise (a stopped
   // process when it matches everything; a parked /net listen when it matches one kind).
   std::function<bool(Type)> ignore;
-  int getattrs = 0;   // Tgetattr requests served (the client's liveness probes)
+  std::atomic<int> getattrs{0};  // Tgetattr requests served (the client's liveness probes)
   int abandoned = 0;  // abandon() calls
 
   size_t max_message_size() const override { return 8192 + 64; }  // small msize: many chunks
@@ -311,8 +312,11 @@ TEST(Recovery, ARequestTheServerParksIsNoHang) {
     auto n = file->pread(b, 0);
     EXPECT_FALSE(n);  // it never came: the connection was ended under it, below
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  EXPECT_GE(f.transport->getattrs, 3);  // probes every 50 + some ms of silence, each answered
+  // Three probes (one per 50 + some ms of silence), each answered: waited for, not slept on.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.transport->getattrs < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_GE(f.transport->getattrs, 3);
   EXPECT_EQ(f.transport->abandoned, 0);
   EXPECT_EQ(f.transport->reconnects, 0);
   EXPECT_FALSE(f.client->broken());

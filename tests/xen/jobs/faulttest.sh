@@ -84,7 +84,7 @@ run() {
     sleep 0.1
   done
   running "$1" && { bad "$1 did not finish in ${2:-300} s"; xl destroy "$1"; }
-  sleep 0.3  # xenconsoled writes the last lines
+  console_done "$1"
   show "$1"
 }
 

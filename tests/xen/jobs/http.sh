@@ -45,18 +45,18 @@ both=$(printf 'GET /sub/a.txt HTTP/1.1\r\nHost: g\r\n\r\nGET /index.html HTTP/1.
 [ "$(echo "$both" | grep -c 'HTTP/1.1 200 OK')" = 2 ] && echo "$both" | grep -q "a file in a folder" \
   && ok "HTTP/1.1 keep-alive: two requests answered on one connection" || bad "HTTP keep-alive: '$both'"
 wait_for 30 not_running httpd || { bad "httpd did not exit after 5 connections"; xl destroy httpd; }
-sleep 0.3
+console_done httpd
 console_has httpd "5 connections served, exiting" && ok "httpd served its 5 connections and powered off" \
   || { bad "httpd did not finish cleanly"; show httpd; }
 
 # ---- 2. fetch in the guest, a server in dom0 ----
 busybox httpd -f -p 127.0.0.1:20081 -h /srv/www-host &
 server=$!
-sleep 0.3
+wait_for 10 listening 20081 || bad "dom0's busybox httpd did not listen on 20081 in 10 s"
 guest_cfg fetch fetch.elf 64 "xenos.mounts=share,net http://localhost:20081/big.bin got.bin"
 xl create /tmp/fetch.cfg > /tmp/fetch.create 2>&1 || bad "xl create fetch: $(cat /tmp/fetch.create)"
 wait_for 90 not_running fetch || { bad "fetch did not finish in 90 s"; xl destroy fetch; }
-sleep 0.3
+console_done fetch
 if [ -f /srv/fetched/got.bin ] && [ "$(md5sum < /srv/fetched/got.bin)" = "$(md5sum < /srv/www-host/big.bin)" ]; then
   ok "HTTP: the fetch guest downloaded 4 MiB from dom0 by name (localhost via /net/cs), byte for byte"
 else

@@ -28,7 +28,7 @@ while [ $n -lt $cycles ]; do
   i=0
   while xl domid cycle > /dev/null 2>&1 && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
   if xl domid cycle > /dev/null 2>&1; then bad "cycle $n: the guest did not finish in 30 s"; xl destroy cycle; break; fi
-  sleep 0.3  # xenconsoled writes the last lines
+  console_done cycle
   grep -q "cycle share" "/var/log/xen/console/guest-cycle.log" 2>/dev/null && served=$((served + 1))
   [ $n = 5 ] && rss5=$(rss)
   [ $((n % 10)) = 0 ] && echo "# cycle $n: iohost RSS $(rss) KiB, $(( $(date +%s) - started )) s"

@@ -28,7 +28,7 @@ start_iohost /run/iso.ready /run/iso.log --export late=/srv/iso/late --export by
   --export v=/srv/iso/victim --client-descriptors 256 --xen-guest late=share:late --xen-guest bystander=share:by,share-u:by \
   --xen-guest victim=index:v,huge:v,tiny:v,endless:v
 wait_for 30 not_running late || { bad "the late guest did not finish in 30 s"; xl destroy late; }
-sleep 0.3  # xenconsoled writes the last lines
+console_done late
 if console_has late "seeded by the host"; then
   ok "iohost attached to the running domain; the guest mounted the share and read it"
 else
@@ -48,7 +48,8 @@ else
   bad "the bystander ended before the victim: the test did not overlap them"
 fi
 wait_for 240 not_running bystander || { bad "the bystander did not finish in 240 s"; xl destroy bystander; }
-sleep 0.3
+console_done victim
+console_done bystander
 show victim
 if console_has victim "6 passed, 0 failed"; then
   ok "the victim's four ring abuses each closed its device, its requests failed instead of hanging, it reconnected, and past its budget of host descriptors it got EMFILE while the bystander went on"

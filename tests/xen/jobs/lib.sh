@@ -14,6 +14,12 @@ wait_for() {
   while ! "$@" && [ $i -lt $limit ]; do sleep 0.2; i=$((i + 1)); done
   "$@"
 }
+# console_done NAME: waits (5 s at most) until xenconsoled has written the guest's last line,
+# "shutdown: ..." (kernel/shutdown.cpp), to its log. A guest destroyed from outside never
+# writes one: then it returns after the 5 s, and what the log holds is what there is.
+console_done() { wait_for 5 console_has "$1" "shutdown: " || true; }
+# listening PORT: something in dom0 listens on TCP PORT (state 0A in /proc/net/tcp{,6}).
+listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$(printf '%04X' "$1") 0\{8,32\}:0000 0A"; }
 # guest_cfg NAME IMAGE MEMORY CMDLINE [TYPE]: an xl config /tmp/NAME.cfg (PV unless TYPE is
 # pvh) for an image next to the job.
 guest_cfg() {

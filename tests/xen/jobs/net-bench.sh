@@ -20,12 +20,12 @@ run_guest() {  # NAME: runs it to its end, prints its console
   xl create "/tmp/$1.cfg" > /dev/null 2>&1 || bad "xl create $1"
   i=0; while running "$1" && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
   running "$1" && { bad "$1 did not finish"; xl destroy "$1"; }
-  sleep 0.3
+  console_done "$1"
   cat "/var/log/xen/console/guest-$1.log"
 }
 guest_cfg netfetch fetch.elf 128 "xenos.mounts=share,net http://127.0.0.1:20095/zero64 /dev/null"
 guest_cfg netbench nettest.elf 128 "xenos.mounts=share,net bench 20090"
-sleep 0.3
+wait_for 10 listening 20095 || bad "dom0's busybox httpd did not listen on 20095 in 10 s"
 r=0
 while [ $r -lt "$rounds" ]; do
   r=$((r + 1))
@@ -35,7 +35,7 @@ while [ $r -lt "$rounds" ]; do
   [ -n "$line" ] && echo "# fetch round $r: $line" || bad "round $r: fetch printed no result"
   nc -l -p 20090 > /dev/null &
   sink=$!
-  sleep 0.3
+  wait_for 10 listening 20090 || bad "round $r: the nc sink did not listen on 20090 in 10 s"
   line=$(run_guest netbench | grep "# bench")
   [ -n "$line" ] && echo "$line" | sed "s/^# bench /# bench round $r: /" || bad "round $r: no bench line"
   kill $sink 2>/dev/null
