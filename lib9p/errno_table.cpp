@@ -1,12 +1,13 @@
 // The one errno table (see p9/errno_table.h).
 #include "p9/errno_table.h"
+#include <array>
 #include <cerrno>
 #include <string>
 
 namespace p9 {
 namespace {
 
-struct Errno {
+struct Source {
   int local;
   uint32_t linux_value;
   const char* text;
@@ -14,7 +15,7 @@ struct Errno {
 
 // Laid out by hand: a table.
 // clang-format off
-constexpr Errno kErrnos[] = {
+constexpr Source kSource[] = {
     {EPERM, 1, "operation not permitted"},        {ENOENT, 2, "no such file or directory"},
     {EINTR, 4, "interrupted"},                    {EIO, 5, "input/output error"},
     {ENXIO, 6, "no such device or address"},      {E2BIG, 7, "argument list too long"},
@@ -50,6 +51,41 @@ constexpr Errno kErrnos[] = {
 };
 // clang-format on
 
+// The table as the image holds it: 4 bytes an entry and the texts back to back, not 16 bytes
+// and a pointer (errno values and Linux's numbers fit a byte each).
+struct Errno {
+  uint8_t local;
+  uint8_t linux_value;
+  uint16_t text_at;  // in kTable.texts
+};
+constexpr size_t kTextBytes = [] {
+  size_t n = 0;
+  for (const Source& e : kSource) n += std::char_traits<char>::length(e.text) + 1;
+  return n;
+}();
+constexpr bool kNumbersFitAByte = [] {
+  for (const Source& e : kSource)
+    if (e.local < 0 || e.local > 255 || e.linux_value > 255) return false;
+  return true;
+}();
+static_assert(kNumbersFitAByte && kTextBytes <= 65536, "the packed table cannot hold an entry");
+constexpr struct Table {
+  std::array<Errno, std::size(kSource)> entries;
+  std::array<char, kTextBytes> texts;
+} kTable = [] {
+  Table t{};
+  size_t at = 0;
+  for (size_t i = 0; i < std::size(kSource); ++i) {
+    const Source& e = kSource[i];
+    t.entries[i] = {uint8_t(e.local), uint8_t(e.linux_value), uint16_t(at)};
+    for (const char* c = e.text; *c; ++c) t.texts[at++] = *c;
+    t.texts[at++] = '\0';
+  }
+  return t;
+}();
+constexpr const auto& kErrnos = kTable.entries;
+const char* text_of(const Errno& e) { return kTable.texts.data() + e.text_at; }
+
 }  // namespace
 
 int errno_from_linux(uint32_t linux_errno) {
@@ -66,7 +102,7 @@ uint32_t linux_errno(int local_errno) {
 
 const char* errno_text(int local_errno) {
   for (const Errno& e : kErrnos)
-    if (e.local == local_errno) return e.text;
+    if (e.local == local_errno) return text_of(e);
   return "error";
 }
 
@@ -79,8 +115,9 @@ int errno_from_text(std::string_view text) {
   const Errno* best = nullptr;
   size_t best_length = 0;
   for (const Errno& entry : kErrnos) {
-    size_t length = std::char_traits<char>::length(entry.text);
-    if (length > best_length && e.find(entry.text) != std::string::npos) {
+    const char* text = text_of(entry);
+    size_t length = std::char_traits<char>::length(text);
+    if (length > best_length && e.find(text) != std::string::npos) {
       best = &entry;
       best_length = length;
     }
