@@ -62,9 +62,9 @@ Result<unsigned> read_number(const std::string& path) {
 }
 
 // Waits (with a watch, not polling) until the state node at `path` satisfies `done`, or the
-// deadline passes.
-template <typename Done>
-Result<unsigned> wait_for_state(const std::string& path, Done done, const char* what, uint64_t deadline) {
+// deadline passes. Not a template: one copy for all its callers.
+Result<unsigned> wait_for_state(const std::string& path, bool (*done)(unsigned), const char* what,
+                                uint64_t deadline) {
   xenstore::Watch w = TRY(xenstore::watch(path));
   uint64_t started = monotonic_ns();
   for (;;) {
@@ -80,6 +80,13 @@ Result<unsigned> wait_for_state(const std::string& path, Done done, const char* 
       return changed.error();
     }
   }
+}
+
+// Writes our xenbus state (a digit: XenbusStateInitialising to XenbusStateClosed) under the
+// frontend's node `frontend`.
+Result<void> set_state(const std::string& frontend, unsigned state, xenstore::TransactionId tx = 0) {
+  char digit = char('0' + state);
+  return xenstore::write(frontend + "/state", std::string_view(&digit, 1), tx);
 }
 
 bool versions_include_1(const std::string& list) {
@@ -276,8 +283,7 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   // After a close our state is Closed; going back to Initialising is what makes the backend
   // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
   auto own = read_number(fe + "/state");
-  if (own && *own != XenbusStateInitialising)
-    TRY_VOID(xenstore::write(fe + "/state", std::to_string(XenbusStateInitialising)));
+  if (own && *own != XenbusStateInitialising) TRY_VOID(set_state(fe, XenbusStateInitialising));
   // 9pfs.h: nothing else may be written before the backend is in InitWait.
   unsigned state = TRY(wait_for_state(
       be + "/state", [](unsigned s) { return s == XenbusStateInitWait || s == XenbusStateConnected; },
@@ -319,14 +325,14 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
       TRY_VOID(xenstore::write(fe + "/event-channel-" + std::to_string(i),
                                std::to_string(rings_[i]->channel.port()), tx));
     }
-    return xenstore::write(fe + "/state", std::to_string(XenbusStateInitialised), tx);
+    return set_state(fe, XenbusStateInitialised, tx);
   }));
   TRY(wait_for_state(
       be + "/state", [](unsigned s) { return s >= XenbusStateConnected; },
       "9pfs: the backend did not connect", deadline));
   if (TRY(read_number(be + "/state")) != XenbusStateConnected)
     return Error{EIO, "9pfs: the backend closed during the handshake"};
-  TRY_VOID(xenstore::write(fe + "/state", std::to_string(XenbusStateConnected)));
+  TRY_VOID(set_state(fe, XenbusStateConnected));
   connected_ = true;
   auto watcher = spawn("9pfs-backend", watch_backend, this);
   if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
@@ -341,7 +347,7 @@ Result<void> RingTransport::close() {
   const std::string& fe = device().path;
   stop_watching_ = true;  // a close is not a failure: the watcher leaves without a word
   if (connected_) {
-    (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosing));
+    (void)set_state(fe, XenbusStateClosing);
     auto s = wait_for_state(
         device().backend + "/state",
         [](unsigned st) { return st >= XenbusStateClosing || st <= XenbusStateInitWait; },
@@ -350,7 +356,7 @@ Result<void> RingTransport::close() {
   }
   stop_watching();  // the backend's state change woke it, or its tick will
   teardown_rings();
-  if (connected_) (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosed));
+  if (connected_) (void)set_state(fe, XenbusStateClosed);
   connected_ = false;
   arch::InterruptGuard guard;
   if (broken_.empty()) broken_ = "9pfs: the share is closed";
@@ -387,8 +393,7 @@ Result<void> RingTransport::connect_again(uint64_t deadline) {
   // one cannot, and a restarted one has forgotten them: it starts in InitWait and sets our
   // state to Initialising itself, and a Closing from us then would only close it again.
   auto now = read_number(be_state);
-  if (!now || *now != XenbusStateInitWait)
-    (void)xenstore::write(fe + "/state", std::to_string(XenbusStateClosing));
+  if (!now || *now != XenbusStateInitWait) (void)set_state(fe, XenbusStateClosing);
   connected_ = false;
   TRY(wait_for_state(
       be_state, [](unsigned s) { return s == XenbusStateClosed || s == XenbusStateInitWait; },
@@ -498,16 +503,17 @@ p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) 
       next_ring_ = unsigned(i + 1);
       r.channel.notify();
       if (after_recheck && ++replies_found_without_event_ <= 3)
-        kernel::log("9pfs: share \"%s\": a reply on ring %zu was found by the %llu ms re-check, before any "
-                    "event woke its waiter (%u so far; %s)\n",
-                    device().tag.c_str(), i, (unsigned long long)(kRecheckNs / 1000000),
-                    replies_found_without_event_,
-                    events_ != events_before ? "its event came late, with the timer's" : "no event came");
+        kernel::log(
+            "9pfs: share \"%s\": a reply on ring %zu was found by the %llu ms re-check, before any "
+            "event woke its waiter (%u so far; %s)\n",
+            device().tag.c_str(), i, (unsigned long long)(kRecheckNs / 1000000), replies_found_without_event_,
+            events_ != events_before ? "its event came late, with the timer's" : "no event came");
       return message;
     }
     if (!broken_.empty()) continue;
     uint64_t now = monotonic_ns();
-    if (deadline_ns != 0 && now >= deadline_ns) return p9::Error{ETIMEDOUT, "9pfs: no reply before the deadline"};
+    if (deadline_ns != 0 && now >= deadline_ns)
+      return p9::Error{ETIMEDOUT, "9pfs: no reply before the deadline"};
     uint64_t recheck = now + kRecheckNs;
     events_before = events_;
     after_recheck = !waiters_.wait_until(deadline_ns == 0 ? recheck : std::min(deadline_ns, recheck));
