@@ -5,6 +5,7 @@ libgcc), the C++ runtime (libstdc++, libsupc++, libgcc_eh), the app's own object
 backtrace table (.ksyms). Writes BUILD/bench/images.json, so a regression shows by part.
 
     tests/bench/image_sizes.py BUILD_DIR
+    tests/bench/image_sizes.py --parts IMAGE.elf.map    one image's parts, one line (the sdk stage)
 """
 import collections
 import json
@@ -53,7 +54,14 @@ def parts_of(map_file):
     return dict(sizes)
 
 
+def parts_line(parts):
+    return ", ".join("%s %d" % kv for kv in sorted(parts.items(), key=lambda kv: -kv[1]))
+
+
 def main():
+    if sys.argv[1:2] == ["--parts"]:
+        print(parts_line(parts_of(sys.argv[2])))
+        return
     result = {}
     out = tempfile.mkdtemp(prefix="xenos-image-sizes-")
     for app in sorted(os.listdir(os.path.join(build, "apps"))):
@@ -70,8 +78,7 @@ def main():
     with open(os.path.join(build, "bench", "images.json"), "w") as f:
         json.dump(result, f, indent=2)
     for app, e in result.items():
-        parts = ", ".join("%s %d" % kv for kv in sorted(e.get("parts_bytes", {}).items(), key=lambda kv: -kv[1]))
-        print("image %-10s %7d bytes (%s)" % (app, e["image_bytes"], parts))
+        print("image %-10s %7d bytes (%s)" % (app, e["image_bytes"], parts_line(e.get("parts_bytes", {}))))
 
 
 if __name__ == "__main__":
