@@ -199,9 +199,15 @@ void a_backend_that_never_returns_gives_eio_in_time() {
   CHECK(n.error().code == EIO);
   CHECK(n.error().message.find("could not be recovered") != std::string::npos);
   CHECK(took_ms >= 1500 && took_ms < 4000);  // the 2 s deadline, give or take detection
+  // Failed for good: at once, with no second recovery. "At once" is judged against the 2 s a
+  // second wait would take, not to the millisecond: under TCG a PVH vCPU was once descheduled
+  // for over 100 ms right here (CI, 2026-12-06), which says nothing of the client.
+  uint64_t reconnects = (*s)->stats().reconnects;
   uint64_t again = monotonic_ns();
-  CHECK(!f->pread(b, 0));  // failed for good: at once, no second wait
-  CHECK(monotonic_ns() - again < kSecond / 10);
+  auto second = f->pread(b, 0);
+  CHECK(!second && second.error().code == EIO);
+  CHECK((*s)->stats().reconnects == reconnects);
+  CHECK(monotonic_ns() - again < kSecond / 2);
 }
 
 void a_backend_that_stops_answering_is_given_up_in_time() {
