@@ -3,6 +3,7 @@
 // 32-bit entry point. The image path comes from $XENOS_IMAGE (make check sets it).
 #include <elf.h>
 #include <gtest/gtest.h>
+#include "elf_bytes.h"
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -20,10 +21,7 @@ std::vector<char> read_image() {
 
 template <typename T>
 T at(const std::vector<char>& image, size_t offset) {
-  T value;
-  if (offset + sizeof(T) > image.size()) throw std::out_of_range("ELF read past the end");
-  std::memcpy(&value, image.data() + offset, sizeof(T));
-  return value;
+  return p9test::elf_at<T>(image, offset);
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include "symbol_table.h"
 #include <elf.h>
 #include <gtest/gtest.h>
+#include "elf_bytes.h"
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -22,10 +23,7 @@ struct Image {
 
 template <typename T>
 T at(const std::vector<char>& bytes, size_t offset) {
-  T value;
-  if (offset + sizeof(T) > bytes.size()) throw std::out_of_range("ELF read past the end");
-  std::memcpy(&value, bytes.data() + offset, sizeof(T));
-  return value;
+  return p9test::elf_at<T>(bytes, offset);
 }
 
 bool load(Image& image) {
