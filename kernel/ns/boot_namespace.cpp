@@ -62,9 +62,9 @@ Result<void> mount_share(const std::string& tags, const std::string& point, int 
   o.device_wait_ns = wait_ns;
   o.mount.recover_within_ns = recover_within_ns;
   o.mount.hang_after_ns = hang_after_ns;
-  // Rings cost memory (order 9: 2 MiB each): keep a share's rings within a quarter of what is free.
-  uint64_t budget = kernel::frames().free_frames() * kernel::kPageSize / 4;
-  while (o.max_order > 4 && (uint64_t(1) << (o.max_order + 12)) * 8 > budget) --o.max_order;
+  // Rings cost memory (order 9: 2 MiB each): each share the namespace mounts gets a quarter of
+  // what is free then, and the frontend fits its rings and their order within it.
+  o.ring_budget_bytes = xenos::ninep::default_ring_budget();
   auto share = xenos::ninep::Share::open(tag, o);
   if (!share) return share.error();
   auto* server = new NinepServer(std::move(*share));

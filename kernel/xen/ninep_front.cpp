@@ -29,6 +29,7 @@
 #include "xenos/grant.h"
 #include "xenos/ninep.h"
 #include "xenos/ninep_testing.h"
+#include "xenos/system.h"
 #include "xenos/thread.h"
 #include "xenos/time.h"
 #include "xenos/xenstore.h"
@@ -100,22 +101,9 @@ bool versions_include_1(const std::string& list) {
   return false;
 }
 
-// p9::Sync for kernel threads. One vCPU and cooperative threads: nothing runs between two
-// statements of a thread unless it waits, so the lock itself has nothing to exclude.
-class KernelSync final : public p9::Sync {
- public:
-  void lock() override {}
-  void unlock() override {}
-  void wait() override { waiters_.wait(); }
-  bool wait_until(uint64_t deadline_ns) override { return waiters_.wait_until(deadline_ns); }
-  void wake_all() override { waiters_.wake_all(); }
-  uint64_t now_ns() override { return monotonic_ns(); }
+struct xenos_9p_traffic traffic;  // every share's, since boot (xenos/system.h)
 
- private:
-  WaitQueue waiters_;
-};
-
-std::vector<std::string>* open_devices;  // paths of devices a Share holds: one session per device
+std::vector<std::string>* open_devices;  // paths of the devices whose rings are up: one session per device
 
 }  // namespace
 
@@ -139,11 +127,17 @@ Result<std::vector<Device>> devices() {
   return out;
 }
 
-class RingTransport final : public p9::Transport {
+class RingTransport final : public ShareRings {
  public:
   // `devices`: the share's device first, then the ones to fail over to (Options::fallback_tags).
-  explicit RingTransport(std::vector<Device> devices) : devices_(std::move(devices)) {}
-  ~RingTransport() override { (void)close(); }
+  // Each is marked open until the transport is destroyed (one session per device).
+  explicit RingTransport(std::vector<Device> devices) : devices_(std::move(devices)) {
+    for (const Device& d : devices_) open_devices->push_back(d.path);
+  }
+  ~RingTransport() override {
+    (void)close();
+    for (const Device& d : devices_) std::erase(*open_devices, d.path);
+  }
 
   Result<void> connect(const Options& options, uint64_t deadline);
   Result<void> close();
@@ -159,7 +153,8 @@ class RingTransport final : public p9::Transport {
   p9::Result<void> send(std::span<const std::byte> message, uint16_t lane) override;
   p9::Result<std::vector<std::byte>> receive(uint64_t deadline_ns) override;
 
-  Stats stats() const {
+  const Device& device() const override { return devices_.front(); }
+  Stats stats() const override {
     return {unsigned(rings_.size()), order_, ring_bytes_, sent_, received_, 0, reconnects_,
             unsigned(current_)};
   }
@@ -180,6 +175,7 @@ class RingTransport final : public p9::Transport {
   static void on_event(uint32_t, void* self) {
     auto* t = static_cast<RingTransport*>(self);
     ++t->events_;
+    ++traffic.events;
     t->waiters_.wake_all();
   }
   static void watch_backend(void* self);
@@ -188,7 +184,7 @@ class RingTransport final : public p9::Transport {
   void teardown_rings();
   void fail(std::string why);  // interrupts off
 
-  const Device& device() const { return devices_[current_]; }
+  const Device& current_device() const { return devices_[current_]; }  // the rings' device now
   Result<void> connect_again(uint64_t deadline);
 
   std::vector<Device> devices_;
@@ -201,6 +197,7 @@ class RingTransport final : public p9::Transport {
   std::string broken_;       // why the share is unusable, once it is ("" while it works)
   unsigned next_ring_ = 0;   // where receive() looks first
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
+  uint64_t first_rings_bytes_ = 0;  // what the first connect's rings took (see connect)
   uint64_t events_ = 0;                       // ring events seen (the re-check's log tells late from none)
   unsigned replies_found_without_event_ = 0;  // see kRecheckNs
   bool connected_ = false;
@@ -215,10 +212,10 @@ class RingTransport final : public p9::Transport {
 // channel closes, so each tick asks (EVTCHNOP_status); xenstore is where a backend says the rest.
 void RingTransport::watch_backend(void* self) {
   auto* t = static_cast<RingTransport*>(self);
-  std::string path = t->device().backend + "/state";
+  std::string path = t->current_device().backend + "/state";
   auto w = xenstore::watch(path);
   if (!w) {
-    kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->device().tag.c_str(), path.c_str(),
+    kernel::log("9pfs: share \"%s\": cannot watch %s: %s\n", t->current_device().tag.c_str(), path.c_str(),
                 w.error().message.c_str());
     return;
   }
@@ -267,19 +264,19 @@ Result<void> RingTransport::setup_ring(Ring& r) {
   r.out = bytes + ring_bytes_;
   r.intf->ring_order = order_;
   for (unsigned i = 0; i < pages; ++i) {
-    Grant g = TRY(Grant::share(device().backend_id, *data + i, GrantAccess::kReadWrite));
+    Grant g = TRY(Grant::share(current_device().backend_id, *data + i, GrantAccess::kReadWrite));
     r.intf->ref[i] = g.ref();
     r.data_grants.push_back(std::move(g));
   }
-  r.intf_grant = TRY(Grant::share(device().backend_id, *intf, GrantAccess::kReadWrite));
-  r.channel = TRY(EventChannel::alloc_unbound(device().backend_id, on_event, this));
+  r.intf_grant = TRY(Grant::share(current_device().backend_id, *intf, GrantAccess::kReadWrite));
+  r.channel = TRY(EventChannel::alloc_unbound(current_device().backend_id, on_event, this));
   return {};
 }
 
 Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   options_ = options;
-  const std::string& be = device().backend;
-  const std::string& fe = device().path;
+  const std::string& be = current_device().backend;
+  const std::string& fe = current_device().path;
   // After a close our state is Closed; going back to Initialising is what makes the backend
   // reset to InitWait for a new connection (xenbus: a frontend may reconnect this way).
   auto own = read_number(fe + "/state");
@@ -299,15 +296,21 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   unsigned want_rings = options.max_rings ? std::min(options.max_rings, max_rings) : max_rings;
   unsigned want_order = std::min({max_order, options.max_order, 9u});
   if (want_order < 1) return Error{EIO, "9pfs: ring order below 1 leaves no room for a message"};
-  // A small guest gets fewer, smaller rings rather than none (ring_budget.h).
-  RingPlan plan = plan_rings(want_rings, want_order, kernel::frames().free_frames() * 4096);
+  // A small guest gets fewer, smaller rings rather than none (ring_budget.h): within the
+  // caller's budget, and never past a quarter of what is free now. A reconnect gets what the
+  // first connect took, not a new quarter of what is free in the middle of a recovery: the
+  // session on the rings agreed its msize from their size, and smaller rings would end it.
+  uint64_t budget = default_ring_budget();
+  if (options.ring_budget_bytes) budget = std::min(budget, options.ring_budget_bytes);
+  if (first_rings_bytes_) budget = first_rings_bytes_;
+  RingPlan plan = plan_rings(want_rings, want_order, budget);
   if (plan.rings == 0) return Error{ENOMEM, "9pfs: not enough free memory for even one ring"};
   if (plan.rings != want_rings || plan.order != want_order)
-    kernel::log(
-        "9pfs: share \"%s\": %u rings of order %u fit a quarter of the free memory (%u of order %u "
-        "offered)\n",
-        device().tag.c_str(), plan.rings, plan.order, want_rings, want_order);
+    kernel::log("9pfs: share \"%s\": %u rings of order %u fit its %llu KiB budget (%u of order %u offered)\n",
+                current_device().tag.c_str(), plan.rings, plan.order, (unsigned long long)(budget >> 10),
+                want_rings, want_order);
   order_ = plan.order;
+  if (!first_rings_bytes_) first_rings_bytes_ = uint64_t(plan.rings) * (1 + (uint64_t(1) << plan.order)) * 4096;
   ring_bytes_ = uint32_t(XEN_FLEX_RING_SIZE(order_));
 
   for (unsigned i = 0; i < plan.rings; ++i) {
@@ -338,18 +341,19 @@ Result<void> RingTransport::connect(const Options& options, uint64_t deadline) {
   if (!watcher) return Error{watcher.error().code, "9pfs: cannot start the backend watcher"};
   backend_watcher_ = std::move(*watcher);
   kernel::log("9pfs: share \"%s\" connected: %zu rings of order %u (%u KiB each way), backend domain %u\n",
-              device().tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024, device().backend_id);
+              current_device().tag.c_str(), rings_.size(), order_, ring_bytes_ / 1024,
+              current_device().backend_id);
   return {};
 }
 
 Result<void> RingTransport::close() {
   if (rings_.empty()) return {};
-  const std::string& fe = device().path;
+  const std::string& fe = current_device().path;
   stop_watching_ = true;  // a close is not a failure: the watcher leaves without a word
   if (connected_) {
     (void)set_state(fe, XenbusStateClosing);
     auto s = wait_for_state(
-        device().backend + "/state",
+        current_device().backend + "/state",
         [](unsigned st) { return st >= XenbusStateClosing || st <= XenbusStateInitWait; },
         "9pfs: the backend did not close", monotonic_ns() + kHandshakeTimeoutNs);
     if (!s) kernel::log("9pfs: %s; taking the rings down anyway\n", s.error().message.c_str());
@@ -387,8 +391,8 @@ void RingTransport::teardown_rings() {
 
 // One try on the current device: bring its backend back to InitWait, then connect.
 Result<void> RingTransport::connect_again(uint64_t deadline) {
-  const std::string& fe = device().path;
-  std::string be_state = device().backend + "/state";
+  const std::string& fe = current_device().path;
+  std::string be_state = current_device().backend + "/state";
   // A live backend lets go of the old rings when we say Closing (and answers Closed); a dead
   // one cannot, and a restarted one has forgotten them: it starts in InitWait and sets our
   // state to Initialising itself, and a Closing from us then would only close it again.
@@ -406,7 +410,7 @@ Result<void> RingTransport::connect_again(uint64_t deadline) {
 }
 
 p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
-  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", device().tag.c_str(),
+  kernel::log("9pfs: share \"%s\": reconnecting (%s)\n", current_device().tag.c_str(),
               broken_.empty() ? "asked to" : broken_.c_str());
   stop_watching();
   teardown_rings();
@@ -419,14 +423,14 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
                                          : deadline_ns;
     connected = connect_again(slice);
     if (connected) break;
-    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", device().tag.c_str(),
+    kernel::log("9pfs: share \"%s\": reconnecting failed: %s\n", current_device().tag.c_str(),
                 connected.error().message.c_str());
     stop_watching();
     teardown_rings();
     if (devices_.size() > 1) {
       current_ = (current_ + 1) % devices_.size();
-      kernel::log("9pfs: failing over to share \"%s\" (backend %s)\n", device().tag.c_str(),
-                  device().backend.c_str());
+      kernel::log("9pfs: failing over to share \"%s\" (backend %s)\n", current_device().tag.c_str(),
+                  current_device().backend.c_str());
     }
   }
   if (!connected) {
@@ -441,7 +445,8 @@ p9::Result<void> RingTransport::reconnect(uint64_t deadline_ns) {
 void RingTransport::fail(std::string why) {
   if (!broken_.empty()) return;
   broken_ = std::move(why);
-  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", broken_.c_str(), device().tag.c_str());
+  kernel::log("%s (share \"%s\"); its requests now fail with EIO\n", broken_.c_str(),
+              current_device().tag.c_str());
   waiters_.wake_all();
 }
 
@@ -467,6 +472,8 @@ p9::Result<void> RingTransport::send(std::span<const std::byte> message, uint16_
       xen_wmb();  // the data before the index that publishes it
       r.intf->out_prod = prod + uint32_t(message.size());
       ++sent_;
+      ++traffic.requests;
+      ++traffic.notifications;
       r.channel.notify();
       return {};
     }
@@ -500,13 +507,16 @@ p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) 
       xen_mb();  // the data is copied out before its space is given back
       r.intf->in_cons = cons + size;
       ++received_;
+      ++traffic.replies;
+      ++traffic.notifications;
       next_ring_ = unsigned(i + 1);
       r.channel.notify();
       if (after_recheck && ++replies_found_without_event_ <= 3)
         kernel::log(
             "9pfs: share \"%s\": a reply on ring %zu was found by the %llu ms re-check, before any "
             "event woke its waiter (%u so far; %s)\n",
-            device().tag.c_str(), i, (unsigned long long)(kRecheckNs / 1000000), replies_found_without_event_,
+            current_device().tag.c_str(), i, (unsigned long long)(kRecheckNs / 1000000),
+            replies_found_without_event_,
             events_ != events_before ? "its event came late, with the timer's" : "no event came");
       return message;
     }
@@ -582,7 +592,20 @@ p9::Result<Device> find_device(const std::string& tag, uint64_t wait_ns) {
 
 }  // namespace
 
-p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& options) {
+}  // namespace xenos::ninep
+
+extern "C" void xenos_9p_traffic(struct xenos_9p_traffic* out) {
+  arch::InterruptGuard guard;  // the event handler counts too
+  *out = xenos::ninep::traffic;
+}
+
+namespace xenos::ninep {
+
+uint64_t default_ring_budget() {
+  return xen::default_ring_budget(kernel::frames().free_frames() * kernel::kPageSize);
+}
+
+p9::Result<Owned<ShareRings>> ShareRings::connect(const std::string& tag, const Options& options) {
   std::vector<Device> devices;
   std::vector<std::string> tags{tag};
   tags.insert(tags.end(), options.fallback_tags.begin(), options.fallback_tags.end());
@@ -594,33 +617,9 @@ p9::Result<Owned<Share>> Share::open(const std::string& tag, const Options& opti
       if (path == device->path) return p9::Error{EBUSY, "9pfs: share \"" + t + "\" is open already"};
     devices.push_back(std::move(*device));
   }
-  Owned<Share> share(new Share);
-  share->device_ = devices.front();
-  for (const Device& d : devices) share->device_paths_.push_back(d.path);
-  share->transport_ = Owned<RingTransport>(new RingTransport(std::move(devices)));
-  if (auto c = share->transport_->connect(options, monotonic_ns() + kHandshakeTimeoutNs); !c)
-    return c.error();
-  share->sync_ = Owned<p9::Sync>(new KernelSync);
-  share->client_ = Owned<p9::Client>(new p9::Client(*share->transport_, *share->sync_));
-  p9::MountOptions mount = options.mount;
-  if (mount.msize == 0 || mount.msize > share->transport_->max_message_size())
-    mount.msize = share->transport_->max_message_size();
-  if (auto m = share->client_->mount(mount); !m) return m.error();
-  for (const std::string& path : share->device_paths_) open_devices->push_back(path);
-  return share;
-}
-
-Share::~Share() {
-  client_ = {};  // clunks the root fid while the rings are still up
-  if (open_devices) {
-    for (const std::string& path : device_paths_) std::erase(*open_devices, path);
-  }
-}
-
-Stats Share::stats() const {
-  Stats s = transport_->stats();
-  s.recoveries = client_->recoveries();
-  return s;
+  auto rings = Owned<RingTransport>(new RingTransport(std::move(devices)));
+  TRY_VOID(rings->connect(options, monotonic_ns() + kHandshakeTimeoutNs));
+  return Owned<ShareRings>(std::move(rings));
 }
 
 namespace testing {
@@ -635,7 +634,9 @@ const char* name(RingAbuse how) {
   return "?";
 }
 
-Result<void> abuse_ring(Share& share, RingAbuse how) { return share.transport_->abuse(how); }
+Result<void> abuse_ring(Share& share, RingAbuse how) {
+  return static_cast<RingTransport&>(*share.transport_).abuse(how);  // ShareRings::connect made it
+}
 
 }  // namespace testing
 

@@ -134,3 +134,25 @@ TEST_F(NinepHandshake, ABackendThatNeverConnectsTimesOut) {
   EXPECT_EQ(e.message, "9pfs: the backend did not connect");
   EXPECT_LE(seconds_passed(start), 31.0);
 }
+
+// The frontend gives back connected rings and sends nothing of 9P itself: the session is the
+// layer above's (Share, or the namespace). Its rings keep within the budget it is given, and a
+// device is open once at a time.
+TEST_F(NinepHandshake, ConnectedRingsCarryNo9PAndKeepWithinTheirBudget) {
+  backend_answers_initialised_with(XenbusStateConnected);
+  xenos::ninep::Options o;
+  o.ring_budget_bytes = 1u << 20;  // 256 pages: fewer rings and a lower order than offered (4 of 9)
+  auto rings = xenos::ninep::ShareRings::connect("share", o);
+  ASSERT_TRUE(rings) << rings.error().message;
+  xenos::ninep::Stats s = (*rings)->stats();
+  EXPECT_EQ(s.messages_sent, 0u) << "the transport sent a message of its own";
+  EXPECT_GE(s.rings, 1u);
+  EXPECT_LE(uint64_t(s.rings) * (1 + (1ull << s.order)) * 4096, uint64_t(o.ring_budget_bytes));
+  EXPECT_LT(uint64_t(s.rings) * (1 + (1ull << s.order)), 4u * (1 + 512)) << "the budget was not applied";
+  EXPECT_EQ((*rings)->device().tag, "share");
+  EXPECT_EQ((*rings)->max_message_size(), s.ring_bytes / 2);
+  auto again = xenos::ninep::ShareRings::connect("share", o);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, EBUSY);
+  EXPECT_EQ(store.store[std::string(kFront) + "/state"], std::to_string(XenbusStateConnected));
+}

@@ -1,5 +1,6 @@
 // 9P shares from dom0 over Xen 9pfs (xen/io/9pfs.h): the devices `xl`'s p9=[...] gave this
-// domain, and a lib9p client session on one of them.
+// domain, their rings as a lib9p transport (ShareRings), and a lib9p client session on them
+// (Share).
 //
 //   auto share = TRY(xenos::ninep::Share::open("share"));      // rings up, Tversion, Tattach
 //   p9::File f = TRY(share->client().open("hello.txt", p9::kRead));
@@ -24,9 +25,17 @@ struct Device {
 // Every 9pfs device in this domain's xenstore area.
 Result<std::vector<Device>> devices();
 
+// What a share's rings may take unless told otherwise: a quarter of the memory free now.
+uint64_t default_ring_budget();
+
 struct Options {
   unsigned max_rings = 0;  // 0: as many as the backend offers
   unsigned max_order = 9;  // ring order cap (2^order pages per ring; QEMU allows 9)
+  // The most memory the rings may take (the caller's budget: the namespace gives each share
+  // it mounts a quarter of what is free then); never more than a quarter of what is free when
+  // they are set up (at a reconnect too); 0: that quarter. Fewer rings, then a lower order,
+  // rather than no share (kernel/xen/ring_budget.h).
+  uint64_t ring_budget_bytes = 0;
   p9::MountOptions mount;  // msize 0 here means: the largest the rings carry
   // How long open() waits for a backend to offer the tag (a backend that attaches to a running
   // domain, as iohost may); 0: the device must be there already.
@@ -47,16 +56,28 @@ struct Stats {
   unsigned device;      // which device the rings are on: 0 the share's own, 1... its fallbacks
 };
 
-class RingTransport;  // kernel/xen/ninep_front.cpp
 class Share;
 namespace testing {  // xenos/ninep_testing.h
 enum class RingAbuse;
 Result<void> abuse_ring(Share&, RingAbuse);
 }  // namespace testing
 
-// One connected share: the rings to the backend and the 9P session on them. Closing it (or
-// destroying it) ends the session and takes the rings down (Closing, Closed, grants ended).
-// The namespace mounts it as any p9::Connection.
+// The rings of one share, connected (the xenbus handshake done, both ends Connected), as
+// lib9p's Transport: what a 9P session is built on. The Xen frontend (kernel/xen/
+// ninep_front.cpp) knows devices, grants, event channels and rings, and nothing of 9P but a
+// message's size[4]. Destroying it takes the rings down (Closing, Closed, grants ended).
+class ShareRings : public p9::Transport {
+ public:
+  // The device tagged `tag` (waiting for it up to options.device_wait_ns), then its fallbacks
+  // (options.fallback_tags), each open at most once in this domain (EBUSY).
+  static p9::Result<Owned<ShareRings>> connect(const std::string& tag, const Options& options = {});
+  virtual const Device& device() const = 0;  // the share's own device (not a fallback)
+  virtual Stats stats() const = 0;           // recoveries: 0 (that is the session's count)
+};
+
+// One connected share: its rings and the 9P session on them (kernel/ns/share.cpp). Closing it
+// (or destroying it) ends the session, then takes the rings down. The namespace mounts it as
+// any p9::Connection.
 class Share final : public p9::Connection {
  public:
   static p9::Result<Owned<Share>> open(const std::string& tag, const Options& options = {});
@@ -65,18 +86,16 @@ class Share final : public p9::Connection {
   Share& operator=(const Share&) = delete;
 
   p9::Client& client() override { return *client_; }
-  std::string name() const override { return device_.tag; }
-  const Device& device() const { return device_; }
+  std::string name() const override { return device().tag; }
+  const Device& device() const { return transport_->device(); }
   Stats stats() const;
 
  private:
   friend Result<void> testing::abuse_ring(Share&, testing::RingAbuse);  // xenos/ninep_testing.h
   Share() = default;
-  Device device_;                          // the first of its devices
-  std::vector<std::string> device_paths_;  // all of them (failover)
   // Destroyed in reverse: the client clunks its root fid while the rings are still up, then the
-  // transport closes (Closing, Closed, grants ended).
-  Owned<RingTransport> transport_;
+  // rings close (Closing, Closed, grants ended).
+  Owned<ShareRings> transport_;
   Owned<p9::Sync> sync_;
   Owned<p9::Client> client_;
 };

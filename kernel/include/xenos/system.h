@@ -15,6 +15,16 @@ struct xenos_memory_info {
 };
 void xenos_memory_info(struct xenos_memory_info* info);
 
+/* Every 9pfs share's traffic since boot, summed over its rings: a benchmark reads it before
+ * and after its calls to count their round trips and notifications. */
+struct xenos_9p_traffic {
+  uint64_t requests;      /* 9P requests put on a ring */
+  uint64_t replies;       /* replies taken off a ring */
+  uint64_t notifications; /* event-channel notifications sent to backends */
+  uint64_t events;        /* ring events received from backends */
+};
+void xenos_9p_traffic(struct xenos_9p_traffic* traffic);
+
 /* "xen-pvh" on Xen, "pvh-no-xen" when booted directly by QEMU -kernel. */
 const char* xenos_platform(void);
 
