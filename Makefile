@@ -86,7 +86,7 @@ HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/symbol_table.cpp kern
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
   common/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
   kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \
-  kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp
+  kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp kernel/ns/share.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a
@@ -301,8 +301,13 @@ BENCH_9P := $(BUILD)/host-release/lib9p_bench
 $(BENCH_9P): $(BUILD)/host-release/tests/bench/lib9p_bench.cpp.o $(LIB9P_RELEASE)
 	$(call say,HOSTLD,$@)
 	$(Q)g++ $(HOST_RELEASE_CXXFLAGS) -o $@ $^ -pthread
+# apps/iobench as a static Linux program: the same calls in the Linux domU, make bench's peer.
+IOBENCH_LINUX := $(BUILD)/host-release/iobench-linux
+$(IOBENCH_LINUX): apps/iobench/main.c
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(dir $@) && gcc -O2 -Wall -Wextra -static -o $@ $<
 .PHONY: bench
-bench: $(BENCH_9P) $(IOHOST) $(IMAGES) | $(XEN_STAMP)
+bench: $(BENCH_9P) $(IOHOST) $(IMAGES) $(IOBENCH_LINUX) | $(XEN_STAMP)
 	$(Q)tests/bench/run.sh $(BUILD)
 	$(Q)tests/interop/hostile.py $(IOHOST) --bench $(BUILD)/bench/hostile.json --rounds 3 | tail -1
 	$(Q)tests/bench/xen_bench.py $(BUILD)

@@ -3,15 +3,20 @@
 over Xen 9pfs) and a Linux PV domU (Debian 6.1, trans_xen, msize 512 KiB) do the same 9P work
 against QEMU's xen-9pfs backend and against iohost's, alternating over XEN_BENCH_ROUNDS rounds
 (default 3); hello as PVH and PV on both gives the time from xl create to shutdown. p9test also
-measures the in-guest memcpy bandwidth, the ceiling for ring copies under this emulator. Writes
-build/bench/xen.json: per figure the median, min, max and every run; the ratios (> 1: the
-first named is better) are of the medians.
+measures the in-guest memcpy bandwidth, the ceiling for ring copies under this emulator.
+apps/iobench makes the file calls an application makes (read/write by call size, fread of 1 KiB,
+stat, open+read+close, ls -l of 1,000 files), counting 9P round trips per call; the same source,
+built for Linux, runs in the Linux domU. A dom0 job measures the limits in the same run: dom0's
+own dd on the filesystem the shares live on; the floor round trip is the cheapest call that
+crosses (fstat of an open file: one Tgetattr). Writes build/bench/xen.json: per figure the
+median, min, max and every run; the ratios (> 1: the first named is better) are of the medians.
 
     tests/bench/xen_bench.py BUILD_DIR
 """
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +26,9 @@ import xenbox  # noqa: E402
 
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 seed = xenbox.seeded_share("xen-bench-")
+# The Linux domU runs apps/iobench built for Linux from its share (tests/xen/linux-domu-init).
+shutil.copy2(os.path.join(build, "host-release", "iobench-linux"), os.path.join(seed, "iobench-linux"))
+iobench = os.path.join(build, "apps", "iobench", "iobench.elf")
 p9test = os.path.join(build, "apps", "p9test", "p9test.elf")
 hello_elf = os.path.join(build, "apps", "hello", "hello.elf")
 # The same work on QEMU's xen-9pfs backend and on iohost's, alternating (A B A B ...) over
@@ -41,6 +49,11 @@ for r in range(1, ROUNDS + 1):
             plan.append(add("xenos_%s_%s" % (kind, backend), xenbox.Guest(
                 "p9test-%s-%s-%d" % (kind, backend, r), p9test, type=kind, share=seed, extra_tags=["share-u"],
                 cmdline="xenos.mounts=none", expect_summary=True, timeout=120, memory=128, backend=backend)))
+    for kind in ("pvh", "pv"):
+        for backend in ("qemu", "iohost"):
+            plan.append(add("xenos_%s_%s" % (kind, backend), xenbox.Guest(
+                "iobench-%s-%s-%d" % (kind, backend, r), iobench, type=kind, share=seed, expect_summary=True,
+                timeout=300, memory=128, backend=backend)))
     for backend in ("qemu", "iohost"):
         plan.append(add("linux_pv_%s" % backend, xenbox.Guest(
             "linux-%s-%d" % (backend, r), None, share=seed, expect_summary=True, timeout=180, memory=256,
@@ -60,18 +73,23 @@ with open(cycles_file, "w") as f:
 cycles = xenbox.Dom0Job("iohost-cycles", os.path.join(xenbox.HERE, "jobs", "iohost-cycles.sh"),
                         programs=[os.path.join(build, "bin", "iohost")], files=[hello_elf, cycles_file],
                         timeout=900)
+dd_limits = xenbox.Dom0Job("dd-limits", os.path.join(xenbox.HERE, "jobs", "dd-limits.sh"), timeout=300)
 # TCP over iohost's /net against dom0's own loopback (the ceiling), alternating: there is no vif
 # for the Linux domU in the harness, so dom0's loopback stands in as the peer to compare with.
 net_bench = xenbox.Dom0Job("net-bench", os.path.join(xenbox.HERE, "jobs", "net-bench.sh"),
                            programs=[os.path.join(build, "bin", "iohost")],
                            files=[os.path.join(build, "apps", "nettest", "nettest.elf"),
                                   os.path.join(build, "apps", "fetch", "fetch.elf")], timeout=900)
-ok, message = xenbox.run(plan + [bare], build_dir=build, quiet=True, jobs=[cycles, net_bench], total_timeout=3600)
+ok, message = xenbox.run(plan + [bare], build_dir=build, quiet=True, jobs=[dd_limits, cycles, net_bench], total_timeout=3600)
 
 
 def bench_line(g):
-    lines = [l for l in g.console if l.startswith("# bench ")]
-    return json.loads(lines[-1][len("# bench "):]) if lines else None
+    """Every "# bench {...}" line the guest printed, as one dict (the Linux domU prints two)."""
+    out = {}
+    for line in g.console:
+        if line.startswith("# bench "):
+            out.update(json.loads(line[len("# bench "):]))
+    return out or None
 
 
 def entry_to_main_us(g):
@@ -99,8 +117,11 @@ def summarize(guests):
     lines = [l for l in lines if l]
     if not lines:
         return None
-    out = {k: spread([l.get(k) for l in lines]) for k in lines[0] if isinstance(lines[0][k], float)}
-    out.update({k: lines[0][k] for k in lines[0] if not isinstance(lines[0][k], float)})
+    # p9test's and iobench's lines are different guests under one key: every field of either.
+    keys = list(dict.fromkeys(k for l in lines for k in l))
+    numbers = [k for k in keys if any(isinstance(l.get(k), float) for l in lines)]
+    out = {k: spread([l.get(k) for l in lines]) for k in numbers}
+    out.update({k: next(l[k] for l in lines if k in l) for k in keys if k not in numbers})
     ceiling = out.get("memcpy_16MiB_1MiB_mib_s")
     if ceiling:  # how close to the in-guest copy ceiling the transfers come
         for k in ("write_16MiB_1MiB_mib_s", "read_16MiB_1MiB_mib_s"):
@@ -117,7 +138,12 @@ def ratio(a, b):
     if not a or not b:
         return None
     pairs = {"write_16MiB": ("write_16MiB_1MiB_mib_s", False), "read_16MiB": ("read_16MiB_1MiB_mib_s", False),
-             "write_4KiB_latency": ("write_4KiB_ms_per_op", True), "read_4KiB_latency": ("read_4KiB_ms_per_op", True)}
+             "write_4KiB_latency": ("write_4KiB_ms_per_op", True), "read_4KiB_latency": ("read_4KiB_ms_per_op", True),
+             # apps/iobench's POSIX calls (the same source on Linux)
+             "posix_read_16MiB": ("posix_read_16MiB_1MiB_mib_s", False),
+             "posix_write_16MiB": ("posix_write_16MiB_1MiB_mib_s", False),
+             "fread_1KiB": ("fread_1KiB_16MiB_mib_s", False), "stat": ("stat_per_s", False),
+             "open_read4k_close": ("open_read4k_close_per_s", False), "ls_l_1000": ("ls_l_1000_s", True)}
     out = {}
     for name, (key, latency) in pairs.items():
         x, y = median(a, key), median(b, key)
@@ -163,12 +189,54 @@ if result["net"]["http_64MiB_guest_fetch_from_dom0_mib_s"] and result["net"]["ht
     result["net"]["guest_fetch_fraction_of_dom0_wget"] = round(
         result["net"]["http_64MiB_guest_fetch_from_dom0_mib_s"]["median"] /
         result["net"]["http_64MiB_dom0_wget_over_loopback_mib_s"]["median"], 3)
+# The limits, measured in this run: dom0's own dd of 16 MiB on the filesystem the shares live on,
+# the floor round trip (fstat of an open file: one Tgetattr, our cheapest call that crosses; the
+# lowest median of our guests on iohost), and dom0's own loopback TCP (the net bench's ceiling).
+dd = {"write": [], "read": []}
+for line in dd_limits.lines:
+    m = re.match(r"# dd round \d+: (write|read) (\d+) bytes in ([\d.]+) seconds", line)
+    if m and float(m.group(3)) > 0:
+        dd[m.group(1)].append(round(int(m.group(2)) / (1 << 20) / float(m.group(3)), 1))
+floors = [median(result[k], "fstat_ms_per_op") for k in ("xenos_pvh_iohost", "xenos_pv_iohost")]
+floors = [f for f in floors if f]
+result["limits"] = {
+    "dom0_dd_write_16MiB_mib_s": statistics.median(dd["write"]) if dd["write"] else None,
+    "dom0_dd_read_16MiB_mib_s": statistics.median(dd["read"]) if dd["read"] else None,
+    "dom0_dd_runs_mib_s": dd,
+    "floor_round_trip_ms": min(floors) if floors else None,
+    "dom0_tcp_download_mib_s": median(result["net"], "http_64MiB_dom0_wget_over_loopback_mib_s"),
+    "dom0_tcp_upload_mib_s": None,  # not measured yet: the net bench has no dom0-to-dom0 upload
+}
+
+
+def of_limit(entry, key, limit_key):
+    v, lim = median(entry, key), result["limits"].get(limit_key)
+    return round(v / lim, 3) if v and lim else None
+
+
+# How far each guest is from the ceilings (1.0: at the limit).
+for k in throughput_keys:
+    e = result[k]
+    if not e:
+        continue
+    e["posix_read_16MiB_fraction_of_dom0_dd"] = of_limit(e, "posix_read_16MiB_1MiB_mib_s", "dom0_dd_read_16MiB_mib_s")
+    e["posix_write_16MiB_fraction_of_dom0_dd"] = of_limit(e, "posix_write_16MiB_1MiB_mib_s",
+                                                          "dom0_dd_write_16MiB_mib_s")
+    floor = result["limits"]["floor_round_trip_ms"]
+    for op in ("posix_read_4KiB_ms_per_op", "posix_write_4KiB_ms_per_op"):
+        if median(e, op) and floor:
+            e[op.replace("_ms_per_op", "_over_floor")] = round(median(e, op) / floor, 2)
+    if median(e, "fread_1KiB_16MiB_mib_s") and median(e, "posix_read_16MiB_1MiB_mib_s"):
+        e["fread_1KiB_over_read_1MiB"] = round(median(e, "fread_1KiB_16MiB_mib_s") /
+                                               median(e, "posix_read_16MiB_1MiB_mib_s"), 3)
 result["ratios"] = {
     "xenos_pvh_iohost_over_qemu": ratio(result["xenos_pvh_iohost"], result["xenos_pvh_qemu"]),
     "xenos_pv_iohost_over_qemu": ratio(result["xenos_pv_iohost"], result["xenos_pv_qemu"]),
     "linux_pv_iohost_over_qemu": ratio(result["linux_pv_iohost"], result["linux_pv_qemu"]),
     "xenos_pvh_over_linux_pv_on_qemu": ratio(result["xenos_pvh_qemu"], result["linux_pv_qemu"]),
     "xenos_pvh_over_linux_pv_on_iohost": ratio(result["xenos_pvh_iohost"], result["linux_pv_iohost"]),
+    "xenos_pv_over_linux_pv_on_iohost": ratio(result["xenos_pv_iohost"], result["linux_pv_iohost"]),
+    "xenos_pvh_over_pv_on_iohost": ratio(result["xenos_pvh_iohost"], result["xenos_pv_iohost"]),
 }
 os.makedirs(os.path.join(build, "bench"), exist_ok=True)
 with open(os.path.join(build, "bench", "xen.json"), "w") as f:
