@@ -25,7 +25,10 @@ gccinc=$(gcc -print-file-name=include)
 # __OPTIMIZE_SIZE__ is undefined: with it newlib's string and memory functions would switch to
 # their byte-at-a-time variants, and those are on the 9P data path (memcpy and memset are
 # assembly either way).
-tflags="-Os -U__OPTIMIZE_SIZE__ -g -ffunction-sections -fdata-sections -ffreestanding -fno-pie -fno-pic \
+# HAVE_BLKSIZE: stdio sizes a FILE's buffer by the file's st_blksize (kernel/posix/files.cpp says
+# 128 KiB for a file on a share) instead of BUFSIZ (1 KiB), so fread, fgets and fprintf move
+# 128 KiB per 9P round trip, not 1 KiB (issue 33), and fseek keeps its block-aligned buffer.
+tflags="-Os -U__OPTIMIZE_SIZE__ -DHAVE_BLKSIZE -g -ffunction-sections -fdata-sections -ffreestanding -fno-pie -fno-pic \
 -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -nostdinc -isystem $gccinc"
 echo "newlib: configuring in $work (log: $work/build.log)"
 cd "$work/obj"

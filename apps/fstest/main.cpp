@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <xenos/namespace.h>
+#include <xenos/system.h>
 #include "suite.h"
 
 namespace {
@@ -273,6 +274,36 @@ void stdio_over_the_share() {
   fclose(f);
 }
 
+// stdio buffers a share file by its st_blksize (newlib with HAVE_BLKSIZE): 1 MiB read through
+// fread in 1 KiB pieces is a handful of 9P round trips, not 1,024 (issue 33).
+void stdio_reads_a_share_file_in_blocks_not_in_the_callers_pieces() {
+  constexpr size_t kSize = 1u << 20;
+  std::vector<char> data(kSize);
+  for (size_t i = 0; i < kSize; ++i) data[i] = char('a' + i % 26);
+  int fd = open("fstest-stdio-blocks.bin", O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  CHECK(fd >= 0);
+  CHECK(write(fd, data.data(), kSize) == ssize_t(kSize));
+  CHECK(close(fd) == 0);
+  struct stat st;
+  CHECK(stat("fstest-stdio-blocks.bin", &st) == 0);
+  CHECK(st.st_blksize == 128 * 1024);
+  CHECK(stat("/dev/cons", &st) == 0 && st.st_blksize == 4096);
+  struct xenos_9p_traffic before, after;
+  xenos_9p_traffic(&before);
+  FILE* f = fopen("fstest-stdio-blocks.bin", "r");
+  CHECK(f);
+  std::vector<char> back(kSize);
+  size_t got = 0, n;
+  while ((n = fread(back.data() + got, 1, 1024, f)) > 0) got += n;
+  fclose(f);
+  xenos_9p_traffic(&after);
+  CHECK(got == kSize && back == data);
+  // 8 reads of 128 KiB and the one that finds the end, plus the open, fstat and clunk; at
+  // 1 KiB per read it would be over 1,000.
+  CHECK(after.requests - before.requests <= 20);
+  CHECK(unlink("fstest-stdio-blocks.bin") == 0);
+}
+
 void union_of_two_shares() {
   CHECK(put("/mnt/second/only-in-second.txt", "second"));
   CHECK(xenos_bind("/mnt/second", "/fs", MAFTER) == 0);  // /fs = share, then second
@@ -408,6 +439,8 @@ int main() {
              record_locks_reach_the_host);
   suite::run("/dev/null, /dev/zero, /dev/cons, /env", dev_and_env_files);
   suite::run("stdio (fopen, fprintf, fgets) over the share", stdio_over_the_share);
+  suite::run("stdio reads a share file 128 KiB at a time (st_blksize), not in fread's 1 KiB",
+             stdio_reads_a_share_file_in_blocks_not_in_the_callers_pieces);
   suite::run("a union of two shares: bind MAFTER, create, unmount", union_of_two_shares);
   suite::run("symlink, readlink, lstat, links followed on the way and at the end, ELOOP, realpath",
              symbolic_links);

@@ -59,6 +59,7 @@ class OpenFile {
   virtual Result<uint8_t> lock(const p9::Lock&) { return Error{ENOLCK, "lock: no record locks here"}; }
   virtual Result<p9::Lock> getlock(const p9::Lock&) { return Error{ENOLCK, "getlock: no record locks here"}; }
   virtual bool is_terminal() const { return false; }
+  virtual bool is_directory() const { return false; }  // a directory opened as a file
   virtual bool appends() const { return false; }  // writes go to the end whatever the offset
   // The most one read or write moves as one message (0: no limit). A stream (a /net data
   // file) must be read and written a message at a time, in order: sockets use this.

@@ -244,6 +244,20 @@ Result<std::string> Namespace::real_path(std::string_view path) {
 
 Result<xenos::Owned<OpenFile>> Namespace::open(std::string_view path, uint32_t mode, uint32_t perm) {
   bool exclusive = (mode & kCreate) && (mode & kExclusive);
+  // The common case in one walk and one open (issue 33): a path one server holds (no union),
+  // with no symbolic link on the way or at its end. A 9P walk follows no link, and the server
+  // is told to refuse one at the end (kNoFollow) rather than open it. Whatever else it says
+  // (a link, a missing directory, any error) sends the open the general way below, which
+  // looks at each step, follows links and says exactly what is wrong; a failed first try
+  // changed nothing (a create happens only where the walk to its directory succeeded).
+  if (!exclusive && !(mode & kDirectory)) {
+    std::string p = clean_path(path, cwd_);
+    std::vector<Target> targets = resolve(p);
+    if (targets.size() == 1 && !above_a_mount(p)) {
+      auto file = targets.front().server->open(targets.front().path, mode | kNoFollow, perm);
+      if (file) return file;
+    }
+  }
   // O_CREAT|O_EXCL fails on any link, even one to nothing; O_NOFOLLOW on any link.
   Found f = TRY(find(path, !exclusive && !(mode & kNoFollow)));
   const std::string& p = f.path;

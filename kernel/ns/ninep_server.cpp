@@ -54,6 +54,7 @@ class NinepFile final : public OpenFile {
   Result<uint8_t> lock(const p9::Lock& l) override { return file_.lock(l); }
   Result<p9::Lock> getlock(const p9::Lock& l) override { return file_.getlock(l); }
   bool appends() const override { return append_; }
+  bool is_directory() const override { return file_.fid().qid().type & p9::QTDIR; }
   size_t max_io() const override { return max_io_; }
 
  private:

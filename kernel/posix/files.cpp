@@ -119,7 +119,11 @@ void fill_stat(const ns::Attr& a, struct stat* st) {
   st->st_atime = time_t(a.atime);
   st->st_mtime = time_t(a.mtime);
   st->st_ctime = time_t(a.ctime);
-  st->st_blksize = 4096;
+  // What stdio buffers per FILE (newlib is built with HAVE_BLKSIZE): for a file, 128 KiB, a
+  // quarter of the largest 9P message at ring order 9, so a program reading or writing through
+  // stdio in small pieces still makes one round trip per 128 KiB; for a device (the console,
+  // /dev/null), a page, as before.
+  st->st_blksize = (a.mode & ns::kModeTypeMask) == ns::kModeFile ? 128 * 1024 : 4096;
   st->st_blocks = blkcnt_t((a.size + 511) / 512);
 }
 
@@ -196,6 +200,21 @@ int open(const char* path, int flags, ...) {
   }
   if (!path) return fail(EFAULT);
   std::string clean = ns::clean_path(path, ns::root().cwd());
+  auto install_file = [&](xenos::Owned<ns::OpenFile> file) {
+    auto* d = new posix::Description;
+    d->file = std::move(file);
+    d->path = clean;
+    d->flags = flags;
+    return posix::install(d);
+  };
+  // Most opens name a file: ask the namespace to open it straight away (one walk and an open
+  // on a 9P share; issue 33). A directory, which needs no open file here, and the errors that
+  // may be about one are sorted out below, by what the path names.
+  if (!(flags & O_DIRECTORY)) {
+    auto file = ns::root().open(clean, posix::ns_mode(flags), mode & 07777);
+    if (file && !(*file)->is_directory()) return install_file(std::move(*file));
+    if (!file && file.error().code != EISDIR) return fail(file.error());
+  }
   bool own_link = (flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL));  // not followed
   auto attr = own_link ? ns::root().lstat(clean) : ns::root().stat(clean);
   if (attr && attr->is_dir()) {  // a directory: no file to open, but stat, fchdir and readdir work
@@ -213,11 +232,7 @@ int open(const char* path, int flags, ...) {
   if (flags & O_DIRECTORY) return fail(attr ? ENOTDIR : ENOENT);
   auto file = ns::root().open(clean, posix::ns_mode(flags), mode & 07777);
   if (!file) return fail(file.error());
-  auto* d = new posix::Description;
-  d->file = std::move(*file);
-  d->path = clean;
-  d->flags = flags;
-  return posix::install(d);
+  return install_file(std::move(*file));
 }
 
 int close(int fd) {

@@ -25,6 +25,7 @@ class MemServer final : public FileServer {
   // Like a 9P server, it never follows a link, at the end of a path or on the way.
   std::map<std::string, std::string> links;
   Result<Attr> stat(const std::string& p) override {
+    ++stats;
     Attr a;
     if (links.count(p)) {
       a.mode = kModeLink | 0777;
@@ -59,7 +60,17 @@ class MemServer final : public FileServer {
     }
     Result<Attr> stat() override { return s->stat(p); }
   };
+  // As a 9P server's walk and open: every directory on the way must be one (a link is not
+  // walked through), a link at the end is refused with kNoFollow, a create needs its directory.
   Result<xenos::Owned<OpenFile>> open(const std::string& p, uint32_t mode, uint32_t) override {
+    ++opens;
+    for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1))
+      if (!dirs_.count(p.substr(0, slash))) return Error{ENOENT, "no dir on the way to " + p};
+    if (links.count(p)) {
+      if (mode & kNoFollow) return Error{ELOOP, "a link: " + p};
+      return Error{EIO, "the test server cannot open a link: " + p};
+    }
+    if (dirs_.count(p)) return Error{EISDIR, "a dir: " + p};
     if (!files.count(p)) {
       if (!(mode & kCreate)) return Error{ENOENT, "no " + p};
       files[p] = "";
@@ -108,6 +119,7 @@ class MemServer final : public FileServer {
     return {};
   }
   std::vector<std::string> created;
+  int opens = 0, stats = 0;  // calls, to count what an open costs
 
  private:
   const char* name_;
@@ -328,6 +340,29 @@ TEST_F(Linked, ADanglingLinkCreatesItsTargetUnlessExclusiveOrNoFollow) {
   ASSERT_TRUE(n.open("/m/dangling", kWrite | kCreate, 0644));
   EXPECT_TRUE(fs.files.count("a/later"));
   EXPECT_EQ(n.symlink("x", "/m/dangling").error().code, EEXIST);
+}
+
+// issue 33: open() of a plain path is one call to its server (a 9P walk and open), with no
+// stat before it; a link on the way or at the end, a union or an exclusive create still take
+// the general way, so every rule above holds.
+TEST_F(Linked, APlainPathOpensWithOneServerCallAndNoStat) {
+  fs.stats = fs.opens = 0;
+  EXPECT_EQ(read_all(n, "/m/a/f"), "in a");
+  EXPECT_EQ(fs.opens, 1);
+  EXPECT_EQ(fs.stats, 0);
+  fs.stats = fs.opens = 0;
+  ASSERT_TRUE(n.open("/m/a/fresh", kWrite | kCreate, 0644));  // a create too
+  EXPECT_TRUE(fs.files.count("a/fresh"));
+  EXPECT_EQ(fs.opens, 1);
+  EXPECT_EQ(fs.stats, 0);
+  fs.links["d"] = "a";  // through a link: the first try fails at the server, the general way follows it
+  fs.stats = fs.opens = 0;
+  EXPECT_EQ(read_all(n, "/m/d/f"), "in a");
+  EXPECT_GE(fs.stats, 1);
+  EXPECT_FALSE(fs.files.count("d/f"));
+  ASSERT_TRUE(n.open("/m/d/made", kWrite | kCreate, 0644));  // created where the link points
+  EXPECT_TRUE(fs.files.count("a/made"));
+  EXPECT_FALSE(fs.files.count("d/made"));
 }
 
 TEST_F(Linked, RemoveActsOnTheLinkNotItsTarget) {

@@ -14,7 +14,7 @@ enum OpenFlags : uint32_t {
   kTruncate = 16,
   kAppend = 32,
   kDirectory = 64,
-  kNoFollow = 128,  // the guest's namespace: a symbolic link at the end is not followed (ELOOP)
+  kNoFollow = 128,  // a symbolic link at the end is not followed or opened (ELOOP)
 };
 
 }  // namespace p9
