@@ -74,14 +74,23 @@ p9::Result<void> RingChannel::flush_replies() {
   return {};
 }
 
+void DeviceRings::add(std::unique_ptr<RingChannel> ring) {
+  if (rings_.size() == kMaxRings) {
+    if (broken_.empty()) broken_ = "more than " + std::to_string(kMaxRings) + " rings on one device";
+    return;
+  }
+  rings_.push_back(std::move(ring));
+}
+
 p9::Result<void> DeviceRings::service(const RequestHandler& handle) {
+  if (!broken_.empty()) return p9::Error{EIO, broken_};
   for (size_t i = 0; i < rings_.size(); ++i) {
     TRY_VOID(rings_[i]->flush_replies());
     bool stopped = false;
     TRY_VOID(rings_[i]->read_requests([&](std::span<const std::byte> request) -> p9::Result<AfterRequest> {
       // next_message framed it: at least a 9P header, so the tag is there. Noted before the
       // request is served: an inline reply is sent from inside `handle`.
-      ring_of_tag_[p9::read_le16(request.data() + 5)] = i;
+      ring_of_tag_[p9::read_le16(request.data() + 5)] = uint8_t(i);
       AfterRequest after = TRY(handle(request));
       if (after == AfterRequest::kStop) {
         stopped = true;  // we may be gone too: touch nothing
@@ -97,8 +106,7 @@ p9::Result<void> DeviceRings::service(const RequestHandler& handle) {
 
 void DeviceRings::send(std::vector<std::byte> reply, uint16_t lane) {
   if (rings_.empty()) return;
-  auto it = ring_of_tag_.find(lane);
-  size_t ring = it == ring_of_tag_.end() ? 0 : it->second;
+  size_t ring = ring_of_tag_[lane];  // 0 for a tag never seen
   if (auto sent = rings_[ring]->send(std::move(reply)); !sent && broken_.empty()) broken_ = sent.error().message;
 }
 

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,7 +64,10 @@ class RingChannel {
 // reply's tag is its lane (p9::ReplySink::send), so no reply is read to route it.
 class DeviceRings {
  public:
-  void add(std::unique_ptr<RingChannel> ring) { rings_.push_back(std::move(ring)); }
+  // At most kMaxRings: a ring's number is a byte in the tag table. One more marks the device
+  // broken() (the next service() fails); the backend offers 8 (`max-rings`).
+  static constexpr size_t kMaxRings = 256;
+  void add(std::unique_ptr<RingChannel> ring);
   size_t size() const { return rings_.size(); }
   RingChannel& ring(size_t index) { return *rings_[index]; }
 
@@ -81,7 +83,9 @@ class DeviceRings {
 
  private:
   std::vector<std::unique_ptr<RingChannel>> rings_;
-  std::map<uint16_t, size_t> ring_of_tag_;  // the ring each tag last came on
+  // The ring each tag last came on: a fixed table, 64 KiB a device whatever the guest does (a
+  // map grew with every tag a guest cycled through, to ~3 MiB a device outside any budget).
+  std::vector<uint8_t> ring_of_tag_ = std::vector<uint8_t>(size_t(1) << 16, 0);
   std::string broken_;
 };
 

@@ -394,6 +394,30 @@ TEST(DeviceRings, AReplyLongAfterItsRequestStillFindsTheRing) {
   EXPECT_EQ(tag_of(*reply), 9);
 }
 
+TEST(DeviceRings, MoreRingsThanATagTableByteHoldsBreakTheDevice) {
+  Device d(DeviceRings::kMaxRings);
+  EXPECT_EQ(d.rings.size(), DeviceRings::kMaxRings);
+  EXPECT_EQ(d.rings.broken(), "");
+  GuestRing one_more;
+  d.rings.add(one_more.channel());
+  EXPECT_EQ(d.rings.size(), DeviceRings::kMaxRings);
+  EXPECT_NE(d.rings.broken(), "");
+  Collected c;
+  EXPECT_FALSE(d.rings.service(c.handler()));
+}
+
+TEST(DeviceRings, TheLastRingOfTheMostAnswersOnItself) {
+  Device d(DeviceRings::kMaxRings);
+  d.guests.back().send(message(65535, 0));
+  Collected c;
+  ASSERT_TRUE(d.rings.service(c.handler()));
+  d.rings.send(message(65535, 3, 101), 65535);
+  auto reply = d.guests.back().take_reply();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(tag_of(*reply), 65535);
+  EXPECT_EQ(d.guests[0].take_reply(), std::nullopt);
+}
+
 TEST(DeviceRings, AReplyWhoseTagWasNeverSeenGoesOnRingZero) {
   Device d(2);
   d.rings.send(message(42, 3, 101), 42);
