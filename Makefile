@@ -86,7 +86,7 @@ HOST_TESTED := kernel/format.cpp kernel/cmdline.cpp kernel/symbol_table.cpp kern
   kernel/memory/frame_allocator.cpp kernel/xen/xs_wire.cpp kernel/xen/grant_refs.cpp \
   common/flex_ring.cpp kernel/xen/ring_budget.cpp kernel/ns/namespace.cpp \
   kernel/sched/scheduler.cpp kernel/sched/timers.cpp arch/x86_64/context_switch.S kernel/xen/xenstore.cpp \
-  kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp kernel/ns/share.cpp
+  kernel/ns/ninep_server.cpp kernel/xen/ninep_front.cpp kernel/ns/share.cpp kernel/xen/ring_waiters.cpp
 LIB9P_SRCS := $(wildcard lib9p/*.cpp)
 LIB9P_HOST_SRCS := $(wildcard lib9p/host/*.cpp)
 LIB9P_HOST := $(BUILD)/host/lib9p.a

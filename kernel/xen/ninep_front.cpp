@@ -22,6 +22,7 @@
 #include "context.h"
 #include "common/flex_ring.h"
 #include "ring_budget.h"
+#include "ring_waiters.h"
 #include "xs_wire.h"
 #include "log.h"
 #include "memory/memory.h"
@@ -51,11 +52,6 @@ using xen::plan_rings;
 using xen::RingPlan;
 
 constexpr uint64_t kHandshakeTimeoutNs = 30'000'000'000ull;  // the backend starts with the domain
-// A thread waiting on the rings looks again this often even without an event, as xenstore.cpp
-// does: on Xen in QEMU (PVH) a xenstore reply once sat in its ring with no upcall until the
-// next timer interrupt (issue 15). A reply found by a re-check is counted and the first few are
-// logged, so a lost event shows in the log instead of a stall until lib9p's liveness probe.
-constexpr uint64_t kRecheckNs = 250'000'000ull;
 
 Result<unsigned> read_number(const std::string& path) {
   std::string s = TRY(xenstore::read(path));
@@ -174,9 +170,8 @@ class RingTransport final : public ShareRings {
 
   static void on_event(uint32_t, void* self) {
     auto* t = static_cast<RingTransport*>(self);
-    ++t->events_;
     ++traffic.events;
-    t->waiters_.wake_all();
+    t->waiters_.on_event();
   }
   static void watch_backend(void* self);
   void stop_watching();
@@ -193,13 +188,11 @@ class RingTransport final : public ShareRings {
   std::vector<xenos::Owned<Ring>> rings_;
   unsigned order_ = 0;
   uint32_t ring_bytes_ = 0;  // per direction
-  WaitQueue waiters_;        // ring events: replies arrived or request space freed
+  xen::RingWaiters waiters_;  // ring events: replies arrived or request space freed
   std::string broken_;       // why the share is unusable, once it is ("" while it works)
   unsigned next_ring_ = 0;   // where receive() looks first
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   uint64_t first_rings_bytes_ = 0;  // what the first connect's rings took (see connect)
-  uint64_t events_ = 0;                       // ring events seen (the re-check's log tells late from none)
-  unsigned replies_found_without_event_ = 0;  // see kRecheckNs
   bool connected_ = false;
   ThreadHandle backend_watcher_;  // runs while connected (watch_backend)
   bool stop_watching_ = false;
@@ -478,16 +471,15 @@ p9::Result<void> RingTransport::send(std::span<const std::byte> message, uint16_
       return {};
     }
     // The backend frees space and tells us through the event channel (looked at again each
-    // kRecheckNs even without one).
-    waiters_.wait_until(monotonic_ns() + kRecheckNs);
+    // RingWaiters::kRecheckNs even without one).
+    xen::RingWaiters::Wait(waiters_).sleep();
   }
 }
 
 p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) {
   if (rings_.empty()) return p9::Error{EIO, broken_.empty() ? "9pfs: the share is not connected" : broken_};
   arch::InterruptGuard guard;
-  bool after_recheck = false;  // the last wait ended at the re-check's timer, not by an event
-  uint64_t events_before = events_;
+  xen::RingWaiters::Wait wait(waiters_);
   for (;;) {
     if (!broken_.empty()) return p9::Error{EIO, broken_};
     for (size_t k = 0; k < rings_.size(); ++k) {
@@ -511,22 +503,14 @@ p9::Result<std::vector<std::byte>> RingTransport::receive(uint64_t deadline_ns) 
       ++traffic.notifications;
       next_ring_ = unsigned(i + 1);
       r.channel.notify();
-      if (after_recheck && ++replies_found_without_event_ <= 3)
-        kernel::log(
-            "9pfs: share \"%s\": a reply on ring %zu was found by the %llu ms re-check, before any "
-            "event woke its waiter (%u so far; %s)\n",
-            current_device().tag.c_str(), i, (unsigned long long)(kRecheckNs / 1000000),
-            replies_found_without_event_,
-            events_ != events_before ? "its event came late, with the timer's" : "no event came");
+      wait.found("9pfs: share \"%s\": a reply on ring %zu", current_device().tag.c_str(), i);
       return message;
     }
     if (!broken_.empty()) continue;
     uint64_t now = monotonic_ns();
     if (deadline_ns != 0 && now >= deadline_ns)
       return p9::Error{ETIMEDOUT, "9pfs: no reply before the deadline"};
-    uint64_t recheck = now + kRecheckNs;
-    events_before = events_;
-    after_recheck = !waiters_.wait_until(deadline_ns == 0 ? recheck : std::min(deadline_ns, recheck));
+    wait.sleep(deadline_ns);
   }
 }
 

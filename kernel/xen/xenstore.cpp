@@ -16,6 +16,7 @@
 #include "xenos/event_channel.h"
 #include "xenos/time.h"
 #include "xenos/xenstore.h"
+#include "ring_waiters.h"
 #include "xs_wire.h"
 
 extern "C" {
@@ -42,12 +43,9 @@ using xenos::Result;
 namespace xs = xen::xs;
 
 constexpr uint64_t kReplyTimeoutNs = 30'000'000'000ull;
-// A reply is looked for this often even without an event. On Xen in QEMU (PVH) a 9pfs handshake
-// stalled ~30 s with no "no reply" line: most likely a reply whose event never woke its waiter,
-// found only at the 30 s deadline (not proven). A reply found by this re-check is counted and
-// logged, so a lost event shows in the log instead of turning into a stall.
-constexpr uint64_t kRecheckNs = 250'000'000ull;
-unsigned replies_found_without_event = 0;
+// Every wait on the ring looks again each RingWaiters::kRecheckNs even without an event: on
+// Xen in QEMU (PVH) a 9pfs handshake once stalled ~30 s with no "no reply" line, most likely a
+// reply whose event never woke its waiter (ring_waiters.h).
 
 struct Pending {
   uint32_t req_id = 0;
@@ -61,7 +59,7 @@ struct Pending {
 struct Connection {
   xenstore_domain_interface* ring = nullptr;
   xenos::EventChannel channel;
-  xenos::WaitQueue ring_waiters;  // woken by the event channel
+  RingWaiters ring_waiters;  // woken by the event channel
   xenos::Mutex send_lock;         // one message at a time into the request ring
   Pending* pending = nullptr;
   xenos::xenstore::Watch::State* watches = nullptr;
@@ -69,14 +67,10 @@ struct Connection {
   uint32_t next_watch = 1;
   std::string broken;        // why the connection is unusable, once it is ("" while it works)
   bool mid_message = false;  // a drain() is waiting for the rest of a long reply
-  uint64_t events = 0;       // the ring's events seen (the re-check's log tells late from none)
 };
 Connection* conn;
 
-void on_event(uint32_t, void*) {
-  ++conn->events;
-  conn->ring_waiters.wake_all();
-}
+void on_event(uint32_t, void*) { conn->ring_waiters.on_event(); }
 
 void fail_connection(std::string why) {
   if (!conn->broken.empty()) return;
@@ -153,9 +147,9 @@ void drain() {
       if (take == 0) {
         conn->channel.notify();
         conn->mid_message = true;
-        bool woken = conn->ring_waiters.wait_until(deadline);
+        RingWaiters::Wait(conn->ring_waiters).sleep(deadline);
         conn->mid_message = false;
-        if (!woken) return fail_connection("xenstore: a reply stopped arriving mid-message");
+        if (xenos::monotonic_ns() >= deadline) return fail_connection("xenstore: a reply stopped arriving mid-message");
         continue;
       }
       xs::ring_read(r->rsp, at, {payload.data() + got, take});
@@ -189,7 +183,7 @@ Result<void> send(const xs::Header& h, std::string_view payload) {
     }
     size_t room = xs::kRingSize - *used;
     if (room == 0) {
-      conn->ring_waiters.wait();
+      RingWaiters::Wait(conn->ring_waiters).sleep();
       continue;
     }
     size_t chunk = std::min(room, message.size() - sent);
@@ -233,27 +227,18 @@ Result<std::string> request(uint32_t type, xenos::xenstore::TransactionId tx, st
   bool timed_out = false;
   {
     arch::InterruptGuard guard;
+    RingWaiters::Wait wait(conn->ring_waiters);
     for (;;) {
       drain();
-      if (me.done) break;
-      uint64_t now = xenos::monotonic_ns();
-      if (now >= deadline) {
+      if (me.done) {
+        wait.found("xenstore: the reply to request %u (type %u)", me.req_id, unsigned(type));
+        break;
+      }
+      if (xenos::monotonic_ns() >= deadline) {
         timed_out = true;
         break;
       }
-      uint64_t events_before = conn->events;
-      if (!conn->ring_waiters.wait_until(std::min(deadline, now + kRecheckNs)) && !me.done) {
-        drain();
-        // An event counted meanwhile came in the same upcall as the re-check's timer (it was
-        // held back until the next interrupt); none at all means no event came for the reply.
-        if (me.done && ++replies_found_without_event <= 3)
-          kernel::log("xenstore: the reply to request %u (type %u) was found by the %llu ms re-check, "
-                      "before any event woke its waiter (%u so far; %s)\n",
-                      me.req_id, type, (unsigned long long)(kRecheckNs / 1000000),
-                      replies_found_without_event,
-                      conn->events != events_before ? "its event came late, with the timer's" : "no event came");
-        if (me.done) break;
-      }
+      wait.sleep(deadline);
     }
   }
   unlink();
@@ -420,15 +405,14 @@ Result<std::string> Watch::next(uint64_t deadline_ns) {
     }
     if (!xen::conn->broken.empty()) return Error{EIO, xen::conn->broken};
     // Wait for ring traffic, which is what brings a watch event; look again every re-check
-    // interval even without an event (see kRecheckNs), and once more at the deadline.
+    // interval even without an event (ring_waiters.h), and once more at the deadline.
     uint64_t now = xenos::monotonic_ns();
     if (deadline_ns != 0 && now >= deadline_ns) {
       xen::drain();
       if (!state_->events.empty()) continue;
       return Error{ETIMEDOUT, "xenstore: no watch event before the deadline"};
     }
-    uint64_t slice = now + xen::kRecheckNs;
-    xen::conn->ring_waiters.wait_until(deadline_ns == 0 ? slice : std::min(deadline_ns, slice));
+    xen::RingWaiters::Wait(xen::conn->ring_waiters).sleep(deadline_ns);
   }
 }
 

@@ -48,18 +48,24 @@ struct FakeXenstored {
 
   void on_notify() { notified = true; }
 
+  // As xenstored: whatever the ring holds is taken at once, so a request longer than the ring
+  // (a 4 KiB payload in the 1 KiB ring) arrives in pieces.
+  std::string inbox;  // request bytes taken off the ring, not yet a whole message
   void take_requests() {
+    uint32_t cons = ring.req_cons, prod = ring.req_prod;
+    if (prod != cons) {
+      std::string piece(prod - cons, '\0');
+      xs::ring_read(ring.req, cons, {piece.data(), piece.size()});
+      inbox += piece;
+      ring.req_cons = prod;
+    }
     for (;;) {
-      uint32_t cons = ring.req_cons, prod = ring.req_prod;
-      if (prod - cons < xs::kHeaderSize) return;
-      char raw[xs::kHeaderSize];
-      xs::ring_read(ring.req, cons, raw);
-      auto h = xs::decode_header(raw);
+      if (inbox.size() < xs::kHeaderSize) return;
+      auto h = xs::decode_header(std::span<const char, xs::kHeaderSize>(inbox.data(), xs::kHeaderSize));
       ASSERT_TRUE(h) << h.error().message;
-      if (prod - cons < xs::kHeaderSize + h->len) return;
-      std::string payload(h->len, '\0');
-      xs::ring_read(ring.req, cons + xs::kHeaderSize, {payload.data(), payload.size()});
-      ring.req_cons = cons + xs::kHeaderSize + h->len;
+      if (inbox.size() < xs::kHeaderSize + h->len) return;
+      std::string payload = inbox.substr(xs::kHeaderSize, h->len);
+      inbox.erase(0, xs::kHeaderSize + h->len);
       if (!answers) continue;
       if (!answer_order.empty()) {
         held.emplace_back(*h, payload);
