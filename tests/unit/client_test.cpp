@@ -389,3 +389,58 @@ TEST(Client, APipelinedWriteStopsAtAShortCountAndReportsHowFarItGot) {
   ASSERT_TRUE(next) << "the session survives: " << next.error().message;
   EXPECT_EQ(*next, 1000u);
 }
+
+// issue 33: a clunk is sent and not waited for (close() and the end of a stat() cost no round
+// trip); the fid's number comes back only with the Rclunk, so no new fid of that number can
+// reach the server before the clunk of the old one.
+TEST(Client, AClunkIsNotWaitedForAndItsNumberWaitsForTheReply) {
+  ScriptedServer s;
+  ThreadSync sync;
+  std::mutex mu;
+  std::vector<uint16_t> held_clunks;
+  std::vector<uint32_t> walked;
+  s.serve = [&](Header h, std::span<const std::byte> m) {
+    if (h.type == Type::Tversion) return s.reply(Rversion{8192, "9P2000.L"}, h.tag);
+    if (h.type == Type::Tattach) return s.reply(Rattach{Qid{QTDIR, 0, 1}}, h.tag);
+    if (h.type == Type::Tclunk) {  // held: answered only when the test says so
+      std::lock_guard<std::mutex> l(mu);
+      held_clunks.push_back(h.tag);
+      return;
+    }
+    if (h.type == Type::Twalk) {
+      auto t = decode<Twalk>(m, Dialect::k9P2000L, 1 << 16);
+      walked.push_back(t->newfid);
+      return s.reply(Rwalk{{Qid{0, 0, 7}}}, h.tag);
+    }
+  };
+  Client c(s, sync);
+  ASSERT_TRUE(c.mount({}));
+  size_t root_only = c.fids_in_use();
+  {
+    auto fid = c.walk("a");
+    ASSERT_TRUE(fid) << fid.error().message;
+  }  // clunked here, and nothing came back: it did not wait
+  EXPECT_EQ(s.count(Type::Tclunk), 1u);
+  EXPECT_EQ(c.fids_in_use(), root_only);
+  uint32_t clunked = walked.back();
+  uint32_t other_number;
+  {
+    auto other = c.walk("b");
+    ASSERT_TRUE(other);
+    other_number = other->number();
+    EXPECT_NE(other_number, clunked) << "a fid number was reused before its Rclunk";
+  }
+  {
+    std::lock_guard<std::mutex> l(mu);
+    for (uint16_t tag : held_clunks) s.reply(Rclunk{}, tag);
+    held_clunks.clear();
+  }
+  auto first = c.walk("c");  // receives both Rclunks; the numbers are free from then on
+  ASSERT_TRUE(first);
+  auto second = c.walk("d");
+  ASSERT_TRUE(second);
+  EXPECT_NE(first->number(), clunked);  // allocated before the Rclunks were received
+  EXPECT_NE(first->number(), other_number);
+  EXPECT_TRUE(second->number() == clunked || second->number() == other_number) << second->number();
+  EXPECT_EQ(c.fids_in_use(), root_only + 2);
+}
