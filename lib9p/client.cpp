@@ -138,10 +138,6 @@ void Client::dispatch(std::vector<std::byte> message) {
   }
   call->reply = std::move(message);
   call->done = true;
-  if (call->clunked_fid != NOFID) {
-    clunk_answered(call);
-    return;
-  }
   if (call == &probe_) {  // it has done its job by arriving: nobody waits for it
     calls_[tag] = nullptr;
     free_tags_.push_back(tag);
@@ -336,10 +332,7 @@ Result<void> Client::handshake() {
   return {};
 }
 
-Client::~Client() {
-  root_.clunk();
-  for (Call* c : clunks_) delete c;  // unanswered: the connection ends with the client
-}
+Client::~Client() { root_.clunk(); }
 
 bool Client::broken() {
   Locked lock(sync_);
@@ -376,74 +369,14 @@ void Client::clunk(uint32_t fid) {
       return;
     }
   }
-  // clunk(5): the fid is gone whatever the reply says, so nobody waits for the reply (close()
-  // and the end of a stat() cost no round trip). Its number is reused only once the reply is
-  // in: a new fid of that number, sent on another ring, could reach the server before the
-  // Tclunk. Whoever receives next dispatches the reply (clunk_answered); a recovery drops the
-  // clunks of the session it replaces, whose fids the new session never had.
-  Call& call = *new Call;
-  call.clunked_fid = fid;
-  // The message stays with this thread: the reply may come, and `call` be deleted, while the
-  // transport is still sending it (a socket sends in pieces).
-  std::vector<std::byte> request = encode(Tclunk{fid}, 0, dialect_);
-  uint16_t tag;
-  {
-    Locked lock(sync_);
-    bool waiting_for_recovery = broken_ && may_recover();
-    if (broken_ && !waiting_for_recovery) {  // nothing to tell a session that is gone for good
-      free_fids_.push_back(fid);
-      delete &call;
-      return;
-    }
-    if (waiting_for_recovery || (free_tags_.empty() && next_tag_ == NOTAG)) {
-      // The recovery under way may be making this fid again from its record: clunk it in the
-      // recovered session, waiting as any call does (and so too when every tag is in flight).
-      delete &call;
-      sync_.unlock();
-      (void)this->call<Rclunk>(Tclunk{fid});
-      sync_.lock();
-      free_fids_.push_back(fid);
-      return;
-    }
-    if (free_tags_.empty()) {
-      call.tag = next_tag_++;
-    } else {
-      call.tag = free_tags_.back();
-      free_tags_.pop_back();
-    }
-    if (calls_.size() <= call.tag) calls_.resize(call.tag + 1, nullptr);
-    calls_[call.tag] = &call;
-    call.generation = generation_;
-    call.sends = 1;
-    clunks_.push_back(&call);
-    ++sending_;
-    tag = call.tag;
-  }
-  request[5] = std::byte(tag);
-  request[6] = std::byte(tag >> 8);
-  // Once sent, `call` may be answered and deleted by whoever receives next: not touched again.
-  Result<void> sent = transport_.send(request, tag);
-  Locked lock(sync_);
-  if (--sending_ == 0 && broken_) sync_.wake_all();
-  if (!sent) {
-    // Not sent, so not answered; and no recovery ran meanwhile (it waits for sending_): the
-    // call is still ours, its tag and fid free now.
-    clunk_answered(&call);
-    session_lost(generation_, {sent.error().code, "9P send: " + sent.error().message});
-  }
-}
-
-void Client::clunk_answered(Call* clunk) {
-  calls_[clunk->tag] = nullptr;
-  free_tags_.push_back(clunk->tag);
-  free_fids_.push_back(clunk->clunked_fid);
-  std::erase(clunks_, clunk);
-  delete clunk;
+  // clunk(5): the fid is gone whatever the reply says, so it is free for reuse either way.
+  (void)call<Rclunk>(Tclunk{fid});
+  release_fid(fid);
 }
 
 size_t Client::fids_in_use() {
   Locked lock(sync_);
-  return next_fid_ - free_fids_.size() - clunks_.size();
+  return next_fid_ - free_fids_.size();
 }
 
 Fid& Fid::operator=(Fid&& other) noexcept {

@@ -86,13 +86,6 @@ Result<void> Client::usable_session() {
     std::fill(calls_.begin(), calls_.end(), nullptr);
     free_tags_.clear();
     next_tag_ = 0;
-    // Clunks the old session never answered: the new one never had their fids (their records
-    // were cleared when they were sent), so the numbers are free now.
-    for (Call* c : clunks_) {
-      free_fids_.push_back(c->clunked_fid);
-      delete c;
-    }
-    clunks_.clear();
     probing_ = false;
     Error cause = broken_error_;
     uint64_t deadline = sync_.now_ns() + options_.recover_within_ns;

@@ -191,9 +191,7 @@ class Client {
 
   // Statistics, for benchmarks and tests.
   uint64_t recoveries() const { return recoveries_; }  // sessions re-established
-  // Fids this client holds on the server; a fid clunked is not one, though its number is
-  // reused only once the Rclunk is in.
-  size_t fids_in_use();
+  size_t fids_in_use();                                // fids this client holds on the server
 
  private:
   friend class Fid;
@@ -206,8 +204,6 @@ class Client {
     unsigned sends = 0;
     std::vector<std::byte> request;  // kept until the reply: recovery may send it again
     std::vector<std::byte> reply;
-    // A Tclunk nobody waits for (see clunk()): its reply frees its tag and this fid.
-    uint32_t clunked_fid = NOFID;
   };
   // What recovery needs to make a fid again in a new session (client_recovery.cpp).
   struct FidRecord {
@@ -310,10 +306,6 @@ class Client {
   uint64_t last_heard_ns_ = 0;  // when the last message came from the server
   Call probe_;                  // the liveness probe, while probing_
   bool probing_ = false;
-  // Tclunks in flight that nobody waits for (clunk()); owned here (new/delete: lib9p builds
-  // for the guest, which has no <memory>) until their reply, or until their session is replaced.
-  std::vector<Call*> clunks_;
-  void clunk_answered(Call* clunk);  // lock held: frees its tag, its fid and itself
 };
 
 // ---- call<R>(T) ----------------------------------------------------------------------------
