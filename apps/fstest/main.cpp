@@ -301,6 +301,16 @@ void stdio_reads_a_share_file_in_blocks_not_in_the_callers_pieces() {
   // 8 reads of 128 KiB and the one that finds the end, plus the open, fstat and clunk; at
   // 1 KiB per read it would be over 1,000.
   CHECK(after.requests - before.requests <= 20);
+  // open() of a plain path is one walk and one open (issue 33): with a read and the close,
+  // four requests (it was ten: a stat, the namespace's lookup, then the walk and the open).
+  xenos_9p_traffic(&before);
+  fd = open("fstest-stdio-blocks.bin", O_RDONLY);
+  CHECK(fd >= 0);
+  char first[4096];
+  CHECK(read(fd, first, sizeof first) == ssize_t(sizeof first));
+  CHECK(close(fd) == 0);
+  xenos_9p_traffic(&after);
+  CHECK(after.requests - before.requests <= 4);
   CHECK(unlink("fstest-stdio-blocks.bin") == 0);
 }
 
@@ -439,7 +449,8 @@ int main() {
              record_locks_reach_the_host);
   suite::run("/dev/null, /dev/zero, /dev/cons, /env", dev_and_env_files);
   suite::run("stdio (fopen, fprintf, fgets) over the share", stdio_over_the_share);
-  suite::run("stdio reads a share file 128 KiB at a time (st_blksize), not in fread's 1 KiB",
+  suite::run("stdio reads a share file 128 KiB at a time (st_blksize), not in fread's 1 KiB; "
+             "open+read+close is 4 requests",
              stdio_reads_a_share_file_in_blocks_not_in_the_callers_pieces);
   suite::run("a union of two shares: bind MAFTER, create, unmount", union_of_two_shares);
   suite::run("symlink, readlink, lstat, links followed on the way and at the end, ELOOP, realpath",

@@ -189,8 +189,8 @@ class RingTransport final : public ShareRings {
   unsigned order_ = 0;
   uint32_t ring_bytes_ = 0;  // per direction
   xen::RingWaiters waiters_;  // ring events: replies arrived or request space freed
-  std::string broken_;       // why the share is unusable, once it is ("" while it works)
-  unsigned next_ring_ = 0;   // where receive() looks first
+  std::string broken_;        // why the share is unusable, once it is ("" while it works)
+  unsigned next_ring_ = 0;    // where receive() looks first
   uint64_t sent_ = 0, received_ = 0, reconnects_ = 0;
   uint64_t first_rings_bytes_ = 0;  // what the first connect's rings took (see connect)
   bool connected_ = false;

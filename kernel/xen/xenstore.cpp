@@ -60,7 +60,7 @@ struct Connection {
   xenstore_domain_interface* ring = nullptr;
   xenos::EventChannel channel;
   RingWaiters ring_waiters;  // woken by the event channel
-  xenos::Mutex send_lock;         // one message at a time into the request ring
+  xenos::Mutex send_lock;    // one message at a time into the request ring
   Pending* pending = nullptr;
   xenos::xenstore::Watch::State* watches = nullptr;
   uint32_t next_req_id = 1;

@@ -389,3 +389,22 @@ TEST(Client, APipelinedWriteStopsAtAShortCountAndReportsHowFarItGot) {
   ASSERT_TRUE(next) << "the session survives: " << next.error().message;
   EXPECT_EQ(*next, 1000u);
 }
+
+// kNoFollow (the guest namespace's one-walk open, issue 33): a walk ends on a symbolic link's
+// qid and the client refuses it with ELOOP, sending no Tlopen a server might follow the link for.
+TEST(Client, ANoFollowOpenOfASymbolicLinkIsRefusedUnopened) {
+  ScriptedServer s;
+  ThreadSync sync;
+  standard(s, [&](Header h, std::span<const std::byte>) {
+    if (h.type == Type::Twalk) s.reply(Rwalk{{Qid{QTSYMLINK, 0, 5}}}, h.tag);
+    if (h.type == Type::Tlopen) s.reply(Rlopen{Qid{QTSYMLINK, 0, 5}, 0}, h.tag);
+  });
+  Client c(s, sync);
+  ASSERT_TRUE(c.mount({}));
+  auto refused = c.open("link", kRead | kNoFollow);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ELOOP);
+  EXPECT_EQ(s.count(Type::Tlopen), 0u);
+  EXPECT_TRUE(c.open("link", kRead)) << "without kNoFollow the server decides";
+  EXPECT_EQ(s.count(Type::Tlopen), 1u);
+}

@@ -33,8 +33,8 @@ struct Options {
   unsigned max_order = 9;  // ring order cap (2^order pages per ring; QEMU allows 9)
   // The most memory the rings may take (the caller's budget: the namespace gives each share
   // it mounts a quarter of what is free then); never more than a quarter of what is free when
-  // they are set up (at a reconnect too); 0: that quarter. Fewer rings, then a lower order,
-  // rather than no share (kernel/xen/ring_budget.h).
+  // they are first set up; 0: that quarter. A lower order, then fewer rings, rather than no
+  // share (kernel/xen/ring_budget.h). A reconnect sets up what the first connect did.
   uint64_t ring_budget_bytes = 0;
   p9::MountOptions mount;  // msize 0 here means: the largest the rings carry
   // How long open() waits for a backend to offer the tag (a backend that attaches to a running
